@@ -1,0 +1,76 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.crypto import EncryptedTextField
+
+
+class Shop(models.Model):
+    """A Shopee shop account (帳號) the company sells through."""
+
+    class State(models.TextChoices):
+        UNVERIFIED = "unverified", _("Unverified")
+        VERIFIED = "verified", _("Verified")
+        EXPIRING = "expiring", _("Expiring soon")
+        EXPIRED = "expired", _("Expired or revoked")
+
+    # Blank until the first verification: Shopee tells us the id.
+    shop_id = models.CharField(_("Shopee shop ID"), max_length=20, unique=True, null=True, blank=True)
+    account = models.CharField(_("Account"), max_length=64, blank=True)
+    name = models.CharField(_("Shop name"), max_length=255)
+    region = models.CharField(_("Region"), max_length=8, default="TW")
+    customer = models.CharField(_("Customer"), max_length=255, blank=True)
+    salesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Salesperson"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="shops",
+    )
+
+    state = models.CharField(
+        _("Verification"), max_length=16, choices=State.choices, default=State.UNVERIFIED
+    )
+    state_reason = models.CharField(_("Reason"), max_length=500, blank=True)
+    state_changed_at = models.DateTimeField(_("State changed"), default=timezone.now)
+    verified_at = models.DateTimeField(_("Verified at"), null=True, blank=True)
+    authorization_expires_at = models.DateTimeField(_("Authorization expires"), null=True, blank=True)
+
+    access_token = EncryptedTextField(blank=True, default="")
+    refresh_token = EncryptedTextField(blank=True, default="")
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
+    tokens_refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    last_chat_sync_at = models.DateTimeField(_("Last chat sync"), null=True, blank=True)
+    last_order_sync_at = models.DateTimeField(_("Last order sync"), null=True, blank=True)
+    last_sync_error = models.CharField(_("Last sync error"), max_length=500, blank=True)
+    last_sync_error_at = models.DateTimeField(null=True, blank=True)
+
+    send_rate_per_second = models.FloatField(
+        _("Messages per second"), default=5.0, help_text=_("Outgoing chat messages per second for this shop")
+    )
+    auto_notice_enabled = models.BooleanField(
+        _("Send a shipping notice on conversion to shipment"), default=False
+    )
+    auto_notice_template = models.TextField(
+        _("Shipping notice"), blank=True, default="親愛的客戶您好:\n您的訂單:[訂單單號] 已出貨\n感謝您的購買~"
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("shop account")
+        verbose_name_plural = _("shop accounts")
+        permissions = [("view_all_shops", _("Can see and act on every shop"))]
+
+    def __str__(self) -> str:
+        return "/".join(part for part in (self.shop_id, self.account, self.name) if part)
+
+    @property
+    def can_send(self) -> bool:
+        return self.state in (self.State.VERIFIED, self.State.EXPIRING)

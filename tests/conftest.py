@@ -1,0 +1,274 @@
+"""Shared fixtures: users, the Shopee sandbox over real HTTP, real Celery worker processes,
+PostgreSQL/Redis requirements and the browser.
+
+Tests that need PostgreSQL, Redis or Chromium skip on a bare machine, and fail instead when
+REQUIRE_SERVICES=1 (CI), so nothing is silently skipped there.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.utils import ROOT, need
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def redis_available() -> bool:
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def require_postgres(settings):
+    need(settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), "PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture
+def require_redis(settings):
+    need(redis_available(), "Redis (set REDIS_URL and CELERY_BROKER_URL)")
+    need(settings.CELERY_BROKER_URL.startswith("redis"), "Redis broker (set CELERY_BROKER_URL)")
+
+
+# --- users ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_staff(django_user_model):
+    def make(username: str, *, all_shops: bool = False, **extra):
+        from django.contrib.auth.models import Permission
+
+        user = django_user_model.objects.create_user(
+            username=username, password="pw-for-tests-1", is_staff=True, **extra
+        )
+        if all_shops:
+            user.user_permissions.add(Permission.objects.get(codename="view_all_shops"))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def salesperson(make_staff):
+    return make_staff("sales", first_name="小美")
+
+
+@pytest.fixture
+def other_staff(make_staff):
+    return make_staff("other", first_name="阿明")
+
+
+@pytest.fixture
+def manager(make_staff):
+    return make_staff("manager", all_shops=True, first_name="主管")
+
+
+@pytest.fixture
+def staff_client(client, salesperson):
+    client.force_login(salesperson)
+    return client
+
+
+# --- the Shopee sandbox ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _sandbox_server():
+    from django.conf import settings
+
+    from shopee.sandbox import Sandbox
+
+    sandbox = Sandbox(
+        partner_id=settings.SHOPEE_PARTNER_ID,
+        partner_key=settings.SHOPEE_PARTNER_KEY,
+        push_key=settings.SHOPEE_PUSH_KEY,
+        push_retry_delays=[0.2, 0.5, 1.0],
+    )
+    sandbox.start(host="127.0.0.1", port=0)
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def sandbox(_sandbox_server, settings):
+    """A running sandbox with empty state; the product's settings point at it."""
+    _sandbox_server.reset()
+    settings.SHOPEE_BASE_URL = _sandbox_server.url
+    settings.SHOPEE_AUTH_PAGE_URL = f"{_sandbox_server.url}/auth"
+    return _sandbox_server
+
+
+# --- real Celery worker and beat processes --------------------------------------------
+
+
+def service_env(settings, **extra) -> dict[str, str]:
+    """Environment for a child process that shares this test's database, broker and sandbox."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    env = dict(os.environ)
+    if db["ENGINE"].endswith("postgresql"):
+        user = db.get("USER") or "postgres"
+        host = db.get("HOST") or "127.0.0.1"
+        port = db.get("PORT") or 5432
+        password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+        env["DATABASE_URL"] = f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+    env.update(
+        {
+            "SHOPEE_BASE_URL": settings.SHOPEE_BASE_URL,
+            "PYTHONUNBUFFERED": "1",
+            "DJANGO_SETTINGS_MODULE": "tmschat.settings",
+        }
+    )
+    env.update({key: str(value) for key, value in extra.items()})
+    return env
+
+
+class ServiceProcess:
+    def __init__(self, args: list[str], env: dict[str, str], log_path: Path):
+        self.args = args
+        self.log_path = log_path
+        self._log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: the worker gets no chance to clean up."""
+        if self.alive:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.alive:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._log.close()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture
+def start_worker(settings, tmp_path):
+    """Start real `celery worker` processes against this test's database and broker."""
+    started: list[ServiceProcess] = []
+
+    def start(
+        *, queues: str = "default,outbox,sync", concurrency: int = 1, name: str | None = None, **env_extra
+    ):
+        name = name or f"w{len(started)}"
+        args = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "tmschat",
+            "worker",
+            "-l",
+            "info",
+            "-Q",
+            queues,
+            "-c",
+            str(concurrency),
+            "-n",
+            f"{name}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+        proc = ServiceProcess(args, service_env(settings, **env_extra), tmp_path / f"{name}.log")
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+@pytest.fixture
+def start_beat(settings, tmp_path):
+    started: list[ServiceProcess] = []
+
+    def start(*, name: str | None = None, **env_extra):
+        name = name or f"beat{len(started)}"
+        args = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "tmschat",
+            "beat",
+            "-l",
+            "info",
+            "-s",
+            str(tmp_path / f"{name}-schedule"),
+        ]
+        proc = ServiceProcess(args, service_env(settings, **env_extra), tmp_path / f"{name}.log")
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+# --- the browser -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _browser():
+    need(Path(CHROMIUM).exists(), f"Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_as(_browser, live_server, client):
+    """Open a page signed in as `user` (by session cookie, no login form)."""
+    contexts = []
+
+    def open_as(user, *, language: str | None = None):
+        client.force_login(user)
+        context = _browser.new_context(locale="zh-TW", timezone_id="Asia/Taipei")
+        cookies = [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+        if language:
+            cookies.append({"name": "django_language", "value": language, "url": live_server.url})
+        context.add_cookies(cookies)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.base_url = live_server.url
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip on a developer's bare machine; fail in CI where every service must be present."""
+    if condition:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+def wait_until(predicate, *, timeout: float = 20.0, interval: float = 0.1, message: str = "condition"):
+    """Poll `predicate` until it returns something truthy; return that."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+@contextmanager
+def screenshot_on_failure(page, name: str):
+    try:
+        yield
+    except Exception:
+        out = ROOT / "test-results"
+        out.mkdir(exist_ok=True)
+        page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+        raise

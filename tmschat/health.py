@@ -1,0 +1,82 @@
+"""What the status page and /healthz report: can we reach the database and the broker, and
+are the worker and beat alive (beat schedules a heartbeat the worker records)."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.apps import apps
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+HEARTBEAT_KEY = "tmschat:heartbeat"
+HEARTBEAT_STALE_AFTER = timedelta(seconds=90)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    label: str
+    ok: bool
+    detail: str
+    critical: bool = True
+
+
+def _database() -> Check:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return Check("database", _("Database"), True, connection.vendor)
+    except Exception as exc:  # a status page must render whatever is broken
+        return Check("database", _("Database"), False, str(exc)[:200])
+
+
+def _broker() -> Check:
+    from tmschat.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+            return Check("broker", _("Task broker"), True, conn.transport_cls)
+    except Exception as exc:
+        return Check("broker", _("Task broker"), False, str(exc)[:200])
+
+
+def record_heartbeat() -> None:
+    cache.set(HEARTBEAT_KEY, timezone.now().isoformat(), timeout=None)
+
+
+def last_heartbeat():
+    value = cache.get(HEARTBEAT_KEY)
+    return timezone.datetime.fromisoformat(value) if value else None
+
+
+def _worker() -> Check:
+    beat = last_heartbeat()
+    if beat is None:
+        return Check("worker", _("Worker and beat"), False, _("no heartbeat yet"), critical=False)
+    age = timezone.now() - beat
+    ok = age <= HEARTBEAT_STALE_AFTER
+    detail = _("last heartbeat %(seconds)d s ago") % {"seconds": age.total_seconds()}
+    return Check("worker", _("Worker and beat"), ok, detail, critical=False)
+
+
+def checks() -> list[Check]:
+    return [_database(), _broker(), _worker()]
+
+
+def sections(request) -> list[dict]:
+    """Each app may add a block to the status page with a `status.py` exposing
+    `status_section(request) -> {"template": ..., **context}`."""
+    found = []
+    for config in apps.get_app_configs():
+        try:
+            module = importlib.import_module(f"{config.name}.status")
+        except ModuleNotFoundError:
+            continue
+        found.append(module.status_section(request))
+    return found

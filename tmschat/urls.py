@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from tmschat import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("status/", views.status, name="status"),
+    path("healthz", views.healthz, name="healthz"),
+    path("shops/", include("accounts.urls")),
+    path("orders/", include("orders.urls")),
+    path("chat/", include("chat.urls")),
+    path("notices/", include("notifications.urls")),
+    path("shopee/", include("chat.push_urls")),
+    path("admin/", admin.site.urls),
+]
