@@ -1,0 +1,38 @@
+# Two commands for a newcomer: `make run` (the whole product on embedded defaults) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+
+.PHONY: run test install prepare lint bench-help
+
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "TMS Chat needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+prepare: install
+	@$(BIN)/python manage.py compile_translations
+	@$(BIN)/python manage.py migrate --noinput -v0
+	@$(BIN)/python manage.py install_schedule >/dev/null
+	@$(BIN)/python manage.py create_demo_admin
+
+run: prepare
+	@echo
+	@echo "  TMS Chat:        http://127.0.0.1:8000/   (sign in with the demo admin above)"
+	@echo "  Shopee sandbox:  http://127.0.0.1:8100/_sandbox/   (demo shop password: demo1234)"
+	@echo "  Stop with Ctrl+C."
+	@echo
+	@$(BIN)/honcho -f Procfile.dev start
+
+test: install
+	@$(BIN)/python manage.py compile_translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
