@@ -1,0 +1,126 @@
+"""What the sandbox enforces and how it misbehaves on purpose.
+
+`SandboxConfig` holds Shopee's documented limits as defaults (SHOPEE_API.md); where the document
+says UNCERTAIN the behaviour is a setting here. `Faults` holds the failures tests switch on.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+# Demo partner credentials (never production), shared with the product's settings defaults.
+DEMO_PARTNER_ID = 2001887
+DEMO_PARTNER_KEY = "shpk-demo-partner-key-not-secret"
+
+DAY = 86400
+
+
+@dataclass
+class SandboxConfig:
+    partner_id: int = DEMO_PARTNER_ID
+    partner_key: str = DEMO_PARTNER_KEY
+    push_key: str | None = (
+        None  # None: pushes are signed with the partner key (UNCERTAIN which one Shopee uses)
+    )
+    callback_url: str | None = None  # None: pushes only go to the lost list
+    partner_name: str = "TMS Chat"  # the app the seller is asked to approve
+
+    # Lifetimes [OFF]
+    timestamp_tolerance_seconds: int = 300
+    code_seconds: int = 600
+    access_token_seconds: int = 14400
+    refresh_token_days: int = 30
+    authorization_days: int = 365
+    # UNCERTAIN [1]: the old access token may keep working a few minutes after a refresh.
+    old_access_token_grace_seconds: int = 0
+    # UNCERTAIN: which code a revoked or lapsed shop's access token gets ("invalid_acceess_token" also seen).
+    lapsed_token_error: str = "error_auth"
+
+    # Orders [OFF]
+    order_window_days: int = 15
+    order_page_size_max: int = 100
+    order_detail_max: int = 50
+
+    # Seller chat: all [1]/UNCERTAIN in the document, hence switchable.
+    conversation_page_size_max: int = 25
+    message_page_size_max: int = 60
+    text_max_chars: int = 600
+    consecutive_seller_messages_max: int = 5
+    buyer_chat_window_days: int = 7
+    buyer_order_window_days: int = 30
+    rule_message_length: bool = True
+    rule_5_messages: bool = True
+    rule_first_chat_order: bool = True
+    rule_buyer_reachable: bool = True
+
+    # Taiwan masking of non-integrated orders: the document says the buyer id is empty too.
+    mask_tw_non_integrated_buyer_id: bool = True
+
+    # Pushes [OFF]: retry delays in seconds after a failed delivery; tests use fractions of a second.
+    push_retry_delays: list[float] = field(default_factory=lambda: [300.0, 1800.0, 10800.0])
+    push_timeout_seconds: float = 3.0
+    lost_push_retention_days: int = 3
+
+    # Rate limits (None = off; Shopee publishes no numbers) and the daily quota switch.
+    partner_calls_per_second: float | None = None
+    shop_calls_per_second: float | None = None
+    daily_quota_exceeded: bool = False
+
+    # Shipping documents stay PROCESSING for this many result polls, then READY.
+    document_processing_polls: int = 1
+
+    # State file: saved at most this often after changes.
+    save_delay_seconds: float = 0.5
+
+    @property
+    def signing_push_key(self) -> str:
+        return self.push_key or self.partner_key
+
+    def update(self, changes: dict[str, Any]) -> None:
+        known = {f.name for f in fields(self)}
+        unknown = set(changes) - known
+        if unknown:
+            raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")
+        for key, value in changes.items():
+            setattr(self, key, value)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Faults:
+    error_share: float = 0.0  # share of calls answered with error_server (HTTP 500)
+    timeout_share: float = 0.0  # share of calls that sleep `timeout_seconds` then fail
+    timeout_seconds: float = 15.0
+    latency_ms: int = 0  # added to every call
+    outage_until: float = 0.0  # time.time() until which every API call gets HTTP 503
+    tw_send_restriction: bool = False  # send_message fails with region_not_supported for TW shops
+    hang_seconds: float = 0.0  # accept-then-hang: send_message records the message, answers this late
+    hang_count: int | None = None  # how many sends hang (None: all while hang_seconds > 0)
+    paths: list[str] | None = None  # error/timeout/latency only on API paths ending so (None: all)
+
+    def update(self, changes: dict[str, Any]) -> None:
+        changes = dict(changes)
+        if "outage_seconds" in changes:
+            changes["outage_until"] = time.time() + float(changes.pop("outage_seconds"))
+        known = {f.name for f in fields(self)}
+        unknown = set(changes) - known
+        if unknown:
+            raise ValueError(f"unknown fault keys: {', '.join(sorted(unknown))}")
+        for key, value in changes.items():
+            setattr(self, key, value)
+
+    def applies_to(self, path: str) -> bool:
+        return self.paths is None or any(path.endswith(suffix) for suffix in self.paths)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["outage_seconds_left"] = max(0.0, round(self.outage_until - time.time(), 3))
+        return data
+
+
+# Rate-limit switches are config, but the faults control accepts them too (tests think of them as faults).
+RATE_KEYS = ("partner_calls_per_second", "shop_calls_per_second", "daily_quota_exceeded")

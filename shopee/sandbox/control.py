@@ -1,0 +1,177 @@
+"""The control API under /_sandbox/: JSON in and out, no signature. Each route calls the
+`Sandbox` method of the same name, so tests in Python and over HTTP drive the same code."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from shopee.sandbox.api import Answer
+
+if TYPE_CHECKING:
+    from shopee.sandbox.sandbox import Sandbox
+
+Route = Callable[["Sandbox", dict[str, Any], dict[str, str], re.Match[str]], Any]
+
+ROUTES: list[tuple[str, re.Pattern[str], Route]] = []
+
+
+def route(method: str, pattern: str):
+    def register(handler: Route) -> Route:
+        ROUTES.append((method, re.compile(f"^/_sandbox{pattern}$"), handler))
+        return handler
+
+    return register
+
+
+@route("POST", "/reset")
+def _reset(sb, body, query, match):
+    sb.reset(demo=bool(body.get("demo", False)))
+    return {"ok": True}
+
+
+@route("GET", "/config")
+def _config(sb, body, query, match):
+    return sb.configure()
+
+
+@route("POST", "/config")
+def _configure(sb, body, query, match):
+    return sb.configure(**body)
+
+
+@route("GET", "/faults")
+def _faults(sb, body, query, match):
+    return sb.set_faults()
+
+
+@route("POST", "/faults")
+def _set_faults(sb, body, query, match):
+    return sb.set_faults(**body)
+
+
+@route("GET", "/shops")
+def _shops(sb, body, query, match):
+    return {"shops": sb.shops()}
+
+
+@route("POST", "/shops")
+def _create_shop(sb, body, query, match):
+    return sb.create_shop(**body)
+
+
+@route("POST", r"/shops/(?P<shop_id>\d+)/authorize")
+def _authorize(sb, body, query, match):
+    return {"code": sb.authorize_code(match["shop_id"]), "shop_id": match["shop_id"]}
+
+
+@route("POST", r"/shops/(?P<shop_id>\d+)/revoke")
+def _revoke(sb, body, query, match):
+    sb.revoke(match["shop_id"])
+    return {"ok": True}
+
+
+@route("POST", r"/shops/(?P<shop_id>\d+)/password")
+def _change_password(sb, body, query, match):
+    sb.change_password(match["shop_id"], body.get("password", ""))
+    return {"ok": True}
+
+
+@route("POST", r"/shops/(?P<shop_id>\d+)/expire_soon")
+def _expire_soon(sb, body, query, match):
+    sb.expire_soon(match["shop_id"], float(body.get("days", 7)))
+    return {"ok": True}
+
+
+@route("POST", "/orders")
+def _create_order(sb, body, query, match):
+    return sb.create_order(**body)
+
+
+@route("POST", r"/orders/(?P<order_sn>\w+)/status")
+def _set_order_status(sb, body, query, match):
+    return sb.set_order_status(match["order_sn"], body.get("status", ""))
+
+
+@route("POST", r"/orders/(?P<order_sn>\w+)/tracking_number")
+def _set_tracking_number(sb, body, query, match):
+    return sb.set_tracking_number(match["order_sn"], body.get("tracking_number"))
+
+
+@route("POST", "/messages/buyer")
+def _buyer_says(sb, body, query, match):
+    return sb.buyer_says(**body)
+
+
+@route("POST", "/messages/seller_centre")
+def _seller_centre_says(sb, body, query, match):
+    return sb.seller_centre_says(body.get("shop_id"), body.get("buyer_id"), body.get("text", ""))
+
+
+@route("GET", "/clock")
+def _clock(sb, body, query, match):
+    return {"now": sb.now()}
+
+
+@route("POST", "/clock")
+def _shift_clock(sb, body, query, match):
+    return {"now": sb.shift_clock(float(body.get("shift_seconds", 0)))}
+
+
+@route("GET", "/deliveries")
+def _deliveries(sb, body, query, match):
+    return {"deliveries": sb.deliveries(shop_id=query.get("shop_id"), buyer_id=query.get("buyer_id"))}
+
+
+@route("GET", "/calls")
+def _calls(sb, body, query, match):
+    calls = sb.calls()
+    return {"calls": calls, "total": sum(call["count"] for call in calls)}
+
+
+@route("POST", "/calls/reset")
+def _reset_calls(sb, body, query, match):
+    sb.reset_calls()
+    return {"ok": True}
+
+
+@route("GET", "/pushes")
+def _pushes(sb, body, query, match):
+    return {"pushes": sb.pushes()}
+
+
+@route("GET", "/state")
+def _state(sb, body, query, match):
+    return sb.state()
+
+
+def control_answer(sb: Sandbox, method: str, path: str, query: dict[str, str], raw: bytes) -> Answer:
+    try:
+        body = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        return _json(400, {"error": "the body is not JSON"})
+    if not isinstance(body, dict):
+        return _json(400, {"error": "the body must be a JSON object"})
+    matched_path = False
+    for route_method, pattern, handler in ROUTES:
+        match = pattern.match(path)
+        if not match:
+            continue
+        matched_path = True
+        if route_method != method:
+            continue
+        try:
+            return _json(200, handler(sb, body, query, match))
+        except LookupError as exc:
+            return _json(404, {"error": str(exc).strip("'\"")})
+        except (TypeError, ValueError) as exc:
+            return _json(400, {"error": str(exc)})
+    if matched_path:
+        return _json(405, {"error": f"{path} does not take {method}"})
+    return _json(404, {"error": f"no control route {path}; see shopee/sandbox/README.md"})
+
+
+def _json(status: int, data: Any) -> Answer:
+    return Answer(status, json.dumps(data, ensure_ascii=False).encode("utf-8"))

@@ -1,0 +1,404 @@
+"""Orders: creation and status changes (with pushes 3 and 4), and how the order API shows them."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from shopee.sandbox.channels import CHANNELS, Channel, channel_by_carrier
+from shopee.sandbox.config import DAY
+from shopee.sandbox.core import ApiError, Core
+from shopee.sandbox.limits import TAIPEI
+from shopee.sandbox.pushes import push_emit
+from shopee.sandbox.state import Buyer, Order, Shop
+
+STATUSES = (
+    "UNPAID",
+    "READY_TO_SHIP",
+    "PROCESSED",
+    "RETRY_SHIP",
+    "SHIPPED",
+    "TO_CONFIRM_RECEIVE",
+    "IN_CANCEL",
+    "CANCELLED",
+    "TO_RETURN",
+    "COMPLETED",
+)
+LIST_FILTER_STATUSES = (*STATUSES, "INVOICE_PENDING")  # accepted as a filter, never an order's status
+AWAITING_SHIPMENT = ("READY_TO_SHIP", "RETRY_SHIP")
+
+PUSH_ORDER_STATUS = 3
+PUSH_TRACKING_NUMBER = 4
+
+MASK = "****"
+
+_LOGISTICS_STATUS = {
+    "UNPAID": "LOGISTICS_NOT_START",
+    "READY_TO_SHIP": "LOGISTICS_READY",
+    "PROCESSED": "LOGISTICS_REQUEST_CREATED",
+    "RETRY_SHIP": "LOGISTICS_PICKUP_RETRY",
+    "SHIPPED": "LOGISTICS_PICKUP_DONE",
+    "TO_CONFIRM_RECEIVE": "LOGISTICS_DELIVERY_DONE",
+    "COMPLETED": "LOGISTICS_DELIVERY_DONE",
+    "IN_CANCEL": "LOGISTICS_REQUEST_CANCELED",
+    "CANCELLED": "LOGISTICS_REQUEST_CANCELED",
+    "TO_RETURN": "LOGISTICS_DELIVERY_DONE",
+}
+
+_ORDER_SN_LETTERS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+# -- changes -----------------------------------------------------------------------------------
+
+
+def buyer_ensure(core: Core, buyer_id: int | str | None, username: str | None = None) -> Buyer:
+    """The buyer with this id (created if new), or a new buyer when no id is given."""
+    buyers = core.world.buyers
+    if buyer_id is None:
+        buyer_id = core.rng.randrange(100_000_000, 999_999_999)
+        while str(buyer_id) in buyers:
+            buyer_id += 1
+    buyer = buyers.get(str(buyer_id))
+    if buyer is None:
+        buyer = Buyer(buyer_id=int(buyer_id), username=username or f"buyer{buyer_id}")
+        buyers[str(buyer.buyer_id)] = buyer
+    return buyer
+
+
+def new_order_sn(core: Core, create_time: int) -> str:
+    """Shopee's shape: YYMMDD of the order date, then 8 letters and digits."""
+    prefix = datetime.fromtimestamp(create_time, TAIPEI).strftime("%y%m%d")
+    while True:
+        order_sn = prefix + "".join(core.rng.choice(_ORDER_SN_LETTERS) for _ in range(8))
+        if order_sn not in core.world.orders:
+            return order_sn
+
+
+def order_create(
+    core: Core,
+    *,
+    shop_id: str | int,
+    buyer_id: int | str | None = None,
+    buyer_name: str | None = None,
+    status: str = "READY_TO_SHIP",
+    carrier: str = "7-ELEVEN",
+    tracking_number: str | None = None,
+    items: list[dict[str, Any]] | None = None,
+    total_amount: float | None = None,
+    shipping_fee: int = 60,
+    create_time: int | None = None,
+    order_sn: str | None = None,
+    recipient: dict[str, str] | None = None,
+    message_to_seller: str = "",
+    payment_method: str = "信用卡",
+    push: bool = True,
+) -> Order:
+    """A new order. `tracking_number` "auto" draws one in the carrier's format; None leaves it empty."""
+    world = core.world
+    shop_id = str(shop_id)
+    if shop_id not in world.shops:
+        raise LookupError(f"no shop {shop_id}")
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+    if order_sn and order_sn in world.orders:
+        raise ValueError(f"order {order_sn} already exists")
+    channel = channel_by_carrier(str(carrier))
+    buyer = buyer_ensure(core, buyer_id, buyer_name)
+    create_time = int(create_time if create_time is not None else world.now_s())
+    lines = [_order_line(core, item) for item in (items or [{"item_name": "測試商品", "price": 199}])]
+    subtotal = sum(line["price"] * line["quantity"] for line in lines)
+    order = Order(
+        order_sn=order_sn or new_order_sn(core, create_time),
+        shop_id=shop_id,
+        buyer_id=buyer.buyer_id,
+        buyer_username=buyer.username,
+        status=status,
+        channel_id=channel.channel_id,
+        create_time=create_time,
+        update_time=create_time,
+        items=lines,
+        total_amount=float(total_amount if total_amount is not None else subtotal + shipping_fee),
+        shipping_fee=int(shipping_fee),
+        recipient=recipient or default_recipient(channel),
+        package_number=f"OFG{core.rng.randrange(10**14, 10**15)}",
+        tracking_number="",
+        pay_time=None if status == "UNPAID" else create_time + 120,
+        payment_method=payment_method,
+        cod=payment_method == "貨到付款",
+        message_to_seller=message_to_seller,
+    )
+    if tracking_number == "auto":
+        tracking_number = channel.new_tracking_number(core.rng)
+    order.tracking_number = tracking_number or ""
+    world.orders[order.order_sn] = order
+    if push:
+        _push_status(core, order)
+    core.changed()
+    return order
+
+
+def _order_line(core: Core, item: dict[str, Any]) -> dict[str, Any]:
+    name = item.get("item_name") or item.get("name")
+    if not name:
+        raise ValueError("each item needs item_name")
+    return {
+        "item_id": int(item.get("item_id") or core.rng.randrange(1_000_000_000, 9_999_999_999)),
+        "item_name": str(name),
+        "model_id": int(item.get("model_id") or 0),
+        "model_name": str(item.get("model_name") or ""),
+        "quantity": int(item.get("quantity", 1)),
+        "price": float(item.get("price", 0)),
+    }
+
+
+def default_recipient(channel: Channel) -> dict[str, str]:
+    store = f"{channel.name} 信義門市" if channel.kind == "store" else ""
+    return {
+        "name": "王小明",
+        "phone": "0912345678",
+        "town": "",
+        "district": "信義區",
+        "city": "台北市",
+        "state": "台北市",
+        "region": "TW",
+        "zipcode": "110",
+        "full_address": store or "台北市信義區松仁路100號5樓",
+    }
+
+
+def order_get(core: Core, order_sn: str) -> Order:
+    order = core.world.orders.get(order_sn)
+    if order is None:
+        raise LookupError(f"no order {order_sn}")
+    return order
+
+
+def order_set_status(core: Core, order_sn: str, status: str) -> Order:
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+    order = order_get(core, order_sn)
+    now = core.world.now_s()
+    order.status = status
+    order.update_time = now
+    if status != "UNPAID" and order.pay_time is None:
+        order.pay_time = now
+    if status == "SHIPPED" and not order.pickup_done_time:
+        order.pickup_done_time = now
+    if status == "CANCELLED" and not order.cancel_by:
+        order.cancel_by, order.cancel_reason = "buyer", "Need to change delivery address"
+    _push_status(core, order)
+    core.changed()
+    return order
+
+
+def order_set_tracking_number(core: Core, order_sn: str, tracking_number: str | None = None) -> Order:
+    """Give the order its tracking number (drawn in the carrier's format when none is given): push 4."""
+    order = order_get(core, order_sn)
+    order.tracking_number = tracking_number or CHANNELS[order.channel_id].new_tracking_number(core.rng)
+    order.update_time = core.world.now_s()
+    data = {
+        "ordersn": order.order_sn,
+        "forder_id": order.package_number,
+        "package_number": order.package_number,
+        "tracking_no": order.tracking_number,
+    }
+    push_emit(core, PUSH_TRACKING_NUMBER, data, shop_id=order.shop_id)
+    core.changed()
+    return order
+
+
+def _push_status(core: Core, order: Order) -> None:
+    data = {
+        "ordersn": order.order_sn,
+        "status": order.status,
+        "completed_scenario": "NORMAL" if order.status == "COMPLETED" else "",
+        "update_time": order.update_time,
+        "items": [],
+    }
+    push_emit(core, PUSH_ORDER_STATUS, data, shop_id=order.shop_id)
+
+
+# -- what the order API shows ------------------------------------------------------------------
+
+
+def shop_order(core: Core, shop: Shop, order_sn: str) -> Order:
+    order = core.world.orders.get(order_sn)
+    if order is None or order.shop_id != shop.shop_id:
+        raise ApiError("error_not_found", "Wrong parameters, detail: the order is not found.")
+    return order
+
+
+def encode_cursor(*parts: object) -> str:
+    return base64.urlsafe_b64encode(":".join(map(str, parts)).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, count: int) -> list[str]:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise ApiError("error_param", "Invalid cursor.") from None
+    parts = text.split(":")
+    if len(parts) != count:
+        raise ApiError("error_param", "Invalid cursor.")
+    return parts
+
+
+def keyset_page(
+    orders: list[Order], key: Callable[[Order], tuple[int, str]], cursor: str, page_size: int
+) -> tuple[list[Order], bool, str]:
+    """Orders sorted by `key` (newest first) after the cursor: (page, more, next_cursor)."""
+    ordered = sorted(orders, key=key, reverse=True)
+    if cursor:
+        stamp, order_sn = decode_cursor(cursor, 2)
+        after = (int(stamp) if stamp.isdigit() else 0, order_sn)
+        ordered = [o for o in ordered if key(o) < after]
+    page = ordered[:page_size]
+    more = len(ordered) > page_size
+    return page, more, encode_cursor(*key(page[-1])) if more else ""
+
+
+def order_detail(core: Core, order: Order, optional_fields: set[str]) -> dict[str, Any]:
+    """One entry of get_order_detail: default fields, plus the optional ones asked for."""
+    shop = core.world.shops[order.shop_id]
+    channel = CHANNELS[order.channel_id]
+    detail: dict[str, Any] = {
+        "order_sn": order.order_sn,
+        "region": shop.region,
+        "currency": "TWD",
+        "cod": order.cod,
+        "order_status": order.status,
+        "message_to_seller": order.message_to_seller,
+        "create_time": order.create_time,
+        "update_time": order.update_time,
+        "days_to_ship": order.days_to_ship,
+        "ship_by_date": (order.pay_time or order.create_time) + order.days_to_ship * DAY,
+        "booking_sn": "",
+    }
+    for name in sorted(optional_fields):
+        value = _optional_field(core, order, channel, name)
+        if value is not _ABSENT:
+            detail[name] = value
+    if shop.region == "TW":
+        _mask_taiwan(core, detail, channel)
+    return detail
+
+
+_ABSENT = object()
+
+
+def _optional_field(core: Core, order: Order, channel: Channel, name: str) -> Any:
+    shipped = order.status in ("SHIPPED", "TO_CONFIRM_RECEIVE", "COMPLETED", "TO_RETURN")
+    match name:
+        case "buyer_user_id":
+            return order.buyer_id
+        case "buyer_username":
+            return order.buyer_username
+        case "recipient_address":
+            return dict(order.recipient)
+        case "item_list":
+            return [_item(line, order) for line in order.items]
+        case "package_list":
+            return [_package(order, channel)]
+        case "total_amount":
+            return order.total_amount if order.pay_time is not None else _ABSENT  # only once paid
+        case "shipping_carrier" | "checkout_shipping_carrier":
+            return channel.name
+        case "estimated_shipping_fee":
+            return float(order.shipping_fee)
+        case "actual_shipping_fee":
+            return float(order.shipping_fee) if shipped else 0.0
+        case "actual_shipping_fee_confirmed":
+            return shipped
+        case "pay_time":
+            return order.pay_time if order.pay_time is not None else _ABSENT
+        case "payment_method":
+            return order.payment_method
+        case "note":
+            return order.note
+        case "note_update_time":
+            return order.update_time if order.note else 0
+        case "cancel_by":
+            return order.cancel_by
+        case "cancel_reason" | "buyer_cancel_reason":
+            return order.cancel_reason
+        case "pickup_done_time":
+            return order.pickup_done_time
+        case "fulfillment_flag":
+            return "fulfilled_by_local_seller"
+        case "goods_to_declare" | "split_up":
+            return False
+        case "dropshipper" | "dropshipper_phone":
+            return ""
+        case "order_chargeable_weight_gram":
+            return 500
+    return _ABSENT  # not a field the sandbox knows: left out, like Shopee ignores unknown names
+
+
+def _item(line: dict[str, Any], order: Order) -> dict[str, Any]:
+    return {
+        "item_id": line["item_id"],
+        "item_name": line["item_name"],
+        "item_sku": "",
+        "model_id": line["model_id"],
+        "model_name": line["model_name"],
+        "model_sku": "",
+        "model_quantity_purchased": line["quantity"],
+        "model_original_price": line["price"],
+        "model_discounted_price": line["price"],
+        "wholesale": False,
+        "weight": 0.5,
+        "add_on_deal": False,
+        "main_item": False,
+        "add_on_deal_id": 0,
+        "promotion_type": "",
+        "promotion_id": 0,
+        "order_item_id": line["item_id"],
+        "promotion_group_id": 0,
+        "image_info": {"image_url": ""},
+        "product_location_id": ["TWZ"],
+        "is_b2c_owned_item": False,
+    }
+
+
+def _package(order: Order, channel: Channel) -> dict[str, Any]:
+    status = _LOGISTICS_STATUS[order.status]
+    if order.status == "PROCESSED" and not channel.integrated:
+        status = "LOGISTICS_PICKUP_DONE"  # non-integrated: nothing for Shopee to arrange
+    return {
+        "package_number": order.package_number,
+        "logistics_status": status,
+        "logistics_channel_id": channel.channel_id,
+        "shipping_carrier": channel.name,
+        "allow_self_design_awb": False,
+        "item_list": [
+            {
+                "item_id": line["item_id"],
+                "model_id": line["model_id"],
+                "model_quantity": line["quantity"],
+                "order_item_id": line["item_id"],
+                "promotion_group_id": 0,
+                "product_location_id": "TWZ",
+            }
+            for line in order.items
+        ],
+        "parcel_chargeable_weight_gram": 500,
+        "group_shipment_id": 0,
+        "virtual_contact_number": "",
+        "package_query_number": "",
+        "sorting_group": "北區" if channel.channel_id == 30029 else "",
+    }
+
+
+def _mask_taiwan(core: Core, detail: dict[str, Any], channel: Channel) -> None:
+    """Taiwan: integrated channels hide the recipient; non-integrated ones hide the buyer."""
+    if channel.integrated:
+        if "recipient_address" in detail:
+            detail["recipient_address"] = dict.fromkeys(detail["recipient_address"], MASK)
+        return
+    if "buyer_username" in detail:
+        detail["buyer_username"] = MASK
+    if "buyer_user_id" in detail and core.config.mask_tw_non_integrated_buyer_id:
+        detail["buyer_user_id"] = 0

@@ -1,0 +1,104 @@
+"""HTTP plumbing: one threaded standard-library server, three areas.
+
+/api/v2/...   Shopee's API (and the legacy signed authorization link /api/v2/shop/auth_partner)
+/auth...      the seller's authorization pages (the newer open.shopee.com/auth form)
+/_sandbox/... the control API for tests and the demo
+"""
+
+from __future__ import annotations
+
+import logging
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlsplit
+
+# The endpoint modules register themselves in api.ENDPOINTS when imported.
+from shopee.sandbox import api_auth, api_chat, api_orders, api_push  # noqa: F401
+from shopee.sandbox.api import Answer, api_answer
+from shopee.sandbox.control import control_answer
+from shopee.sandbox.pages import LEGACY_PATH, form_post, legacy_link, open_link
+
+if TYPE_CHECKING:
+    from shopee.sandbox.sandbox import Sandbox
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 10 * 1024 * 1024
+
+
+class SandboxHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        super().__init__(address, SandboxHandler)
+
+
+class SandboxHandler(BaseHTTPRequestHandler):
+    server: SandboxHTTPServer
+    protocol_version = "HTTP/1.1"
+    server_version = "ShopeeSandbox/1.0"
+    # Buffer the answer so headers and body leave in one write (flushed after each request);
+    # separate small writes meet the client's delayed ACK and cost 40 ms a call.
+    wbufsize = -1
+    disable_nagle_algorithm = True
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def _handle(self, method: str) -> None:
+        url = urlsplit(self.path)
+        path = url.path.rstrip("/") or "/"
+        query = dict(parse_qsl(url.query, keep_blank_values=True))
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self.close_connection = True  # the unread body would garble the next request
+            self._send(Answer(413, b'{"error": "body too large"}'))
+            return
+        raw = self.rfile.read(length) if length else b""
+        sandbox = self.server.sandbox
+        core = sandbox.core
+        if core.stopping.is_set():
+            # A kept-alive connection outliving stop(): do not serve a stopped sandbox.
+            self.close_connection = True
+            answer = Answer(503, b'{"error": "the sandbox is stopping"}')
+        elif path == LEGACY_PATH and method == "GET":
+            with core.lock:
+                answer = legacy_link(core, query)
+        elif path.startswith("/api/v2/"):
+            answer = api_answer(core, method, path, query, raw)
+        elif path == "/auth" and method == "GET":
+            with core.lock:
+                answer = open_link(core, query)
+        elif path in ("/auth/login", "/auth/phone", "/auth/decide") and method == "POST":
+            form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+            with core.lock:
+                answer = form_post(core, path, form)
+                core.changed()
+        elif path.startswith("/_sandbox/"):
+            answer = control_answer(sandbox, method, path, query, raw)
+        else:
+            answer = Answer(404, b'{"error": "not found"}')
+        core.sleep(answer.delay)
+        self._send(answer)
+
+    def _send(self, answer: Answer) -> None:
+        try:
+            self.send_response(answer.status)
+            self.send_header("Content-Type", answer.content_type)
+            self.send_header("Content-Length", str(len(answer.body)))
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(answer.body)
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            # The caller gave up (timed out) before the answer: exactly what a hang fault is for.
+            log.debug("client went away before the answer to %s", self.path)
+
+    def log_message(self, format: str, *args: object) -> None:
+        log.debug("%s - %s", self.address_string(), format % args)
