@@ -15,6 +15,9 @@ class Shop(models.Model):
         EXPIRING = "expiring", _("Expiring soon")
         EXPIRED = "expired", _("Expired or revoked")
 
+    # The states in which Shopee accepts the shop's tokens: sync runs and the outbox sends.
+    AUTHORIZED_STATES = (State.VERIFIED, State.EXPIRING)
+
     # Blank until the first verification: Shopee tells us the id.
     shop_id = models.CharField(_("Shopee shop ID"), max_length=20, unique=True, null=True, blank=True)
     account = models.CharField(_("Account"), max_length=64, blank=True)
@@ -73,4 +76,15 @@ class Shop(models.Model):
 
     @property
     def can_send(self) -> bool:
-        return self.state in (self.State.VERIFIED, self.State.EXPIRING)
+        return self.state in self.AUTHORIZED_STATES
+
+    @property
+    def authorization_days_left(self) -> int | None:
+        """Whole days until Shopee's authorization ends (0 on its last day)."""
+        if self.authorization_expires_at is None:
+            return None
+        return max(0, (self.authorization_expires_at - timezone.now()).days)
+
+    @property
+    def last_synced_at(self):
+        return max((t for t in (self.last_chat_sync_at, self.last_order_sync_at) if t), default=None)

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from tmschat import views
 
@@ -8,7 +10,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Anyone may switch language, also on the sign-in page.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("status/", views.status, name="status"),
     path("healthz", views.healthz, name="healthz"),
     path("shops/", include("accounts.urls")),

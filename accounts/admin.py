@@ -1,0 +1,98 @@
+"""The admin site for account verification: states, filters, and two actions that ask Shopee now.
+Tokens never appear here."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from accounts import services
+from accounts.models import Shop
+from accounts.selectors import shops_visible_to
+from shopee.errors import AuthError, ShopeeError
+
+
+@admin.register(Shop)
+class ShopAdmin(admin.ModelAdmin):
+    list_display = [
+        "shop_id",
+        "account",
+        "name",
+        "customer",
+        "salesperson",
+        "state",
+        "state_reason",
+        "authorization_expires_at",
+        "access_token_expires_at",
+        "last_chat_sync_at",
+    ]
+    list_display_links = ["shop_id", "account", "name"]
+    list_filter = ["state", "region", "salesperson"]
+    search_fields = ["shop_id", "account", "name", "customer"]
+    list_select_related = ["salesperson"]
+    exclude = ["access_token", "refresh_token"]
+    readonly_fields = [
+        "shop_id",
+        "state",
+        "state_reason",
+        "state_changed_at",
+        "verified_at",
+        "authorization_expires_at",
+        "access_token_expires_at",
+        "refresh_token_expires_at",
+        "tokens_refreshed_at",
+        "last_chat_sync_at",
+        "last_order_sync_at",
+        "last_sync_error",
+        "last_sync_error_at",
+    ]
+    actions = ["check_authorization_now", "refresh_tokens_now"]
+
+    def get_queryset(self, request):
+        return shops_visible_to(request.user)
+
+    @admin.action(description=_("Check authorization now"))
+    def check_authorization_now(self, request, queryset):
+        try:
+            result = services.shop_authorizations_check(shop_pks=list(queryset.values_list("pk", flat=True)))
+        except ShopeeError as exc:
+            self.message_user(
+                request, _("Shopee could not be asked: %(error)s") % {"error": exc}, messages.ERROR
+            )
+            return
+        self.message_user(
+            request,
+            _(
+                "Checked %(checked)d verified shops: %(expiring)d expiring soon, %(lost)d no longer authorized."
+            )
+            % {"checked": result.checked, "expiring": result.expiring, "lost": result.lost},
+            messages.WARNING if result.lost else messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Refresh tokens now"))
+    def refresh_tokens_now(self, request, queryset):
+        refreshed = 0
+        for shop in queryset.filter(state__in=Shop.AUTHORIZED_STATES):
+            try:
+                services.shop_tokens_refresh(shop_pk=shop.pk, force=True)
+                refreshed += 1
+            except AuthError as exc:
+                self.message_user(
+                    request,
+                    _("%(shop)s lost its authorization: %(error)s") % {"shop": shop, "error": exc},
+                    messages.ERROR,
+                )
+            except ShopeeError as exc:
+                self.message_user(
+                    request,
+                    _("%(shop)s: Shopee could not be asked: %(error)s") % {"shop": shop, "error": exc},
+                    messages.WARNING,
+                )
+        self.message_user(
+            request,
+            ngettext(
+                "Refreshed the tokens of %(count)d shop.",
+                "Refreshed the tokens of %(count)d shops.",
+                refreshed,
+            )
+            % {"count": refreshed},
+        )

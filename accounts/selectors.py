@@ -1,0 +1,41 @@
+"""Reads for pages and permission checks: which shops a staff member may see and act on."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.models import Shop
+
+
+def sees_all_shops(user) -> bool:
+    return bool(user.is_active and (user.is_superuser or user.has_perm("accounts.view_all_shops")))
+
+
+def shops_visible_to(user) -> QuerySet[Shop]:
+    """The salesperson's own shops; every shop with accounts.view_all_shops (or superuser)."""
+    shops = Shop.objects.select_related("salesperson").order_by("id")
+    if not (user.is_authenticated and user.is_staff and user.is_active):
+        return shops.none()
+    if sees_all_shops(user):
+        return shops
+    return shops.filter(salesperson=user)
+
+
+def get_shop_for(user, pk: int | str) -> Shop:
+    """The shop if `user` may see it; 404 otherwise, so other staff cannot probe which ids exist."""
+    return get_object_or_404(shops_visible_to(user), pk=pk)
+
+
+def shops_with_tokens_due(*, within: timedelta) -> list[int]:
+    """Verified shops whose access token ends within `within` (or has no known end)."""
+    horizon = timezone.now() + within
+    return list(
+        Shop.objects.filter(state__in=Shop.AUTHORIZED_STATES)
+        .exclude(refresh_token="")
+        .filter(Q(access_token_expires_at__lt=horizon) | Q(access_token_expires_at__isnull=True))
+        .values_list("pk", flat=True)
+    )

@@ -1,0 +1,339 @@
+"""Shop accounts: the Shopee client, per-shop handles, tokens, verification state.
+
+Every path that learns a shop's authorization is gone (a refresh refused, a revoke push, an auth
+error during sync or send, the hourly check) ends in `shop_auth_failed`: the shop leaves the
+verified states, the page shows why, the [聊聊登入認證] button comes back and the outbox holds
+the shop's messages. A new verification releases them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from accounts.models import Shop
+from accounts.selectors import shops_visible_to
+from shopee.client import ShopClient, ShopeeClient
+from shopee.errors import AuthError
+from shopee.types import TokenPair
+
+log = logging.getLogger(__name__)
+
+ShopHandle = ShopClient
+
+# The beat task refreshes access tokens (4 h) this long before they expire.
+REFRESH_AHEAD = timedelta(hours=1)
+# shop_api refreshes on the spot when the token is this close to expiry (the beat was late).
+REFRESH_ON_USE_MARGIN = timedelta(minutes=5)
+# Shopee's refresh token lives 30 days [OFF]; kept for the admin, never relied on.
+REFRESH_TOKEN_LIFETIME = timedelta(days=30)
+# "Expires in N days" shows from this long before the authorization lapses (Shopee's push: 1 week).
+EXPIRY_WARNING = timedelta(days=7)
+
+# Reasons are stored as English msgids and translated when shown; Shopee's own texts pass through.
+REASON_NOT_LISTED = gettext_noop("Shopee no longer lists this shop as authorized")
+REASON_AUTHORIZATION_ENDED = gettext_noop("The authorization period has ended")
+REASON_EXPIRES_SOON = gettext_noop("The authorization expires soon: verify again to extend it")
+REASON_REVOKED = gettext_noop("The seller cancelled the authorization on Shopee")
+
+
+class VerificationRefused(Exception):
+    """The callback names a shop this verification may not touch; nothing was changed."""
+
+
+# -- the client ------------------------------------------------------------------------------
+
+
+def shopee_client() -> ShopeeClient:
+    """The partner-level client as the settings say now (tests point them at the sandbox)."""
+    return _client(
+        os.getpid(),  # a connection pool must not cross a fork into Celery's children
+        settings.SHOPEE_PARTNER_ID,
+        settings.SHOPEE_PARTNER_KEY,
+        settings.SHOPEE_BASE_URL,
+        settings.SHOPEE_AUTH_PAGE_URL,
+        settings.SHOPEE_AUTH_LINK_STYLE,
+        settings.SHOPEE_TIMEOUT_SECONDS,
+    )
+
+
+@lru_cache(maxsize=8)
+def _client(
+    pid: int,
+    partner_id: int,
+    partner_key: str,
+    base_url: str,
+    auth_page_url: str,
+    auth_link_style: str,
+    timeout: float,
+) -> ShopeeClient:
+    return ShopeeClient(
+        partner_id=partner_id,
+        partner_key=partner_key,
+        base_url=base_url,
+        auth_page_url=auth_page_url,
+        auth_link_style=auth_link_style,
+        timeout=timeout,
+    )
+
+
+def shop_api(shop: Shop) -> ShopHandle:
+    """A handle for calls on behalf of `shop`, its access token refreshed first if nearly due.
+
+    Raises AuthError when the shop is not verified; callers pass any AuthError to shop_auth_failed.
+    """
+    _require_verified(shop)
+    expires_at = shop.access_token_expires_at
+    if expires_at is None or expires_at - timezone.now() < REFRESH_ON_USE_MARGIN:
+        fresh = shop_tokens_refresh(shop_pk=shop.pk)
+        for field in (*_TOKEN_FIELDS, "state", "state_reason", "state_changed_at"):
+            setattr(shop, field, getattr(fresh, field))
+        _require_verified(shop)  # another process may have found the authorization gone
+    return shopee_client().shop(shop.shop_id, shop.access_token)
+
+
+def _require_verified(shop: Shop) -> None:
+    if shop.state not in Shop.AUTHORIZED_STATES or not shop.access_token or not shop.shop_id:
+        raise AuthError(f"shop {shop} is not verified", code="shop_not_verified")
+
+
+# -- tokens ----------------------------------------------------------------------------------
+
+_TOKEN_FIELDS = (
+    "access_token",
+    "refresh_token",
+    "access_token_expires_at",
+    "refresh_token_expires_at",
+    "tokens_refreshed_at",
+)
+
+
+def _tokens_store(shop: Shop, pair: TokenPair) -> None:
+    now = timezone.now()
+    shop.access_token = pair.access_token
+    shop.refresh_token = pair.refresh_token
+    shop.access_token_expires_at = now + timedelta(seconds=pair.expire_in)
+    shop.refresh_token_expires_at = now + REFRESH_TOKEN_LIFETIME
+    shop.tokens_refreshed_at = now
+
+
+def shop_tokens_refresh(*, shop_pk: int, force: bool = False) -> Shop:
+    """Trade the shop's refresh token for a new pair if the access token is due (or `force`).
+
+    The refresh token works once, so the call runs under the shop's row lock and the new pair is
+    stored in the same transaction: a second worker waits, then finds fresh tokens and does
+    nothing. An AuthError flips the shop (shop_auth_failed) and is raised again; RateLimited and
+    Transient are raised for the caller to retry later. Returns the shop as stored.
+    """
+    try:
+        with transaction.atomic():
+            shop = Shop.objects.select_for_update().get(pk=shop_pk)
+            if shop.state not in Shop.AUTHORIZED_STATES or not shop.refresh_token:
+                return shop
+            due = shop.access_token_expires_at is None or (
+                shop.access_token_expires_at - timezone.now() < REFRESH_AHEAD
+            )
+            if not (due or force):
+                return shop
+            pair = shopee_client().refresh_access_token(
+                refresh_token=shop.refresh_token, shop_id=shop.shop_id
+            )
+            _tokens_store(shop, pair)
+            shop.save(update_fields=[*_TOKEN_FIELDS, "updated_at"])
+            log.info("refreshed tokens of shop %s", shop)
+            return shop
+    except AuthError as exc:
+        shop_auth_failed(shop=shop, reason=str(exc))
+        raise
+
+
+# -- losing the authorization ------------------------------------------------------------------
+
+
+def shop_auth_failed(*, shop: Shop, reason: str) -> None:
+    """Shopee refused the shop's tokens: the shop becomes 已失效 with `reason`, its tokens are
+    dropped and it needs [聊聊登入認證] again.
+
+    Only the tokens `shop` was loaded with are judged: if another process refreshed or
+    re-verified the shop meanwhile, the failure is about old tokens and changes nothing.
+    """
+    now = timezone.now()
+    changed = Shop.objects.filter(
+        pk=shop.pk, state__in=Shop.AUTHORIZED_STATES, tokens_refreshed_at=shop.tokens_refreshed_at
+    ).update(
+        state=Shop.State.EXPIRED,
+        state_reason=reason[:500],
+        state_changed_at=now,
+        access_token="",
+        refresh_token="",
+        access_token_expires_at=None,
+        refresh_token_expires_at=None,
+        updated_at=now,
+    )
+    if changed:
+        log.warning("shop %s lost its authorization: %s", shop, reason)
+        shop.state, shop.state_reason, shop.state_changed_at = Shop.State.EXPIRED, reason[:500], now
+        shop.access_token = shop.refresh_token = ""
+        shop.access_token_expires_at = shop.refresh_token_expires_at = None
+
+
+# Push code 2 says why in `authorize_type`; Shopee's words for the common cases, in ours.
+_PUSH_REASONS = {
+    "": REASON_REVOKED,
+    "user cancel shop authorization": REASON_REVOKED,
+    "expiry": REASON_AUTHORIZATION_ENDED,
+}
+
+
+def shop_authorization_revoked(*, shop_id: str, reason: str = "") -> None:
+    """Push code 2: the seller cancelled our authorization, or it lapsed."""
+    shop = Shop.objects.filter(shop_id=str(shop_id)).first()
+    if shop is None:
+        log.info("revoke push for unknown shop %s", shop_id)
+        return
+    shop_auth_failed(shop=shop, reason=_PUSH_REASONS.get(reason.strip().lower(), reason))
+
+
+def _from_unix(seconds) -> datetime | None:
+    return datetime.fromtimestamp(int(seconds), UTC) if seconds else None
+
+
+def _expires_soon(expires_at: datetime | None) -> bool:
+    return expires_at is not None and expires_at - timezone.now() <= EXPIRY_WARNING
+
+
+def _authorization_expiry_set(shop: Shop, expires_at: datetime, *, expiring: bool) -> None:
+    state = Shop.State.EXPIRING if expiring else Shop.State.VERIFIED
+    updates: dict = {"authorization_expires_at": expires_at}
+    if shop.state != state:
+        updates |= {
+            "state": state,
+            "state_reason": REASON_EXPIRES_SOON if expiring else "",
+            "state_changed_at": timezone.now(),
+        }
+    Shop.objects.filter(pk=shop.pk, state__in=Shop.AUTHORIZED_STATES).update(
+        **updates, updated_at=timezone.now()
+    )
+
+
+def shop_expiry_warning(*, shop_ids: list[str], expire_before: int) -> None:
+    """Push code 12: these shops' authorizations end before `expire_before` (unix seconds)."""
+    deadline = _from_unix(expire_before)
+    for shop in Shop.objects.filter(shop_id__in=[str(i) for i in shop_ids], state__in=Shop.AUTHORIZED_STATES):
+        known = shop.authorization_expires_at
+        _authorization_expiry_set(shop, min(known, deadline) if known else deadline, expiring=True)
+
+
+@dataclass(frozen=True)
+class AuthorizationCheck:
+    checked: int
+    expiring: int
+    lost: int
+
+
+def shop_authorizations_check(*, shop_pks: list[int] | None = None) -> AuthorizationCheck:
+    """Compare our verified shops with Shopee's list of authorized shops (get_shops_by_partner):
+    record when each authorization ends, warn a week ahead, flip shops that are gone or lapsed."""
+    asked_at = timezone.now()
+    authorized = {entry.shop_id: entry for entry in shopee_client().get_shops_by_partner()}
+    # A shop verified while the list was on its way is not in it, yet authorized.
+    shops = Shop.objects.filter(state__in=Shop.AUTHORIZED_STATES, verified_at__lt=asked_at)
+    if shop_pks is not None:
+        shops = shops.filter(pk__in=shop_pks)
+    now = timezone.now()
+    checked = expiring = lost = 0
+    for shop in shops:
+        checked += 1
+        entry = authorized.get(shop.shop_id)
+        expires_at = _from_unix(entry.expire_time) if entry else None
+        if entry is None or (expires_at is not None and expires_at <= now):
+            shop_auth_failed(
+                shop=shop, reason=REASON_NOT_LISTED if entry is None else REASON_AUTHORIZATION_ENDED
+            )
+            lost += 1
+        elif expires_at is not None:
+            soon = _expires_soon(expires_at)
+            _authorization_expiry_set(shop, expires_at, expiring=soon)
+            expiring += soon
+    return AuthorizationCheck(checked=checked, expiring=expiring, lost=lost)
+
+
+# -- shop records and verification -------------------------------------------------------------
+
+
+def shop_create(*, name: str, account: str = "", customer: str = "", salesperson=None) -> Shop:
+    """A shop account staff type in; it gets its Shopee id at its first verification."""
+    return Shop.objects.create(name=name, account=account, customer=customer, salesperson=salesperson)
+
+
+def shop_update(*, shop: Shop, name: str, account: str, customer: str, salesperson) -> Shop:
+    shop.name, shop.account, shop.customer, shop.salesperson = name, account, customer, salesperson
+    shop.save(update_fields=["name", "account", "customer", "salesperson", "updated_at"])
+    return shop
+
+
+def _verification_target(*, shop: Shop | None, shop_id: str, user) -> Shop | None:
+    """The row a callback for Shopee shop `shop_id` may verify (None: create a new one)."""
+    registered = Shop.objects.filter(shop_id=shop_id).first()
+    if shop is None:  # "add new shop": a shop already registered is re-verified, if the user's
+        if registered is not None and not shops_visible_to(user).filter(pk=registered.pk).exists():
+            raise VerificationRefused(
+                gettext_noop("This Shopee shop is already registered to another salesperson.")
+            )
+        return registered
+    if shop.shop_id and shop.shop_id != shop_id:
+        raise VerificationRefused(
+            gettext_noop("Shopee authorized a different shop than the one being verified.")
+        )
+    if registered is not None and registered.pk != shop.pk:
+        raise VerificationRefused(gettext_noop("This Shopee shop is already registered as another account."))
+    return shop
+
+
+def shop_verify(*, shop: Shop | None, code: str, shop_id: str, user) -> Shop:
+    """Finish [聊聊登入認證]: trade Shopee's one-time `code` for tokens, confirm them with a real
+    call (get_shop_info), then mark the shop verified with its id and name from Shopee.
+
+    `shop` is the account being verified, or None when the user chose "add new shop" (then the
+    shop is created with `user` as salesperson).
+    Raises VerificationRefused for a shop_id that does not fit, ShopeeError when Shopee refuses.
+    """
+    shop_id = str(shop_id)
+    _verification_target(shop=shop, shop_id=shop_id, user=user)  # refuse before using the code
+    client = shopee_client()
+    pair = client.get_access_token(code=code, shop_id=shop_id)
+    info = client.shop(shop_id, pair.access_token).get_shop_info()
+    with transaction.atomic():
+        target = _verification_target(shop=shop, shop_id=shop_id, user=user)
+        if target is None:
+            target = Shop(shop_id=shop_id, salesperson=user)
+        else:
+            target = Shop.objects.select_for_update().get(pk=target.pk)
+        now = timezone.now()
+        target.shop_id = shop_id
+        target.name = info.get("shop_name") or target.name or shop_id
+        target.region = info.get("region") or target.region
+        target.authorization_expires_at = _from_unix(info.get("expire_time"))
+        soon = _expires_soon(target.authorization_expires_at)
+        target.state = Shop.State.EXPIRING if soon else Shop.State.VERIFIED
+        target.state_reason = REASON_EXPIRES_SOON if soon else ""
+        target.state_changed_at = target.verified_at = now
+        _tokens_store(target, pair)
+        target.save()
+        transaction.on_commit(lambda: _outbox_release(target))
+    log.info("shop %s verified by %s", target, user)
+    return target
+
+
+def _outbox_release(shop: Shop) -> None:
+    from chat.outbox import outbox_release_held
+
+    outbox_release_held(shop=shop)

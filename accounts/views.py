@@ -1,0 +1,82 @@
+"""Account browser (瀏覽資訊), shop form and the [聊聊登入認證] round trip to Shopee."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import services
+from accounts.authorization import StateRefused, verification_state_issue, verification_state_redeem
+from accounts.forms import ShopForm
+from accounts.selectors import get_shop_for, shops_visible_to
+from shopee.errors import ShopeeError
+
+
+@require_GET
+def shop_list(request):
+    return render(request, "accounts/shop_list.html", {"shops": shops_visible_to(request.user)})
+
+
+@require_http_methods(["GET", "POST"])
+def shop_create(request):
+    form = ShopForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        shop = services.shop_create(**form.cleaned_data)
+        messages.success(request, _("Shop %(shop)s added. Verify it with Shopee next.") % {"shop": shop})
+        return redirect("accounts:edit", pk=shop.pk)
+    return render(request, "accounts/shop_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def shop_edit(request, pk: int):
+    shop = get_shop_for(request.user, pk)
+    form = ShopForm(request.POST or None, instance=shop, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.shop_update(shop=shop, **form.cleaned_data)
+        messages.success(request, _("Saved."))
+        return redirect("accounts:list")
+    return render(request, "accounts/shop_form.html", {"form": form, "shop": shop})
+
+
+@require_POST
+def shop_verify_start(request, pk: int):
+    """[聊聊登入認證]: off to Shopee's authorization page, where the seller signs in."""
+    shop = get_shop_for(request.user, pk)
+    return _to_shopee(request, shop_pk=shop.pk)
+
+
+@require_POST
+def shop_add_start(request):
+    """Add a new shop: the same authorization, and Shopee tells us which shop it is."""
+    return _to_shopee(request, shop_pk=None)
+
+
+def _to_shopee(request, *, shop_pk: int | None):
+    state = verification_state_issue(request, shop_pk=shop_pk)
+    callback = request.build_absolute_uri(reverse("accounts:verify_callback"))
+    return redirect(services.shopee_client().authorization_url(callback, state=state))
+
+
+@require_GET
+def shop_verify_callback(request):
+    """Shopee sends the seller back here with `code` and `shop_id` (or without, if denied)."""
+    try:
+        verification = verification_state_redeem(request, request.GET.get("state", ""))
+    except StateRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("accounts:list")
+    shop = get_shop_for(request.user, verification.shop_pk) if verification.shop_pk else None
+    code, shop_id = request.GET.get("code", ""), request.GET.get("shop_id", "")
+    if not code or not shop_id.isdigit():
+        messages.error(request, _("The authorization was not granted on Shopee; the shop is unchanged."))
+        return redirect("accounts:list")
+    try:
+        shop = services.shop_verify(shop=shop, code=code, shop_id=shop_id, user=request.user)
+    except services.VerificationRefused as exc:
+        messages.error(request, _(str(exc)))
+    except ShopeeError as exc:
+        messages.error(request, _("Shopee did not confirm the login: %(error)s") % {"error": exc})
+    else:
+        messages.success(request, _("%(shop)s is verified.") % {"shop": shop})
+    return redirect("accounts:list")

@@ -1,0 +1,76 @@
+"""Shops in the sandbox and in our database, and the seller's walk through Shopee's pages."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import unescape
+
+import pytest
+import requests
+
+from accounts import services
+from accounts.models import Shop
+
+KTMST = {"shop_id": "242826267", "account": "ktmst", "password": "demo1234", "name": "我的測試賣場"}
+TMSBABY = {"shop_id": "318990021", "account": "tmsbaby", "password": "baby5678", "name": "寶寶生活館"}
+
+
+@pytest.fixture
+def sandbox_shops(sandbox):
+    """The demo sellers, known to the sandbox but not yet authorized."""
+    for seller in (KTMST, TMSBABY):
+        sandbox.create_shop(**seller)
+    return sandbox
+
+
+@pytest.fixture
+def shop(salesperson):
+    """A shop account staff typed in, never verified."""
+    return Shop.objects.create(name="測試賣場", customer="TMS獲利王", salesperson=salesperson)
+
+
+def verify_in_sandbox(sandbox, shop: Shop | None, user, seller=KTMST) -> Shop:
+    """What the callback does after the seller approved: the real service, a real code."""
+    code = sandbox.authorize_code(seller["shop_id"])
+    return services.shop_verify(shop=shop, code=code, shop_id=seller["shop_id"], user=user)
+
+
+@pytest.fixture
+def verified_shop(sandbox_shops, shop, salesperson):
+    return verify_in_sandbox(sandbox_shops, shop, salesperson)
+
+
+@dataclass
+class ShopeePage:
+    status: int
+    html: str
+    location: str = ""  # where Shopee sent the browser back to, once the seller decided
+
+    @property
+    def error(self) -> str:
+        found = re.search(r'id="error"[^>]*>(.*?)</p>', self.html, re.S)
+        return unescape(found.group(1)) if found else ""
+
+
+def seller_at_shopee(
+    authorization_url: str, *, account: str, password: str, decision: str = "approve"
+) -> ShopeePage:
+    """The seller on Shopee's authorization pages: sign in, confirm the phone link, decide."""
+    http = requests.Session()
+    page = http.get(authorization_url, timeout=10)
+    base = authorization_url.split("/api/")[0].split("/auth?")[0]
+    session = re.search(r'name="session" value="([^"]+)"', page.text).group(1)
+    login = http.post(
+        f"{base}/auth/login", data={"session": session, "account": account, "password": password}, timeout=10
+    )
+    if 'id="phone-form"' not in login.text:
+        return ShopeePage(login.status_code, login.text)
+    http.post(f"{base}/auth/phone", data={"session": session}, timeout=10)
+    decided = http.post(
+        f"{base}/auth/decide",
+        data={"session": session, "decision": decision},
+        allow_redirects=False,
+        timeout=10,
+    )
+    return ShopeePage(decided.status_code, decided.text, decided.headers.get("Location", ""))

@@ -1,0 +1,152 @@
+"""Tokens never lapse silently: refreshed ahead on the beat and on use, and every way of losing
+the authorization shows on the account page with its reason and the button back."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import services, tasks
+from accounts.models import Shop
+from shopee.errors import AuthError
+from tests.accounts.conftest import KTMST, TMSBABY, verify_in_sandbox
+
+pytestmark = pytest.mark.django_db
+
+REFRESH = "/api/v2/auth/access_token/get"
+
+
+def calls(sandbox, path: str) -> int:
+    return sum(c["count"] for c in sandbox.calls() if c["path"] == path)
+
+
+def account_page(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.get(reverse("accounts:list")).text
+
+
+def expire_access_token_in(shop: Shop, minutes: int) -> None:
+    Shop.objects.filter(pk=shop.pk).update(
+        access_token_expires_at=timezone.now() + timedelta(minutes=minutes)
+    )
+    shop.refresh_from_db()
+
+
+def test_shop_api_refreshes_a_token_about_to_expire_and_calls_with_the_new_one(sandbox_shops, verified_shop):
+    old_access, old_refresh = verified_shop.access_token, verified_shop.refresh_token
+    expire_access_token_in(verified_shop, 2)
+
+    info = services.shop_api(verified_shop).get_shop_info()
+
+    assert info["shop_name"] == "我的測試賣場"
+    stored = Shop.objects.get(pk=verified_shop.pk)
+    assert stored.access_token != old_access and stored.refresh_token != old_refresh
+    assert stored.access_token_expires_at > timezone.now() + timedelta(hours=3)
+    assert calls(sandbox_shops, REFRESH) == 1
+
+
+def test_shop_api_uses_a_fresh_token_without_refreshing(sandbox_shops, verified_shop):
+    services.shop_api(verified_shop).get_shop_info()
+    assert calls(sandbox_shops, REFRESH) == 0
+
+
+def test_shop_api_refuses_a_shop_that_is_not_verified(shop):
+    with pytest.raises(AuthError):
+        services.shop_api(shop)
+
+
+def test_beat_refreshes_only_tokens_due_within_the_hour(sandbox_shops, verified_shop, salesperson):
+    fresh = verify_in_sandbox(
+        sandbox_shops, Shop.objects.create(name="寶寶", salesperson=salesperson), salesperson, seller=TMSBABY
+    )
+    expire_access_token_in(verified_shop, 50)
+    before = fresh.access_token
+
+    tasks.tokens_refresh_due()
+
+    assert calls(sandbox_shops, REFRESH) == 1
+    assert Shop.objects.get(pk=fresh.pk).access_token == before
+    assert Shop.objects.get(pk=verified_shop.pk).access_token_expires_at > timezone.now() + timedelta(hours=3)
+
+
+def test_refused_refresh_flips_the_shop_with_the_reason_and_the_button_back(
+    sandbox_shops, verified_shop, salesperson
+):
+    sandbox_shops.change_password(KTMST["shop_id"], "new-password")
+    expire_access_token_in(verified_shop, 30)
+
+    tasks.tokens_refresh_due()
+
+    shop = Shop.objects.get(pk=verified_shop.pk)
+    assert shop.state == Shop.State.EXPIRED
+    assert "Invalid refresh_token" in shop.state_reason
+    assert (shop.access_token, shop.refresh_token) == ("", "")
+    page = account_page(salesperson)
+    assert "已失效" in page and "Invalid refresh_token" in page
+    assert reverse("accounts:verify", args=[shop.pk]) in page
+
+
+def test_revoke_shows_within_one_authorization_check(sandbox_shops, verified_shop, salesperson):
+    sandbox_shops.revoke(KTMST["shop_id"])
+
+    tasks.authorizations_check()
+
+    shop = Shop.objects.get(pk=verified_shop.pk)
+    assert shop.state == Shop.State.EXPIRED
+    page = account_page(salesperson)
+    assert "蝦皮已不再列出此賣場的授權" in page
+    assert reverse("accounts:verify", args=[shop.pk]) in page
+    with pytest.raises(AuthError):
+        services.shop_api(shop)
+
+
+def test_revoke_push_flips_the_shop(verified_shop, salesperson):
+    services.shop_authorization_revoked(shop_id=KTMST["shop_id"], reason="user cancel shop authorization")
+    assert "賣家已在蝦皮取消授權" in account_page(salesperson)
+    assert Shop.objects.get(pk=verified_shop.pk).state == Shop.State.EXPIRED
+
+
+def test_authorization_ending_within_a_week_shows_days_left(sandbox_shops, verified_shop, salesperson):
+    sandbox_shops.expire_soon(KTMST["shop_id"], days=6.5)
+
+    tasks.authorizations_check()
+
+    shop = Shop.objects.get(pk=verified_shop.pk)
+    assert shop.state == Shop.State.EXPIRING
+    page = account_page(salesperson)
+    assert "6 天後到期" in page and "即將到期" in page
+    services.shop_api(shop).get_shop_info()  # still usable meanwhile
+
+
+def test_expiry_warning_push_marks_the_shop_expiring(verified_shop, salesperson):
+    in_five_days = int((timezone.now() + timedelta(days=5, hours=1)).timestamp())
+
+    services.shop_expiry_warning(shop_ids=[KTMST["shop_id"]], expire_before=in_five_days)
+
+    shop = Shop.objects.get(pk=verified_shop.pk)
+    assert (shop.state, shop.authorization_days_left) == (Shop.State.EXPIRING, 5)
+    assert "5 天後到期" in account_page(salesperson)
+
+
+def test_auth_error_with_tokens_replaced_meanwhile_changes_nothing(sandbox_shops, verified_shop, salesperson):
+    """A sync that started with the old tokens fails after the shop was re-verified: no flip."""
+    stale = Shop.objects.get(pk=verified_shop.pk)
+    verify_in_sandbox(sandbox_shops, verified_shop, salesperson)
+
+    services.shop_auth_failed(shop=stale, reason="error_auth: Invalid access_token.")
+
+    assert Shop.objects.get(pk=verified_shop.pk).state == Shop.State.VERIFIED
+
+
+def test_auth_error_during_sync_flips_the_shop(sandbox_shops, verified_shop):
+    sandbox_shops.revoke(KTMST["shop_id"])
+    with pytest.raises(AuthError) as failure:
+        services.shop_api(verified_shop).get_shop_info()
+
+    services.shop_auth_failed(shop=verified_shop, reason=str(failure.value))
+
+    shop = Shop.objects.get(pk=verified_shop.pk)
+    assert (shop.state, shop.state_reason) == (Shop.State.EXPIRED, "error_auth: Invalid access_token.")
