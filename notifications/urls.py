@@ -5,4 +5,5 @@ from notifications import views
 app_name = "notifications"
 urlpatterns = [
     path("", views.index, name="list"),
+    path("<int:pk>/retry/", views.retry, name="retry"),
 ]

@@ -170,6 +170,16 @@ SHOPEE_PUSH_KEY = env.str("SHOPEE_PUSH_KEY", default="") or SHOPEE_PARTNER_KEY
 SHOPEE_TIMEOUT_SECONDS = env.float("SHOPEE_TIMEOUT_SECONDS", default=10.0)
 SHOPEE_PUSH_URL = env.str("SHOPEE_PUSH_URL", default=f"{PUBLIC_BASE_URL}/shopee/push/")
 
+# The outbox: every message to a buyer. A lease must outlast one Shopee call (timeout) with room.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=60)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_BACKOFF_BASE_SECONDS = env.float("OUTBOX_BACKOFF_BASE_SECONDS", default=5.0)
+OUTBOX_BACKOFF_MAX_SECONDS = env.float("OUTBOX_BACKOFF_MAX_SECONDS", default=600.0)
+OUTBOX_CLAIM_BATCH = env.int("OUTBOX_CLAIM_BATCH", default=10)
+OUTBOX_SWEEP_SECONDS = 5  # the beat interval of "outbox sweep" in tmschat/schedule.py
+OUTBOX_SWEEP_KICKS = env.int("OUTBOX_SWEEP_KICKS", default=4)
+OUTBOX_DRAIN_SECONDS = env.float("OUTBOX_DRAIN_SECONDS", default=50.0)
+
 # Celery: the database is the truth, the broker a hint; these defaults make lost work recoverable.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem"):

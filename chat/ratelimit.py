@@ -1,0 +1,132 @@
+"""Per-shop send rate: a token bucket per shop, `Shop.send_rate_per_second` tokens a second,
+bursts of up to one second's worth.
+
+With REDIS_URL the bucket lives in Redis (one Lua script per take, Redis's own clock), shared
+by every worker process; on the embedded setup (no Redis) each process keeps its own.
+A shop with an empty bucket is simply skipped, so it never holds up another shop.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Protocol
+
+import redis
+from django.conf import settings
+
+MIN_RATE = 0.05  # a shop set to 0 still sends, one message every 20 s
+KEY_PREFIX = "tmschat:outbox:bucket:"
+KEY_TTL_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class Grant:
+    granted: int  # messages that may go now
+    wait: float  # when none may: seconds until one may
+
+
+class SendRate(Protocol):
+    def take(self, shop_pk: int, *, rate: float, want: int) -> Grant: ...
+
+    def give_back(self, shop_pk: int, *, count: int) -> None: ...
+
+    def pause(self, shop_pk: int, *, seconds: float) -> None: ...
+
+
+def _burst(rate: float) -> float:
+    return max(1.0, rate)
+
+
+# KEYS[1] bucket; ARGV rate, want. Returns {granted, wait}. Fields: tokens, ts (seconds, Redis
+# clock). A `ts` in the future is a pause (Shopee said "slow down"): no refill until then.
+_TAKE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local rate = tonumber(ARGV[1])
+local want = tonumber(ARGV[2])
+local burst = math.max(1, rate)
+local saved = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(saved[1]) or burst
+local ts = tonumber(saved[2]) or now
+if now > ts then
+  tokens = math.min(burst, tokens + (now - ts) * rate)
+  ts = now
+end
+local granted = math.max(0, math.min(want, math.floor(tokens)))
+tokens = tokens - granted
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(ts))
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+local wait = 0
+if granted == 0 then wait = (ts - now) + (1 - tokens) / rate end
+return {granted, tostring(wait)}
+"""
+
+_PAUSE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+redis.call('HSET', KEYS[1], 'tokens', '0', 'ts', tostring(now + tonumber(ARGV[1])))
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+"""
+
+
+class RedisSendRate:
+    def __init__(self, url: str) -> None:
+        self._redis = redis.Redis.from_url(url)
+        self._take = self._redis.register_script(_TAKE)
+        self._pause = self._redis.register_script(_PAUSE)
+
+    def take(self, shop_pk: int, *, rate: float, want: int) -> Grant:
+        granted, wait = self._take(
+            keys=[f"{KEY_PREFIX}{shop_pk}"], args=[max(rate, MIN_RATE), want, KEY_TTL_SECONDS]
+        )
+        return Grant(granted=int(granted), wait=float(wait))
+
+    def give_back(self, shop_pk: int, *, count: int) -> None:
+        # The next take caps the bucket at its burst again.
+        self._redis.hincrbyfloat(f"{KEY_PREFIX}{shop_pk}", "tokens", count)
+
+    def pause(self, shop_pk: int, *, seconds: float) -> None:
+        self._pause(keys=[f"{KEY_PREFIX}{shop_pk}"], args=[seconds, KEY_TTL_SECONDS])
+
+
+class LocalSendRate:
+    """The same bucket in this process's memory, for the embedded setup."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._buckets: dict[int, tuple[float, float]] = {}  # shop pk -> (tokens, ts)
+
+    def take(self, shop_pk: int, *, rate: float, want: int) -> Grant:
+        rate = max(rate, MIN_RATE)
+        with self._lock:
+            now = time.monotonic()
+            tokens, ts = self._buckets.get(shop_pk, (_burst(rate), now))
+            if now > ts:
+                tokens, ts = min(_burst(rate), tokens + (now - ts) * rate), now
+            granted = max(0, min(want, int(tokens)))
+            tokens -= granted
+            self._buckets[shop_pk] = (tokens, ts)
+            return Grant(granted=granted, wait=0.0 if granted else (ts - now) + (1 - tokens) / rate)
+
+    def give_back(self, shop_pk: int, *, count: int) -> None:
+        with self._lock:
+            tokens, ts = self._buckets.get(shop_pk, (0.0, time.monotonic()))
+            self._buckets[shop_pk] = (tokens + count, ts)
+
+    def pause(self, shop_pk: int, *, seconds: float) -> None:
+        with self._lock:
+            self._buckets[shop_pk] = (0.0, time.monotonic() + seconds)
+
+
+def send_rate() -> SendRate:
+    return _send_rate(os.getpid(), settings.REDIS_URL)
+
+
+@lru_cache(maxsize=4)
+def _send_rate(pid: int, redis_url: str) -> SendRate:
+    # Keyed by pid: a Redis connection pool must not cross a fork into Celery's children.
+    return RedisSendRate(redis_url) if redis_url else LocalSendRate()

@@ -1,0 +1,151 @@
+"""The 通知 page (every outgoing message, filters, counts, retry) and the outbox block of the
+status page, as the shop's salesperson, another staff member and a manager see them."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Shop
+from chat.models import OutgoingMessage
+
+pytestmark = pytest.mark.django_db
+
+State = OutgoingMessage.State
+_keys = itertools.count()
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def shop(salesperson):
+    return Shop.objects.create(
+        shop_id="242826267",
+        account="ktmst",
+        name="我的測試賣場",
+        salesperson=salesperson,
+        state=Shop.State.VERIFIED,
+    )
+
+
+@pytest.fixture
+def other_shop(other_staff):
+    return Shop.objects.create(
+        shop_id="318990021", account="tmsbaby", name="寶寶生活館", salesperson=other_staff
+    )
+
+
+def outgoing(shop: Shop, text: str, **fields) -> OutgoingMessage:
+    fields.setdefault("origin", OutgoingMessage.Origin.REPLY)
+    return OutgoingMessage.objects.create(
+        shop=shop, buyer_id="500000001", text=text, idempotency_key=f"page-test-{next(_keys)}", **fields
+    )
+
+
+@pytest.fixture
+def failed(shop):
+    return outgoing(
+        shop,
+        "您的訂單已出貨",
+        state=State.FAILED,
+        attempts=1,
+        error_code="reach_5_message_limit",
+        order_sn="240101AB",
+    )
+
+
+def test_salesperson_sees_each_message_with_state_origin_and_error_in_words(shop, failed, salesperson):
+    outgoing(shop, "批次:已出貨", state=State.SENT, origin=OutgoingMessage.Origin.BATCH_NOTICE)
+    page = signed_in(salesperson).get(reverse("notifications:list"))
+    assert page.status_code == 200
+    text = page.text
+    assert "您的訂單已出貨" in text and "批次:已出貨" in text
+    assert "失敗" in text and "已送出" in text and "批次通知" in text
+    assert "已達 5 則訊息上限:買家回覆後才能再傳送" in text
+    assert "240101AB" in text and "我的測試賣場" in text
+
+
+def test_other_staff_does_not_see_the_shops_messages(failed, other_staff):
+    page = signed_in(other_staff).get(reverse("notifications:list"))
+    assert "您的訂單已出貨" not in page.text
+
+
+def test_manager_sees_every_shops_messages(shop, other_shop, manager):
+    outgoing(shop, "甲店訊息")
+    outgoing(other_shop, "乙店訊息", state=State.HELD, error_code="shop_not_verified")
+    page = signed_in(manager).get(reverse("notifications:list"))
+    assert "甲店訊息" in page.text and "乙店訊息" in page.text
+    assert "帳號未驗證" in page.text
+
+
+def test_filters_by_state_shop_and_origin_with_counts(shop, other_shop, manager):
+    outgoing(shop, "甲排程")
+    outgoing(shop, "甲已送", state=State.SENT, origin=OutgoingMessage.Origin.AUTO_NOTICE)
+    outgoing(other_shop, "乙排程")
+    client = signed_in(manager)
+    page = client.get(reverse("notifications:list"), {"state": "queued"})
+    assert "甲排程" in page.text and "乙排程" in page.text and "甲已送" not in page.text
+    page = client.get(reverse("notifications:list"), {"shop": shop.pk})
+    assert "甲排程" in page.text and "乙排程" not in page.text
+    assert page.context["counts"][:3] == [
+        ("queued", "排程中", 1),
+        ("sending", "傳送中", 0),
+        ("sent", "已送出", 1),
+    ]
+    page = client.get(reverse("notifications:list"), {"origin": "auto_notice"})
+    assert "甲已送" in page.text and "甲排程" not in page.text
+
+
+def test_the_page_runs_the_same_queries_however_many_messages(
+    shop, salesperson, django_assert_max_num_queries
+):
+    client = signed_in(salesperson)
+    for n in range(3):
+        outgoing(shop, f"訊息{n}", queued_by=salesperson)
+    with django_assert_max_num_queries(12) as few:
+        client.get(reverse("notifications:list"))
+    for n in range(40):
+        outgoing(shop, f"更多{n}", queued_by=salesperson)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("notifications:list"))
+
+
+def test_retry_queues_a_failed_message_again(failed, salesperson):
+    client = signed_in(salesperson)
+    page = client.post(reverse("notifications:retry", args=[failed.pk]), follow=True)
+    assert "訊息已重新排入傳送" in page.text
+    failed.refresh_from_db()
+    assert (failed.state, failed.attempts, failed.error_code) == (State.QUEUED, 0, "")
+
+
+def test_retry_of_a_shop_not_verified_waits_held(failed, shop, salesperson):
+    Shop.objects.filter(pk=shop.pk).update(state=Shop.State.EXPIRED)
+    page = signed_in(salesperson).post(reverse("notifications:retry", args=[failed.pk]), follow=True)
+    assert "帳號尚未驗證" in page.text
+    failed.refresh_from_db()
+    assert failed.state == State.HELD
+
+
+def test_other_staff_cannot_retry_the_shops_message(failed, other_staff):
+    response = signed_in(other_staff).post(reverse("notifications:retry", args=[failed.pk]))
+    assert response.status_code == 404
+    failed.refresh_from_db()
+    assert failed.state == State.FAILED
+
+
+def test_status_page_shows_queue_depth_and_the_oldest_due_message(shop, failed, salesperson):
+    outgoing(shop, "等很久", next_attempt_at=timezone.now() - timedelta(seconds=90))
+    outgoing(shop, "剛排入")
+    page = signed_in(salesperson).get(reverse("status"))
+    assert "傳出訊息" in page.text
+    assert 'data-state="queued">2<' in page.text and 'data-state="failed">1<' in page.text
+    assert "最久的待傳訊息已等待 90 秒" in page.text
