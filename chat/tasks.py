@@ -1,7 +1,84 @@
 """Celery tasks of the chat app: thin wrappers that load by id and call a service."""
 
-from celery import shared_task  # noqa: F401
+from dataclasses import asdict
+
+from celery import shared_task
+
+from accounts.models import Shop
+from chat import push, sync
+from chat.models import Conversation, PushReceipt
+from shopee.errors import ShopeeError
 
 # --- outbox (chat/outbox.py) ---
 
+
+@shared_task(time_limit=150, soft_time_limit=120)
+def outbox_deliver_due() -> int:
+    """Kicked on commit and by the sweeper: deliver what is due (the rows say what)."""
+    from chat import outbox
+
+    return outbox.outbox_deliver_due()
+
+
+@shared_task(time_limit=30, soft_time_limit=20, expires=30)
+def outbox_sweep() -> int:
+    """Beat, every few seconds: kick delivery of anything due, so a lost kick loses nothing."""
+    from chat import outbox
+
+    return outbox.outbox_sweep()
+
+
 # --- sync and push (chat/sync.py, chat/push.py) ---
+
+
+SYNC_TIME_LIMIT = 300  # a run commits per conversation: one cut short is continued by the next
+
+
+@shared_task(time_limit=60, soft_time_limit=50, expires=60)
+def chat_sync_all() -> int:
+    """Beat: one pull per verified shop, each its own task (one shop never delays another)."""
+    shop_pks = sync.shops_to_sync()
+    for shop_pk in shop_pks:
+        chat_sync_shop.delay(shop_pk)
+    return len(shop_pks)
+
+
+@shared_task(time_limit=SYNC_TIME_LIMIT, soft_time_limit=SYNC_TIME_LIMIT - 30, expires=300)
+def chat_sync_shop(shop_pk: int, full: bool = False) -> dict | None:
+    shop = Shop.objects.filter(pk=shop_pk).first()
+    if shop is None:
+        return None
+    return asdict(sync.chat_sync_shop(shop=shop, full=full))
+
+
+@shared_task(time_limit=60, soft_time_limit=50, expires=3600)
+def chat_reconcile_all() -> int:
+    """Beat: a full re-read of every verified shop's recent conversations; old receipts go."""
+    push.push_receipts_purge()
+    shop_pks = sync.shops_to_sync()
+    for shop_pk in shop_pks:
+        chat_sync_shop.delay(shop_pk, full=True)
+    return len(shop_pks)
+
+
+@shared_task(time_limit=120, soft_time_limit=100, expires=300)
+def lost_pushes_fetch() -> int:
+    return push.lost_pushes_fetch()
+
+
+@shared_task(time_limit=60, soft_time_limit=50)
+def push_process(receipt_pk: int) -> None:
+    receipt = PushReceipt.objects.filter(pk=receipt_pk).first()
+    if receipt is not None:
+        push.push_act(receipt=receipt)
+
+
+@shared_task(bind=True, time_limit=60, soft_time_limit=50, max_retries=3)
+def conversation_read_on_shopee(self, conversation_pk: int) -> None:
+    conversation = Conversation.objects.select_related("shop").filter(pk=conversation_pk).first()
+    if conversation is None:
+        return
+    try:
+        sync.conversation_read_remote(conversation=conversation)
+    except ShopeeError as exc:
+        raise self.retry(exc=exc, countdown=30) from exc

@@ -1,6 +1,22 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# Shopee's order statuses in the words staff use (SHOPEE_API.md §3.4).
+STATUS_LABELS = {
+    "UNPAID": _("Unpaid"),
+    "PENDING": _("Pending"),
+    "READY_TO_SHIP": _("To ship"),
+    "PROCESSED": _("Shipment arranged"),
+    "RETRY_SHIP": _("Retry shipment"),
+    "SHIPPED": _("Shipped"),
+    "TO_CONFIRM_RECEIVE": _("Awaiting receipt"),
+    "COMPLETED": _("Completed"),
+    "IN_CANCEL": _("Cancelling"),
+    "CANCELLED": _("Cancelled"),
+    "TO_RETURN": _("Return or refund"),
+    "INVOICE_PENDING": _("Invoice pending"),
+}
+
 
 class Order(models.Model):
     """A Shopee order as last pulled from the platform (buyer fields may be masked on Taiwan orders)."""
@@ -35,6 +51,10 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.order_sn
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS.get(self.status, self.status))
 
     @property
     def product_names(self) -> str:

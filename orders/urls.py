@@ -4,5 +4,5 @@ from orders import views
 
 app_name = "orders"
 urlpatterns = [
-    path("", views.index, name="list"),
+    path("", views.order_list, name="list"),
 ]

@@ -1,0 +1,54 @@
+from django.contrib import admin
+
+from chat.models import ChatSync, Conversation, Message, PushReceipt, QuickReply
+
+
+@admin.register(QuickReply)
+class QuickReplyAdmin(admin.ModelAdmin):
+    list_display = ("title", "shop", "position", "text")
+    list_editable = ("position",)
+    list_filter = ("shop",)
+    search_fields = ("title", "text")
+    list_select_related = ("shop",)
+    fields = ("title", "text", "shop", "position")
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    list_display = ("buyer_name", "shop", "last_message_at", "unread_count", "last_message_from_buyer")
+    list_filter = ("shop",)
+    search_fields = ("buyer_name", "buyer_id", "conversation_id")
+    list_select_related = ("shop",)
+    readonly_fields = [f.name for f in Conversation._meta.fields]
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ("message_id", "shop", "from_buyer", "message_type", "text", "created_at")
+    list_filter = ("from_buyer", "message_type")
+    search_fields = ("message_id", "text")
+    list_select_related = ("shop",)
+    raw_id_fields = ("conversation",)
+    readonly_fields = [f.name for f in Message._meta.fields]
+
+
+@admin.register(ChatSync)
+class ChatSyncAdmin(admin.ModelAdmin):
+    list_display = (
+        "shop",
+        "last_success_at",
+        "last_full_at",
+        "last_api_calls",
+        "last_error",
+        "lease_expires_at",
+    )
+    list_select_related = ("shop",)
+    readonly_fields = [f.name for f in ChatSync._meta.fields]
+
+
+@admin.register(PushReceipt)
+class PushReceiptAdmin(admin.ModelAdmin):
+    list_display = ("received_at", "code", "shopee_shop_id", "via", "processed_at", "error")
+    list_filter = ("code", "via")
+    search_fields = ("shopee_shop_id",)
+    readonly_fields = [f.name for f in PushReceipt._meta.fields]

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from chat.outbox import MAX_TEXT_CHARS
+from chat.selectors import InboxFilter, default_range
+
+SEARCH_MAX = 100
+
+
+class InboxFilterForm(forms.Form):
+    last_from = forms.DateField(
+        label=_("Last chat from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    last_to = forms.DateField(
+        label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    shop = forms.TypedChoiceField(label=_("Account"), required=False, coerce=int, empty_value=None)
+    unread = forms.BooleanField(label=_("Unread only"), required=False)
+    unreplied = forms.BooleanField(label=_("Not replied"), required=False)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=SEARCH_MAX,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Buyer or message text")}),
+    )
+
+    def __init__(self, data=None, *, shops, **kwargs):
+        start, end = default_range()
+        super().__init__(data, initial={"last_from": start, "last_to": end}, **kwargs)
+        self.fields["shop"].choices = [("", _("All accounts")), *((shop.pk, str(shop)) for shop in shops)]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("last_from"), data.get("last_to")
+        if start and end and start > end:
+            self.add_error("last_to", _("The end date is before the start date."))
+        return data
+
+    def filters(self) -> InboxFilter:
+        """What the user asked for; the defaults (last 7 days, every shop) for anything missing or invalid."""
+        start, end = default_range()
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return InboxFilter(
+            last_from=data.get("last_from") or start,
+            last_to=data.get("last_to") or end,
+            shop_pk=data.get("shop"),
+            unread=bool(data.get("unread")),
+            unreplied=bool(data.get("unreplied")),
+            search=(data.get("q") or "").strip(),
+        )
+
+
+def new_idempotency_key() -> str:
+    return f"reply:{uuid.uuid4().hex}"
+
+
+class ReplyForm(forms.Form):
+    """[傳送訊息]. The outbox judges the text (length, placeholders, shop state) and says why not."""
+
+    text = forms.CharField(
+        label=_("Message"),
+        strip=True,
+        max_length=5000,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": _("Type a reply… (Enter sends, Shift+Enter new line)")}
+        ),
+        error_messages={"required": _("Type a message first.")},
+    )
+    idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    limit = MAX_TEXT_CHARS  # shown as a counter; the outbox enforces it
+
+    @classmethod
+    def blank(cls) -> ReplyForm:
+        return cls(initial={"idempotency_key": new_idempotency_key()})

@@ -1,0 +1,253 @@
+"""Reads for the inbox: each page part runs a fixed number of queries however many rows it shows."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db.models import Max, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.models import Shop
+from accounts.selectors import shops_visible_to
+from chat.models import ChatSync, Conversation, Message, OutgoingMessage, PushReceipt, QuickReply
+from notifications.placeholders import render_notice
+from orders.models import Order
+from orders.selectors import orders_of_buyer
+
+LIST_PAGE = 50
+PANE_MESSAGES = 300  # the document's "up to 300 messages"
+OLDER_PAGE = 100
+# Rows are re-sent to the list for this long after they change, so a transaction that
+# committed a moment after the list last looked is not missed.
+CHANGE_WINDOW = timedelta(seconds=3)
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    last_from: date
+    last_to: date
+    shop_pk: int | None = None
+    unread: bool = False
+    unreplied: bool = False  # the buyer wrote last
+    search: str = ""
+
+
+@dataclass(frozen=True)
+class ListCursor:
+    """Where a list page ended: the next page starts strictly after this row."""
+
+    last_message_at: datetime
+    pk: int
+
+    def __str__(self) -> str:
+        return f"{self.last_message_at.timestamp():.6f}_{self.pk}"
+
+    @classmethod
+    def parse(cls, value: str | None) -> ListCursor | None:
+        try:
+            stamp, pk = (value or "").split("_")
+            return cls(datetime.fromtimestamp(float(stamp), tz=UTC), int(pk))
+        except ValueError:
+            return None
+
+
+@dataclass
+class ConversationPage:
+    rows: list[Conversation]
+    next_cursor: ListCursor | None
+    total: int | None = None  # counted on the first page only
+
+
+def visible_shops(user) -> list[Shop]:
+    return list(shops_visible_to(user))
+
+
+def default_range() -> tuple[date, date]:
+    """The last 7 days, today included, in Taipei."""
+    today = timezone.localdate()
+    return today - timedelta(days=6), today
+
+
+def _filtered(shop_pks: list[int], filters: InboxFilter) -> QuerySet[Conversation]:
+    conversations = Conversation.objects.filter(
+        shop_id__in=[filters.shop_pk] if filters.shop_pk in shop_pks else shop_pks,
+        last_message_at__gte=_day_start(filters.last_from),
+        last_message_at__lt=_day_start(filters.last_to + timedelta(days=1)),
+    )
+    if filters.unread:
+        conversations = conversations.filter(unread_count__gt=0)
+    if filters.unreplied:
+        conversations = conversations.filter(last_message_from_buyer=True)
+    if filters.search:
+        term = filters.search.strip()
+        matching_messages = Message.objects.filter(shop_id__in=shop_pks, text__icontains=term)
+        conversations = conversations.filter(
+            Q(buyer_name__icontains=term) | Q(pk__in=matching_messages.values("conversation_id"))
+        )
+    return conversations
+
+
+def conversations_for_inbox(
+    *, shop_pks: list[int], filters: InboxFilter, after: ListCursor | None = None
+) -> ConversationPage:
+    """One page of the conversation list, newest last message first."""
+    conversations = _filtered(shop_pks, filters)
+    total = None if after else conversations.count()
+    page = conversations.select_related("shop").order_by("-last_message_at", "-id")
+    if after:
+        page = page.filter(
+            Q(last_message_at__lt=after.last_message_at)
+            | Q(last_message_at=after.last_message_at, pk__lt=after.pk)
+        )
+    rows = list(page[: LIST_PAGE + 1])
+    more = len(rows) > LIST_PAGE
+    rows = rows[:LIST_PAGE]
+    cursor = ListCursor(rows[-1].last_message_at, rows[-1].pk) if more else None
+    return ConversationPage(rows=rows, next_cursor=cursor, total=total)
+
+
+def conversations_changed(
+    *, shop_pks: list[int], filters: InboxFilter, since: datetime
+) -> tuple[list[Conversation], datetime]:
+    """Rows of the list changed since `since` (newest first), and the next `since`."""
+    now = timezone.now()
+    rows = list(
+        _filtered(shop_pks, filters)
+        .filter(updated_at__gt=since)
+        .select_related("shop")
+        .order_by("-last_message_at", "-id")[:LIST_PAGE]
+    )
+    return rows, max(since, now - CHANGE_WINDOW)
+
+
+def conversation_for(*, user, pk: int) -> Conversation:
+    """The conversation if its shop is visible to `user`; 404 otherwise."""
+    return get_object_or_404(
+        Conversation.objects.select_related("shop"), pk=pk, shop__in=shops_visible_to(user)
+    )
+
+
+@dataclass
+class Pane:
+    conversation: Conversation
+    messages: list[Message]  # oldest first
+    has_older: bool
+    pending: list[OutgoingMessage]
+    orders: list[Order]
+    quick_replies: list[tuple[QuickReply, str]]  # with placeholders filled from the newest order
+    order_cards: dict[str, Order] = field(default_factory=dict)  # orders the messages mention
+
+    @property
+    def last_pk(self) -> int:
+        return self.messages[-1].pk if self.messages else 0
+
+    @property
+    def pending_key(self) -> str:
+        return pending_key(self.pending)
+
+
+def conversation_pane(*, conversation: Conversation) -> Pane:
+    newest = list(
+        Message.objects.filter(conversation=conversation).order_by("-created_at", "-id")[: PANE_MESSAGES + 1]
+    )
+    messages = newest[:PANE_MESSAGES][::-1]
+    orders = orders_of_buyer(shop_id=conversation.shop_id, buyer_id=conversation.buyer_id)
+    newest_order = orders[0] if orders else None
+    replies = QuickReply.objects.filter(Q(shop__isnull=True) | Q(shop_id=conversation.shop_id))
+    return Pane(
+        conversation=conversation,
+        messages=messages,
+        has_older=len(newest) > PANE_MESSAGES,
+        pending=pending_of(conversation),
+        orders=orders,
+        quick_replies=[
+            (reply, render_notice(reply.text, newest_order) if newest_order else reply.text)
+            for reply in replies
+        ],
+        order_cards=order_cards(conversation, messages),
+    )
+
+
+def messages_older(*, conversation: Conversation, before_pk: int) -> tuple[list[Message], bool]:
+    """Up to OLDER_PAGE messages before message `before_pk` (oldest first), and whether more exist."""
+    before = Message.objects.filter(conversation=conversation, pk=before_pk).values("created_at").first()
+    if before is None:
+        return [], False
+    rows = list(
+        Message.objects.filter(conversation=conversation)
+        .filter(Q(created_at__lt=before["created_at"]) | Q(created_at=before["created_at"], pk__lt=before_pk))
+        .order_by("-created_at", "-id")[: OLDER_PAGE + 1]
+    )
+    return rows[:OLDER_PAGE][::-1], len(rows) > OLDER_PAGE
+
+
+def messages_after(*, conversation: Conversation, after_pk: int) -> list[Message]:
+    """Messages stored since the pane last looked (pushed, pulled or recorded by the outbox)."""
+    return list(
+        Message.objects.filter(conversation=conversation, pk__gt=after_pk).order_by("created_at", "id")
+    )
+
+
+def pending_of(conversation: Conversation) -> list[OutgoingMessage]:
+    """Our messages to this buyer not delivered yet (queued, sending, held) or failed."""
+    return list(
+        OutgoingMessage.objects.filter(shop_id=conversation.shop_id, buyer_id=conversation.buyer_id)
+        .exclude(state=OutgoingMessage.State.SENT)
+        .order_by("id")
+    )
+
+
+def pending_key(pending: list[OutgoingMessage]) -> str:
+    """Changes whenever a pending row appears, goes, or changes state: the pane re-draws them."""
+    text = ";".join(f"{m.pk}:{m.state}:{m.attempts}" for m in pending)
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+def order_cards(conversation: Conversation, messages: list[Message]) -> dict[str, Order]:
+    order_sns = {m.order_sn for m in messages if m.order_sn}
+    if not order_sns:
+        return {}
+    return {o.order_sn: o for o in Order.objects.filter(shop_id=conversation.shop_id, order_sn__in=order_sns)}
+
+
+def outgoing_for(*, user, pk: int) -> OutgoingMessage:
+    return get_object_or_404(
+        OutgoingMessage.objects.select_related("conversation", "shop"), pk=pk, shop__in=shops_visible_to(user)
+    )
+
+
+# -- status ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ShopSyncRow:
+    shop: Shop
+    sync: ChatSync | None
+    last_push_at: datetime | None
+
+    @property
+    def lag_seconds(self) -> int | None:
+        if self.sync is None or self.sync.last_success_at is None:
+            return None
+        return int((timezone.now() - self.sync.last_success_at).total_seconds())
+
+
+def sync_status(*, user) -> list[ShopSyncRow]:
+    shops = list(shops_visible_to(user).select_related("chat_sync"))
+    pushes = dict(
+        PushReceipt.objects.filter(shopee_shop_id__in=[s.shop_id for s in shops if s.shop_id])
+        .values_list("shopee_shop_id")
+        .annotate(last=Max("received_at"))
+        .values_list("shopee_shop_id", "last")
+    )
+    return [
+        ShopSyncRow(shop=s, sync=getattr(s, "chat_sync", None), last_push_at=pushes.get(s.shop_id))
+        for s in shops
+    ]
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))

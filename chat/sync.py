@@ -1,0 +1,375 @@
+"""Chat pre-fetch (F3): every verified shop's conversations and messages pulled into the database.
+
+One run per shop at a time (a lease on the shop's ChatSync row, so a killed worker only blocks the
+shop until the lease runs out). A run lists conversations newest first and stops at the first one
+that is not newer than what a previous complete run stored. For each changed conversation it reads
+messages newest first until it has gone past what is stored, then writes the conversation and its
+messages in one transaction. Writes are idempotent upserts on (shop, Shopee id); cursors (the
+shop's `conversations_ns`, each conversation's `synced_ns`) move only in the transaction that
+stored the data they cover, so an interrupted run is simply repeated.
+
+Messages written in Seller Centre or the Shopee app are messages of the conversation like any
+other and come in the same way. The outbox records the messages it sends with their Shopee id,
+so pulling them again finds them already stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from accounts.models import Shop
+from accounts.services import shop_api, shop_auth_failed
+from chat.models import ChatSync, Conversation, Message
+from shopee.client import ShopClient
+from shopee.errors import AuthError, ShopeeError
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 25  # Shopee's chat lists are only known to work up to 25 (SHOPEE_API.md §5)
+FULL_PULL_DAYS = 30  # how far back a full reconciliation re-reads conversations
+PREVIEW_CHARS = 300
+ERROR_TAG = "[聊聊] "  # Shop.last_sync_error is shared with the order sync: mark whose it is
+NS = 1_000_000_000
+
+
+def lease() -> timedelta:
+    """How long a run holds its shop; renewed after every conversation, so only a dead run's lapses."""
+    return timedelta(seconds=getattr(settings, "CHAT_SYNC_LEASE_SECONDS", 300))
+
+
+class LeaseLost(Exception):
+    """Another run took the shop over after this one's lease lapsed: stop without writing."""
+
+
+@dataclass
+class SyncResult:
+    ran: bool = True  # False: another run held the shop
+    api_calls: int = 0
+    conversations: int = 0  # conversations written
+    messages: int = 0  # messages newly stored
+    error: str = ""
+
+
+# -- pulling ---------------------------------------------------------------------------------
+
+
+def chat_sync_shop(*, shop: Shop, full: bool = False) -> SyncResult:
+    """Pull what changed in `shop`'s chat since the last run; with `full`, re-read every
+    conversation of the last FULL_PULL_DAYS days (unread counts, anything a push or run missed)."""
+    token = _lease_take(shop)
+    if token is None:
+        return SyncResult(ran=False)
+    result = SyncResult()
+    try:
+        api = shop_api(shop)
+        newest = _pull(shop, api, token, result, full=full)
+        _record_success(shop, token, newest, result, full=full)
+    except LeaseLost:
+        log.warning("chat sync of %s lost its lease to another run", shop)
+    except AuthError as exc:
+        shop_auth_failed(shop=shop, reason=str(exc))
+        _record_error(shop, result, exc)
+    except ShopeeError as exc:
+        _record_error(shop, result, exc)
+    finally:
+        _lease_release(shop, token)
+    return result
+
+
+def _pull(shop: Shop, api: ShopClient, token: str, result: SyncResult, *, full: bool) -> int:
+    """Walk the conversation list newest first; returns the newest position seen."""
+    stored_ns = ChatSync.objects.values_list("conversations_ns", flat=True).get(shop=shop)
+    oldest_wanted = _ns(timezone.now() - timedelta(days=FULL_PULL_DAYS)) if full else stored_ns
+    newest = stored_ns
+    cursor: str | None = None
+    while True:
+        page = api.get_conversation_list(
+            direction="older", type="all", next_timestamp_nano=cursor, page_size=PAGE_SIZE
+        )
+        result.api_calls += 1
+        entries = [entry for entry in page.conversations if entry.get("conversation_id")]
+        known = {
+            conversation.conversation_id: conversation
+            for conversation in Conversation.objects.filter(
+                shop=shop, conversation_id__in=[str(entry["conversation_id"]) for entry in entries]
+            )
+        }
+        reached_stored = False
+        for entry in entries:
+            ns = int(entry.get("last_message_timestamp") or 0)
+            if ns <= oldest_wanted:
+                reached_stored = True
+                break
+            newest = max(newest, ns)
+            stored = known.get(str(entry["conversation_id"]))
+            if stored is not None and stored.synced_ns >= ns and not full:
+                continue  # stored by an earlier, interrupted run
+            messages = _new_messages(api, entry, stored, result) if _needs_messages(stored, ns) else []
+            _lease_renew(shop, token)
+            _store(shop, entry, messages, result)
+        if reached_stored or not page.more or not page.next_timestamp_nano:
+            return newest
+        cursor = page.next_timestamp_nano
+
+
+def _needs_messages(stored: Conversation | None, ns: int) -> bool:
+    return stored is None or stored.synced_ns < ns
+
+
+def _new_messages(
+    api: ShopClient, entry: Mapping[str, Any], stored: Conversation | None, result: SyncResult
+) -> list[dict[str, Any]]:
+    """Messages newest first until the newest one the last complete pull stored (all of them
+    for a conversation seen for the first time)."""
+    synced_id = stored.synced_message_id if stored else ""
+    # Message times are whole seconds: a page reaching a second before the stored position has
+    # passed everything newer, should the stored message itself be gone (deleted on Shopee).
+    synced_second = (stored.synced_ns // NS) if stored else 0
+    messages: list[dict[str, Any]] = []
+    offset: str | None = None
+    while True:
+        page = api.get_messages(str(entry["conversation_id"]), offset=offset, page_size=PAGE_SIZE)
+        result.api_calls += 1
+        messages += page.messages
+        reached = any(
+            str(m.get("message_id")) == synced_id or int(m.get("created_timestamp") or 0) < synced_second
+            for m in page.messages
+        )
+        if reached or not page.next_offset or not page.messages:
+            return messages
+        offset = page.next_offset
+
+
+def _store(
+    shop: Shop, entry: Mapping[str, Any], raw_messages: list[dict[str, Any]], result: SyncResult
+) -> None:
+    """One conversation as listed plus its messages, in one transaction."""
+    ns = int(entry.get("last_message_timestamp") or 0)
+    buyer_id = str(entry.get("to_id") or "")
+    with transaction.atomic():
+        conversation = _conversation_locked(shop, str(entry["conversation_id"]), buyer_id)
+        conversation.buyer_name = str(entry.get("to_name") or conversation.buyer_name)
+        conversation.buyer_avatar = str(entry.get("to_avatar") or conversation.buyer_avatar)
+        conversation.unread_count = int(entry.get("unread_count") or 0)
+        conversation.pinned = bool(entry.get("pinned"))
+        conversation.last_read_message_id = str(entry.get("last_read_message_id") or "")
+        if ns >= conversation.last_message_ns:
+            content = entry.get("latest_message_content") or {}
+            conversation.last_message_ns = ns
+            conversation.last_message_at = _from_ns(ns)
+            conversation.last_message_id = str(entry.get("latest_message_id") or "")
+            conversation.last_message_type = str(entry.get("latest_message_type") or "text")
+            conversation.last_message_text = str(content.get("text") or "")[:PREVIEW_CHARS]
+            conversation.last_message_from_buyer = str(entry.get("latest_message_from_id") or "") == buyer_id
+        if ns >= conversation.synced_ns:
+            conversation.synced_ns = ns
+            conversation.synced_message_id = str(entry.get("latest_message_id") or "")
+        conversation.save()
+        result.messages += _messages_insert(shop, conversation, raw_messages)
+    result.conversations += 1
+
+
+def _conversation_locked(shop: Shop, conversation_id: str, buyer_id: str) -> Conversation:
+    conversation, _ = Conversation.objects.get_or_create(
+        shop=shop, conversation_id=conversation_id, defaults={"buyer_id": buyer_id}
+    )
+    return Conversation.objects.select_for_update().get(pk=conversation.pk)
+
+
+def _messages_insert(
+    shop: Shop, conversation: Conversation, raw_messages: Iterable[Mapping[str, Any]]
+) -> int:
+    """Store the messages not stored yet (oldest first, so ids follow time); returns how many."""
+    rows = {}
+    for raw in raw_messages:
+        message = message_from_shopee(raw, shop=shop, conversation=conversation)
+        if message is not None:
+            rows[message.message_id] = message
+    if not rows:
+        return 0
+    stored = set(
+        Message.objects.filter(shop=shop, message_id__in=list(rows)).values_list("message_id", flat=True)
+    )
+    new = sorted(
+        (m for mid, m in rows.items() if mid not in stored), key=lambda m: (m.created_at, m.message_id)
+    )
+    Message.objects.bulk_create(new, ignore_conflicts=True)  # a concurrent writer may win a row
+    return len(new)
+
+
+def message_from_shopee(raw: Mapping[str, Any], *, shop: Shop, conversation: Conversation) -> Message | None:
+    """An unsaved Message from Shopee's message object (get_message, send_message or a push)."""
+    message_id = str(raw.get("message_id") or "")
+    if not message_id:
+        return None
+    content = raw.get("content") or {}
+    if not isinstance(content, dict):
+        content = {"text": str(content)}
+    message_type = str(raw.get("message_type") or "text")
+    source = raw.get("source_content") or {}
+    return Message(
+        shop=shop,
+        conversation=conversation,
+        message_id=message_id,
+        from_buyer=_from_buyer(raw, shop=shop, buyer_id=conversation.buyer_id),
+        sender_id=str(raw.get("from_id") or ""),
+        message_type=message_type,
+        text=str(content.get("text") or ""),
+        content=content,
+        order_sn=str(source.get("order_sn") or content.get("order_sn") or ""),
+        created_at=datetime.fromtimestamp(int(raw.get("created_timestamp") or 0), UTC),
+    )
+
+
+def _from_buyer(raw: Mapping[str, Any], *, shop: Shop, buyer_id: str) -> bool:
+    # A buyer may own a shop too, so "sent by a shop" is not enough: it must be ours.
+    from_shop = str(raw.get("from_shop_id") or "")
+    if from_shop not in ("", "0"):
+        return from_shop != shop.shop_id
+    return str(raw.get("from_id") or "") == buyer_id
+
+
+def chat_message_store(*, shop: Shop, raw: Mapping[str, Any], buyer_name: str = "") -> tuple[Message, bool]:
+    """Store one message as it arrived (a webchat push): its conversation is created or brought
+    forward at once; the conversation's sync cursor does not move, so the next pull still checks.
+    Returns the message and whether its conversation is new to us."""
+    ours = str(raw.get("from_shop_id") or "") == shop.shop_id
+    buyer_id = str((raw.get("to_id") if ours else raw.get("from_id")) or "")
+    with transaction.atomic():
+        conversation, created = Conversation.objects.get_or_create(
+            shop=shop, conversation_id=str(raw["conversation_id"]), defaults={"buyer_id": buyer_id}
+        )
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        message = message_from_shopee(raw, shop=shop, conversation=conversation)
+        if message is None:
+            raise ValueError("message without message_id")
+        stored = Message.objects.filter(shop=shop, message_id=message.message_id).first()
+        if stored is not None:
+            return stored, created
+        message.save()
+        ns = int(message.created_at.timestamp()) * NS
+        if ns >= conversation.last_message_ns - conversation.last_message_ns % NS:
+            conversation.last_message_ns = max(ns, conversation.last_message_ns)
+            conversation.last_message_at = message.created_at
+            conversation.last_message_id = message.message_id
+            conversation.last_message_type = message.message_type
+            conversation.last_message_text = message.text[:PREVIEW_CHARS]
+            conversation.last_message_from_buyer = message.from_buyer
+        if message.from_buyer:
+            conversation.unread_count += 1
+            conversation.buyer_name = buyer_name or conversation.buyer_name
+        conversation.save()
+    return message, created
+
+
+# -- the run's bookkeeping -------------------------------------------------------------------
+
+
+def _lease_take(shop: Shop) -> str | None:
+    ChatSync.objects.get_or_create(shop=shop)
+    token = secrets.token_hex(8)
+    now = timezone.now()
+    taken = (
+        ChatSync.objects.filter(shop=shop)
+        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now))
+        .update(lease_token=token, lease_expires_at=now + lease(), last_started_at=now)
+    )
+    return token if taken else None
+
+
+def _lease_renew(shop: Shop, token: str) -> None:
+    renewed = ChatSync.objects.filter(shop=shop, lease_token=token).update(
+        lease_expires_at=timezone.now() + lease()
+    )
+    if not renewed:
+        raise LeaseLost
+
+
+def _lease_release(shop: Shop, token: str) -> None:
+    ChatSync.objects.filter(shop=shop, lease_token=token).update(lease_token="", lease_expires_at=None)
+
+
+def _record_success(shop: Shop, token: str, newest: int, result: SyncResult, *, full: bool) -> None:
+    now = timezone.now()
+    updates: dict[str, Any] = {
+        "conversations_ns": Greatest(F("conversations_ns"), newest),
+        "last_success_at": now,
+        "last_api_calls": result.api_calls,
+        "last_error": "",
+    }
+    if full:
+        updates["last_full_at"] = now
+    with transaction.atomic():
+        if not ChatSync.objects.filter(shop=shop, lease_token=token).update(**updates):
+            raise LeaseLost
+        Shop.objects.filter(pk=shop.pk).update(last_chat_sync_at=now)
+        Shop.objects.filter(pk=shop.pk, last_sync_error__startswith=ERROR_TAG).update(last_sync_error="")
+
+
+def _record_error(shop: Shop, result: SyncResult, exc: Exception) -> None:
+    result.error = str(exc)[:450]
+    now = timezone.now()
+    log.warning("chat sync of %s failed: %s", shop, result.error)
+    ChatSync.objects.filter(shop=shop).update(last_error=result.error, last_error_at=now)
+    Shop.objects.filter(pk=shop.pk).update(
+        last_sync_error=f"{ERROR_TAG}{result.error}", last_sync_error_at=now
+    )
+
+
+def shops_to_sync() -> list[int]:
+    return list(
+        Shop.objects.filter(state__in=(Shop.State.VERIFIED, Shop.State.EXPIRING), shop_id__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+# -- read state --------------------------------------------------------------------------------
+
+
+def conversation_mark_read(*, conversation: Conversation) -> bool:
+    """Staff opened the conversation: read here at once, and on Shopee after commit.
+    Returns False when there was nothing unread."""
+    if conversation.unread_count == 0:
+        return False
+    from chat.tasks import conversation_read_on_shopee
+
+    Conversation.objects.filter(pk=conversation.pk).update(
+        unread_count=0, last_read_message_id=conversation.last_message_id, updated_at=timezone.now()
+    )
+    conversation.unread_count = 0
+    transaction.on_commit(lambda: conversation_read_on_shopee.delay(conversation.pk))
+    return True
+
+
+def conversation_read_remote(*, conversation: Conversation) -> None:
+    """Tell Shopee the conversation is read up to its newest message."""
+    if not conversation.last_message_id:
+        return
+    shop = conversation.shop
+    try:
+        shop_api(shop).read_conversation(conversation.conversation_id, conversation.last_message_id)
+    except AuthError as exc:
+        shop_auth_failed(shop=shop, reason=str(exc))
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _ns(moment: datetime) -> int:
+    return int(moment.timestamp()) * NS
+
+
+def _from_ns(ns: int) -> datetime:
+    return datetime.fromtimestamp(ns / NS, UTC)

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from chat import views
+
+app_name = "chat"
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("list/more/", views.list_more, name="list_more"),
+    path("list/changes/", views.list_changes, name="list_changes"),
+    path("c/<int:pk>/", views.conversation, name="conversation"),
+    path("c/<int:pk>/read/", views.conversation_read, name="conversation_read"),
+    path("c/<int:pk>/older/", views.conversation_older, name="conversation_older"),
+    path("c/<int:pk>/updates/", views.conversation_updates, name="conversation_updates"),
+    path("c/<int:pk>/send/", views.reply_send, name="reply_send"),
+    path("outgoing/<int:pk>/retry/", views.outgoing_retry, name="outgoing_retry"),
+]

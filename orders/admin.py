@@ -1,0 +1,22 @@
+from django.contrib import admin
+
+from orders.models import Order
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = (
+        "order_sn",
+        "shop",
+        "status",
+        "buyer_username",
+        "shipping_carrier",
+        "tracking_number",
+        "total_amount",
+        "created_on_shopee",
+    )
+    list_filter = ("status", "shipping_carrier", "shop")
+    search_fields = ("order_sn", "tracking_number", "buyer_username")
+    list_select_related = ("shop",)
+    date_hierarchy = "created_on_shopee"
+    readonly_fields = ("fetched_at",)

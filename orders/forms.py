@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import STATUS_LABELS
+from orders.selectors import OrderFilter
+
+
+class OrderFilterForm(forms.Form):
+    shop = forms.TypedChoiceField(label=_("Account"), required=False, coerce=int, empty_value=None)
+    created_from = forms.DateField(
+        label=_("Created from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    created_to = forms.DateField(
+        label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    carrier = forms.ChoiceField(label=_("Logistics"), required=False)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Order, tracking number or buyer")}),
+    )
+
+    def __init__(self, *args, shops, statuses: list[str], carriers: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["shop"].choices = [("", _("All accounts")), *((shop.pk, str(shop)) for shop in shops)]
+        self.fields["status"].choices = [
+            ("", _("All statuses")),
+            *((s, STATUS_LABELS.get(s, s)) for s in statuses),
+        ]
+        self.fields["carrier"].choices = [("", _("All carriers")), *((c, c) for c in carriers)]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("created_from"), data.get("created_to")
+        if start and end and start > end:
+            self.add_error("created_to", _("The end date is before the start date."))
+        return data
+
+    def filters(self) -> OrderFilter:
+        data = self.cleaned_data if self.is_valid() else {}
+        return OrderFilter(
+            shop_pk=data.get("shop"),
+            created_from=data.get("created_from"),
+            created_to=data.get("created_to"),
+            status=data.get("status") or "",
+            carrier=data.get("carrier") or "",
+            search=data.get("q") or "",
+        )

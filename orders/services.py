@@ -1,0 +1,156 @@
+"""Orders as Shopee has them, pulled into the database (what the inbox and the order page show).
+
+`orders_refresh` re-reads named orders (order pushes, the inbox); `orders_sync_recent` pulls every
+order of a shop updated since its last sync. Both upsert on (shop, order_sn), so repeating them is
+harmless. The full order download with read scopes and import (F6, F7) builds on these rows later.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from accounts.models import Shop
+from accounts.services import shop_api, shop_auth_failed
+from orders.models import Order
+from shopee.client import ShopClient
+from shopee.errors import AuthError
+
+log = logging.getLogger(__name__)
+
+# Statuses after shipment was arranged: the tracking number exists (or will shortly).
+TRACKED_STATUSES = frozenset(
+    {"PROCESSED", "RETRY_SHIP", "SHIPPED", "TO_CONFIRM_RECEIVE", "COMPLETED", "TO_RETURN"}
+)
+FIRST_SYNC = timedelta(days=15)  # a shop's first order sync reaches this far back
+OVERLAP = timedelta(minutes=10)  # orders updated while the previous sync ran are read again
+SYNC_LOCK_SECONDS = 15 * 60
+ERROR_TAG = "[訂單] "  # Shop.last_sync_error is shared with the chat sync: mark whose it is
+
+UPDATED_FIELDS = [
+    "status",
+    "buyer_user_id",
+    "buyer_username",
+    "total_amount",
+    "currency",
+    "shipping_carrier",
+    "logistics_channel_id",
+    "package_number",
+    "tracking_number",
+    "items",
+    "message_to_seller",
+    "note",
+    "created_on_shopee",
+    "updated_on_shopee",
+    "pay_time",
+    "fetched_at",
+]
+
+
+def orders_refresh(*, shop: Shop, order_sns: Iterable[str], api: ShopClient | None = None) -> int:
+    """Read the orders from Shopee and store them; returns how many were stored.
+    An AuthError flips the shop (shop_auth_failed) and is raised again."""
+    order_sns = list(dict.fromkeys(str(sn) for sn in order_sns if sn))
+    if not order_sns:
+        return 0
+    try:
+        api = api or shop_api(shop)
+        rows = [_order_row(detail, shop) for detail in api.get_order_details(order_sns)]
+        known = dict(
+            Order.objects.filter(shop=shop, order_sn__in=[row.order_sn for row in rows]).values_list(
+                "order_sn", "tracking_number"
+            )
+        )
+        for row in rows:
+            row.tracking_number = known.get(row.order_sn, "")
+            if not row.tracking_number and row.status in TRACKED_STATUSES:
+                answer = api.get_tracking_number(row.order_sn, row.package_number or None)
+                row.tracking_number = str(answer.get("tracking_number") or "")
+    except AuthError as exc:
+        shop_auth_failed(shop=shop, reason=str(exc))
+        raise
+    Order.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["shop", "order_sn"], update_fields=UPDATED_FIELDS
+    )
+    return len(rows)
+
+
+def orders_sync_recent(*, shop: Shop) -> int | None:
+    """Store every order of `shop` updated since its last order sync (or the last 15 days).
+    Returns how many orders were stored, None when another sync of the shop is running."""
+    lock = f"orders-sync:{shop.pk}"
+    if not cache.add(lock, "1", SYNC_LOCK_SECONDS):
+        return None
+    try:
+        now = timezone.now()
+        since = shop.last_order_sync_at - OVERLAP if shop.last_order_sync_at else now - FIRST_SYNC
+        try:
+            api = shop_api(shop)
+            order_sns = list(
+                api.iter_order_sns(
+                    time_from=int(since.timestamp()),
+                    time_to=int(now.timestamp()),
+                    time_range_field="update_time",
+                )
+            )
+        except AuthError as exc:
+            shop_auth_failed(shop=shop, reason=str(exc))
+            raise
+        stored = orders_refresh(shop=shop, order_sns=order_sns, api=api)
+        Shop.objects.filter(pk=shop.pk).update(last_order_sync_at=now)
+        Shop.objects.filter(pk=shop.pk, last_sync_error__startswith=ERROR_TAG).update(last_sync_error="")
+        return stored
+    finally:
+        cache.delete(lock)
+
+
+def orders_sync_failed(*, shop: Shop, error: Exception) -> None:
+    """Show the failure on the account browser; the next scheduled run tries again."""
+    log.warning("order sync of %s failed: %s", shop, error)
+    Shop.objects.filter(pk=shop.pk).update(
+        last_sync_error=f"{ERROR_TAG}{str(error)[:450]}", last_sync_error_at=timezone.now()
+    )
+
+
+def _order_row(detail: Mapping[str, Any], shop: Shop) -> Order:
+    package = (detail.get("package_list") or [{}])[0]
+    amount = detail.get("total_amount")
+    buyer_id = str(detail.get("buyer_user_id") or "")
+    return Order(
+        shop=shop,
+        order_sn=str(detail["order_sn"]),
+        status=str(detail.get("order_status") or ""),
+        buyer_user_id="" if buyer_id == "0" else buyer_id,  # Taiwan masks some buyers as 0
+        buyer_username=str(detail.get("buyer_username") or ""),
+        total_amount=Decimal(str(amount)) if amount is not None else None,
+        currency=str(detail.get("currency") or "TWD"),
+        shipping_carrier=str(detail.get("shipping_carrier") or package.get("shipping_carrier") or ""),
+        logistics_channel_id=str(package.get("logistics_channel_id") or ""),
+        package_number=str(package.get("package_number") or ""),
+        items=[_item(item) for item in detail.get("item_list") or []],
+        message_to_seller=str(detail.get("message_to_seller") or ""),
+        note=str(detail.get("note") or ""),
+        created_on_shopee=_time(detail.get("create_time")) or timezone.now(),
+        updated_on_shopee=_time(detail.get("update_time")),
+        pay_time=_time(detail.get("pay_time")),
+    )
+
+
+def _item(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "item_id": str(item.get("item_id") or ""),
+        "item_name": str(item.get("item_name") or ""),
+        "model_name": str(item.get("model_name") or ""),
+        "quantity": int(item.get("model_quantity_purchased") or 0),
+        "price": item.get("model_discounted_price"),
+    }
+
+
+def _time(value: Any) -> datetime | None:
+    return datetime.fromtimestamp(int(value), UTC) if value else None

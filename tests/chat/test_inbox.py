@@ -1,0 +1,458 @@
+"""The inbox pages as the server renders them: filters, permissions, the conversation pane,
+replies through the outbox, live updates, and a query count that does not grow with rows."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import Shop
+from chat import sync
+from chat.models import ChatSync, Conversation, Message, OutgoingMessage, QuickReply
+from orders.models import Order
+from tests.chat.sync_fixtures import (  # noqa: F401 - fixtures
+    busy_chat,
+    buyer_id,
+    eager_tasks_fixture,
+    remote_conversations,
+    shop_fixture,
+    verified_shop,
+)
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+_ids = itertools.count(1)
+
+
+def conversation(
+    shop: Shop,
+    *,
+    name: str = "小明",
+    ago: timedelta = timedelta(hours=1),
+    at: datetime | None = None,
+    unread: int = 0,
+    last_from_buyer: bool = True,
+    text: str = "請問有貨嗎?",
+    messages: int = 1,
+) -> Conversation:
+    """A stored conversation whose last message was `ago` ago (or `at`), with `messages` messages."""
+    number = next(_ids)
+    at = at or timezone.now() - ago
+    conv = Conversation.objects.create(
+        shop=shop,
+        conversation_id=str(10**17 + number),
+        buyer_id=buyer_id(number),
+        buyer_name=name,
+        unread_count=unread,
+        last_message_at=at,
+        last_message_ns=int(at.timestamp()) * 10**9,
+        last_message_text=text,
+        last_message_from_buyer=last_from_buyer,
+    )
+    Message.objects.bulk_create(
+        Message(
+            shop=shop,
+            conversation=conv,
+            message_id=f"{number}{n:05d}",
+            from_buyer=n % 2 == 0 or n == messages - 1,
+            text=text if n == messages - 1 else f"第{n}則",
+            created_at=at - timedelta(seconds=messages - n),
+        )
+        for n in range(messages)
+    )
+    return conv
+
+
+def local_noon(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()).replace(hour=12))
+
+
+def buyers_listed(response) -> list[str]:
+    return re.findall(r'class="conv-buyer">([^<]*)<', response.content.decode())
+
+
+@pytest.fixture
+def own_shop(salesperson) -> Shop:
+    return Shop.objects.create(
+        shop_id="242826267",
+        account="ktmst",
+        name="我的測試賣場",
+        salesperson=salesperson,
+        state=Shop.State.VERIFIED,
+    )
+
+
+@pytest.fixture
+def others_shop(other_staff) -> Shop:
+    return Shop.objects.create(
+        shop_id="318990021",
+        account="tmsbaby",
+        name="寶寶生活館",
+        salesperson=other_staff,
+        state=Shop.State.VERIFIED,
+    )
+
+
+# -- the list and its filters ------------------------------------------------------------------
+
+
+def test_default_range_is_the_last_7_days_newest_first(staff_client, own_shop):
+    today = timezone.localdate()
+    conversation(own_shop, name="上週的", at=local_noon(today - timedelta(days=6)))
+    conversation(own_shop, name="剛剛的", ago=timedelta(minutes=1))
+    conversation(own_shop, name="八天前的", at=local_noon(today - timedelta(days=7)))
+
+    response = staff_client.get("/chat/")
+
+    assert response.status_code == 200
+    assert buyers_listed(response) == ["剛剛的", "上週的"]
+    assert f'value="{today - timedelta(days=6):%Y-%m-%d}"' in response.content.decode()
+
+
+def test_date_range_picks_buyers_active_in_it(staff_client, own_shop):
+    conversation(own_shop, name="上個月的", ago=timedelta(days=30))
+    conversation(own_shop, name="剛剛的", ago=timedelta(minutes=5))
+    day = timezone.localdate() - timedelta(days=30)
+
+    response = staff_client.get(
+        "/chat/",
+        {"last_from": day - timedelta(days=1), "last_to": day + timedelta(days=1)},
+        **HTMX,
+        HTTP_HX_TARGET="conversation-list",
+    )
+
+    assert buyers_listed(response) == ["上個月的"]
+    assert "<html" not in response.content.decode()  # just the list
+
+
+def test_unread_unreplied_shop_and_search_filters(staff_client, salesperson, own_shop):
+    second = Shop.objects.create(
+        shop_id="405512873",
+        account="tmsgadget",
+        name="3C小舖",
+        salesperson=salesperson,
+        state=Shop.State.VERIFIED,
+    )
+    conversation(own_shop, name="未讀的", unread=2)
+    conversation(own_shop, name="已回覆的", last_from_buyer=False, text="好的,已出貨")
+    conversation(second, name="另一家的", text="耳機壞了")
+
+    def listed(**query):
+        return sorted(buyers_listed(staff_client.get("/chat/", query)))
+
+    assert listed(unread="on") == ["未讀的"]
+    assert listed(unreplied="on") == ["另一家的", "未讀的"]
+    assert listed(shop=second.pk) == ["另一家的"]
+    assert listed(q="耳機") == ["另一家的"]  # message text
+    assert listed(q="已回覆") == ["已回覆的"]  # buyer name
+
+
+def test_staff_see_only_their_shops_and_others_conversations_answer_404(
+    client, other_staff, manager, own_shop, others_shop
+):
+    mine = conversation(own_shop, name="我的買家")
+    theirs = conversation(others_shop, name="別人的買家")
+    client.force_login(other_staff)
+
+    assert buyers_listed(client.get("/chat/")) == ["別人的買家"]
+    assert client.get(f"/chat/c/{mine.pk}/", **HTMX).status_code == 404
+    assert client.get(f"/chat/?c={mine.pk}").status_code == 404
+    assert client.get(f"/chat/c/{mine.pk}/updates/").status_code == 404
+    assert (
+        client.post(f"/chat/c/{mine.pk}/send/", {"text": "hi", "idempotency_key": "k1"}, **HTMX).status_code
+        == 404
+    )
+    assert client.post(f"/chat/c/{mine.pk}/read/").status_code == 404
+    assert not OutgoingMessage.objects.exists()
+    client.force_login(manager)
+    assert sorted(buyers_listed(client.get("/chat/"))) == ["別人的買家", "我的買家"]
+    assert client.get(f"/chat/c/{theirs.pk}/", **HTMX).status_code == 200
+
+
+def test_signed_out_visitor_is_sent_to_sign_in(client, own_shop):
+    conv = conversation(own_shop)
+    assert client.get("/chat/").status_code == 302
+    assert client.post(f"/chat/c/{conv.pk}/send/", {"text": "hi", "idempotency_key": "k"}).status_code == 302
+    assert not OutgoingMessage.objects.exists()
+
+
+def test_list_pages_through_thousands_without_repeating_anyone(staff_client, own_shop):
+    for n in range(120):
+        conversation(own_shop, name=f"買家{n:03d}", ago=timedelta(minutes=n))
+    first = staff_client.get("/chat/")
+    seen = buyers_listed(first)
+    more = re.search(r'hx-get="(/chat/list/more/[^"]+)"', first.content.decode())
+    while more:
+        page = staff_client.get(more.group(1).replace("&amp;", "&"))
+        seen += buyers_listed(page)
+        more = re.search(r'hx-get="(/chat/list/more/[^"]+)"', page.content.decode())
+
+    assert seen == [f"買家{n:03d}" for n in range(120)]
+    assert "120" in first.content.decode()  # the count
+
+
+def test_list_and_pane_run_the_same_number_of_queries_however_many_rows(staff_client, own_shop):
+    def queries(path):
+        with CaptureQueriesContext(connection) as captured:
+            assert staff_client.get(path, **HTMX).status_code == 200
+        return len(captured)
+
+    few = [conversation(own_shop, messages=3) for _ in range(3)]
+    list_few, pane_few = queries("/chat/"), queries(f"/chat/c/{few[0].pk}/")
+    many = [conversation(own_shop, messages=250) for _ in range(60)]
+    Order.objects.create(
+        shop=own_shop,
+        order_sn="2411270001",
+        status="SHIPPED",
+        buyer_user_id=many[0].buyer_id,
+        created_on_shopee=timezone.now(),
+    )
+    QuickReply.objects.create(title="感謝", text="感謝您的訂單 [訂單單號]")
+
+    assert queries("/chat/") == list_few
+    assert queries(f"/chat/c/{many[0].pk}/") == pane_few
+
+
+def test_list_tells_what_changed_since_it_last_looked(staff_client, own_shop):
+    conv = conversation(own_shop, name="小明")
+    page = staff_client.get("/chat/").content.decode()
+    poll = re.search(r'hx-get="(/chat/list/changes/[^"]+)"', page).group(1).replace("&amp;", "&")
+    Conversation.objects.filter(pk=conv.pk).update(updated_at=timezone.now() - timedelta(minutes=5))
+
+    assert staff_client.get(poll).status_code == 204  # nothing new
+
+    Conversation.objects.filter(pk=conv.pk).update(last_message_text="新的留言", updated_at=timezone.now())
+    changed = staff_client.get(poll)
+    assert changed.status_code == 200 and "新的留言" in changed.content.decode()
+
+
+# -- the conversation pane ---------------------------------------------------------------------
+
+
+def test_pane_shows_the_300_newest_messages_and_older_ones_on_demand(staff_client, own_shop):
+    conv = conversation(own_shop, messages=350, text="最新的一則")
+    body = staff_client.get(f"/chat/c/{conv.pk}/", **HTMX).content.decode()
+
+    assert body.count('class="msg ') == 300
+    assert "第49則" not in body and "第50則" in body and "最新的一則" in body
+    older = re.search(r'hx-get="(/chat/c/\d+/older/\?before=\d+)"', body).group(1)
+    rest = staff_client.get(older).content.decode()
+    assert rest.count('class="msg ') == 50 and "第0則" in rest and "/older/" not in rest
+
+
+def test_buyer_text_is_shown_as_text_never_as_markup(staff_client, own_shop):
+    conv = conversation(own_shop, text='<script>alert("x")</script><b>粗體</b> 😀')
+
+    body = staff_client.get(f"/chat/c/{conv.pk}/", **HTMX).content.decode()
+
+    assert "<script>alert" not in body and "<b>粗體" not in body
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;b&gt;粗體&lt;/b&gt; 😀" in body
+
+
+def test_times_are_shown_in_taipei(staff_client, own_shop):
+    conv = conversation(own_shop)
+    Message.objects.filter(conversation=conv).update(created_at=datetime(2026, 11, 26, 16, 30, tzinfo=UTC))
+
+    body = staff_client.get(f"/chat/c/{conv.pk}/", **HTMX).content.decode()
+
+    assert "11/27 00:30" in body  # 16:30 UTC is half past midnight in Taipei
+
+
+def test_buyers_orders_and_quick_replies_sit_beside_the_conversation(staff_client, own_shop):
+    conv = conversation(own_shop)
+    Order.objects.create(
+        shop=own_shop,
+        order_sn="241127ABCD",
+        status="SHIPPED",
+        buyer_user_id=conv.buyer_id,
+        total_amount=1234,
+        shipping_carrier="7-ELEVEN",
+        tracking_number="TW123456789",
+        created_on_shopee=timezone.now(),
+    )
+    QuickReply.objects.create(title="出貨通知", text="您的訂單:[訂單單號] 已出貨")
+
+    body = staff_client.get(f"/chat/c/{conv.pk}/", **HTMX).content.decode()
+
+    for shown in ("241127ABCD", "NT$1,234", "7-ELEVEN", "TW123456789", "已出貨", "出貨通知"):
+        assert shown in body
+    assert 'data-text="您的訂單:241127ABCD 已出貨"' in body  # placeholder filled from the newest order
+
+
+def test_opening_an_unread_conversation_reads_it_here_and_on_shopee(
+    sandbox, shop, staff_client, eager_tasks, django_capture_on_commit_callbacks
+):
+    busy_chat(sandbox, shop, conversations=2, long_messages=4)
+    sync.chat_sync_shop(shop=shop)
+    conv = Conversation.objects.get(shop=shop, buyer_id=buyer_id(0))
+    assert conv.unread_count > 0
+    body = staff_client.get(f"/chat/c/{conv.pk}/", **HTMX).content.decode()
+    read_url = re.search(r'hx-post="(/chat/c/\d+/read/)" hx-trigger="load"', body).group(1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(read_url, **HTMX)
+
+    assert response.status_code == 204 and "chat:read" in response["HX-Trigger"]
+    conv.refresh_from_db()
+    assert conv.unread_count == 0
+    assert remote_conversations(sandbox, shop)[conv.conversation_id]["unread_count"] == 0
+
+
+# -- replying ------------------------------------------------------------------------------------
+
+
+def test_reply_is_queued_and_shown_at_once_as_not_yet_sent(
+    staff_client, own_shop, django_capture_on_commit_callbacks
+):
+    conv = conversation(own_shop)
+
+    response = staff_client.post(
+        f"/chat/c/{conv.pk}/send/", {"text": "您好,今天出貨 <b>", "idempotency_key": "reply:1"}, **HTMX
+    )
+
+    body = response.content.decode()
+    queued = OutgoingMessage.objects.get()
+    assert (queued.text, queued.conversation, queued.origin, queued.state) == (
+        "您好,今天出貨 <b>",
+        conv,
+        "reply",
+        "queued",
+    )
+    assert f'id="out-{queued.pk}"' in body and "state-queued" in body and "&lt;b&gt;" in body
+    assert 'hx-swap-oob="true"' in body
+    assert (
+        'name="idempotency_key"' in body and 'value="reply:1"' not in body
+    )  # a fresh form for the next message
+
+
+def test_double_submitted_reply_is_queued_once(staff_client, own_shop):
+    conv = conversation(own_shop)
+    for _ in range(2):
+        staff_client.post(
+            f"/chat/c/{conv.pk}/send/", {"text": "好的", "idempotency_key": "reply:same"}, **HTMX
+        )
+
+    assert OutgoingMessage.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [("", "請先輸入訊息"), ("字" * 601, "601"), ("您的訂單 [訂單單號]", "[訂單單號]")],
+    ids=["empty", "too long", "placeholder without order"],
+)
+def test_refused_reply_shows_the_reason_keeps_the_text_and_queues_nothing(
+    staff_client, own_shop, text, reason
+):
+    conv = conversation(own_shop)
+
+    body = staff_client.post(
+        f"/chat/c/{conv.pk}/send/", {"text": text, "idempotency_key": "reply:x"}, **HTMX
+    ).content.decode()
+
+    assert reason in body and 'role="alert"' in body
+    assert text in body
+    assert not OutgoingMessage.objects.exists()
+
+
+def test_failed_reply_shows_why_and_retry_queues_it_again(staff_client, own_shop):
+    conv = conversation(own_shop)
+    failed = OutgoingMessage.objects.create(
+        shop=own_shop,
+        conversation=conv,
+        buyer_id=conv.buyer_id,
+        text="在嗎",
+        origin="reply",
+        idempotency_key="reply:f",
+        state=OutgoingMessage.State.FAILED,
+        error_code="reach_5_message_limit",
+    )
+    body = staff_client.get(f"/chat/c/{conv.pk}/", **HTMX).content.decode()
+    assert "state-failed" in body and f"/chat/outgoing/{failed.pk}/retry/" in body
+
+    retried = staff_client.post(f"/chat/outgoing/{failed.pk}/retry/", **HTMX)
+
+    failed.refresh_from_db()
+    assert failed.state == OutgoingMessage.State.QUEUED
+    assert "state-queued" in retried.content.decode()
+
+
+def test_open_conversation_learns_of_new_messages_and_delivered_replies(staff_client, own_shop):
+    conv = conversation(own_shop)
+    body = staff_client.get(f"/chat/c/{conv.pk}/", **HTMX).content.decode()
+    poll = re.search(r'hx-get="(/chat/c/\d+/updates/[^"]+)"', body).group(1).replace("&amp;", "&")
+    assert staff_client.get(poll).status_code == 204  # nothing changed
+
+    outgoing = OutgoingMessage.objects.create(
+        shop=own_shop,
+        conversation=conv,
+        buyer_id=conv.buyer_id,
+        text="馬上處理",
+        origin="reply",
+        idempotency_key="reply:u",
+    )
+    pending = staff_client.get(poll).content.decode()
+    assert "state-queued" in pending and "馬上處理" in pending
+
+    # Delivered: the outbox records the Shopee message and marks the row sent.
+    sync.chat_message_store(
+        shop=own_shop,
+        raw={
+            "message_id": "999001",
+            "conversation_id": conv.conversation_id,
+            "from_shop_id": own_shop.shop_id,
+            "to_id": conv.buyer_id,
+            "content": {"text": "馬上處理"},
+            "created_timestamp": int(timezone.now().timestamp()),
+        },
+    )
+    OutgoingMessage.objects.filter(pk=outgoing.pk).update(
+        state=OutgoingMessage.State.SENT, shopee_message_id="999001"
+    )
+    delivered = staff_client.get(poll).content.decode()
+    assert 'hx-swap-oob="beforeend:#thread"' in delivered
+    assert "from-seller" in delivered and "state-queued" not in delivered
+    next_poll = re.search(r'hx-get="(/chat/c/\d+/updates/[^"]+)"', delivered).group(1).replace("&amp;", "&")
+    assert staff_client.get(next_poll).status_code == 204
+
+
+# -- status ----------------------------------------------------------------------------------------
+
+
+def test_status_page_shows_each_shops_last_pull_lag_and_error(staff_client, own_shop, others_shop):
+    ChatSync.objects.create(
+        shop=own_shop,
+        last_success_at=timezone.now() - timedelta(seconds=42),
+        last_error="error_server: boom",
+        last_error_at=timezone.now(),
+    )
+
+    body = staff_client.get("/status/").content.decode()
+
+    assert "聊聊同步" in body and "ktmst" in body and "error_server: boom" in body and "42" in body
+    assert "tmsbaby" not in body  # another salesperson's shop
+
+
+def test_orders_page_lists_orders_with_amounts_in_twd(staff_client, own_shop, others_shop):
+    Order.objects.create(
+        shop=own_shop,
+        order_sn="241127MINE",
+        status="READY_TO_SHIP",
+        total_amount=1980,
+        shipping_carrier="全家",
+        items=[{"item_name": "保溫杯"}],
+        created_on_shopee=timezone.now(),
+    )
+    Order.objects.create(
+        shop=others_shop, order_sn="241127THEIRS", status="READY_TO_SHIP", created_on_shopee=timezone.now()
+    )
+
+    body = staff_client.get("/orders/", {"carrier": "全家"}).content.decode()
+
+    assert "241127MINE" in body and "NT$1,980" in body and "保溫杯" in body and "待出貨" in body
+    assert "241127THEIRS" not in body
