@@ -98,6 +98,7 @@ def _sandbox_server():
         partner_key=settings.SHOPEE_PARTNER_KEY,
         push_key=settings.SHOPEE_PUSH_KEY,
         push_retry_delays=[0.2, 0.5, 1.0],
+        webchat_push_retry_delays=[0.2, 0.5, 1.0],
     )
     sandbox.start(host="127.0.0.1", port=0)
     yield sandbox

@@ -7,6 +7,7 @@ import argparse
 import logging
 import os
 import signal
+import sys
 import threading
 
 from shopee.sandbox import Sandbox
@@ -44,7 +45,10 @@ def main(argv: list[str] | None = None) -> None:
         state_file=args.state_file,
         demo=args.demo,
     )
-    sandbox.start(host=args.host, port=args.port)
+    try:
+        sandbox.start(host=args.host, port=args.port)
+    except (OSError, ValueError) as exc:  # port taken, unreadable state file
+        sys.exit(f"Shopee sandbox cannot start: {exc}")
     print(
         f"Shopee sandbox on {sandbox.url} (partner {args.partner_id}); control API at {sandbox.url}/_sandbox/",
         flush=True,

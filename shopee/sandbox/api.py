@@ -140,7 +140,9 @@ def refusal(exc: ApiError, headers: dict[str, str] | None = None) -> Answer:
     return Answer(exc.http_status, envelope(error=exc.code, message=exc.message), headers=headers or {})
 
 
-def api_answer(core: Core, method: str, path: str, query: dict[str, str], body_bytes: bytes) -> Answer:
+def api_answer(
+    core: Core, method: str, path: str, query: dict[str, str], body_bytes: bytes, content_type: str = ""
+) -> Answer:
     """Everything between the socket and the endpoint. Sleeps (latency, timeouts) hold no lock."""
     shop_id = query.get("shop_id", "")
     with core.lock:
@@ -169,7 +171,8 @@ def api_answer(core: Core, method: str, path: str, query: dict[str, str], body_b
     try:
         if method != ep.method:
             raise ApiError("error_param", f"{path} takes {ep.method}.")
-        call = ApiCall(core, method, path, query, _json_body(body_bytes) if method == "POST" else {})
+        body = _json_body(body_bytes, content_type) if method == "POST" else {}
+        call = ApiCall(core, method, path, query, body)
         with core.lock:
             call.shop = authenticate(core, ep, query)
             result = ep.handler(call)
@@ -200,9 +203,14 @@ def _fault(core: Core, path: str) -> Answer | None:
     return None
 
 
-def _json_body(raw: bytes) -> dict[str, Any]:
+def _json_body(raw: bytes, content_type: str) -> dict[str, Any]:
+    """A POST's parameters: a JSON object sent as application/json, as Shopee requires."""
     if not raw.strip():
         return {}
+    if content_type.split(";", 1)[0].strip().lower() != "application/json":
+        raise ApiError(
+            "error_param", "POST parameters must be a JSON body with Content-Type: application/json."
+        )
     try:
         body = json.loads(raw)
     except ValueError:

@@ -12,11 +12,10 @@ from typing import Any
 from shopee.sandbox.config import DAY
 from shopee.sandbox.core import ApiError, Core
 from shopee.sandbox.orders import buyer_ensure
-from shopee.sandbox.pushes import push_emit
+from shopee.sandbox.pushes import PUSH_WEBCHAT, push_emit
 from shopee.sandbox.shops import shop_get
 from shopee.sandbox.state import Conversation, Message, Shop
 
-PUSH_WEBCHAT = 10
 NS = 1_000_000_000
 
 # What each sendable message_type must carry in `content`.
@@ -90,8 +89,12 @@ def buyer_says(
     """A buyer writes to the shop (creating the conversation if needed); push 10 follows."""
     shop = shop_get(core, shop_id)
     content = content if content is not None else {"text": text}
-    if message_type == "text" and not content.get("text"):
+    if not isinstance(content, dict) or not isinstance(message_type, str):
+        raise ValueError("content must be an object and message_type a string")
+    if message_type == "text" and not (isinstance(content.get("text"), str) and content["text"]):
         raise ValueError("a text message needs text")
+    if buyer_name is not None and not isinstance(buyer_name, str):
+        raise ValueError("buyer_name must be a string")
     buyer = buyer_ensure(core, buyer_id, buyer_name)
     conversation = conversation_ensure(core, shop.shop_id, buyer.buyer_id)
     message = _append(
@@ -115,7 +118,7 @@ def seller_centre_says(
     shop = shop_get(core, shop_id)
     if str(buyer_id) not in core.world.buyers:
         raise LookupError(f"no buyer {buyer_id}")
-    if not text:
+    if not isinstance(text, str) or not text:
         raise ValueError("text is required")
     conversation = conversation_ensure(core, shop.shop_id, int(buyer_id))
     return _append(

@@ -6,6 +6,7 @@ says UNCERTAIN the behaviour is a setting here. `Faults` holds the failures test
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -61,7 +62,12 @@ class SandboxConfig:
     # Pushes [OFF]: retry delays in seconds after a failed delivery; tests use fractions of a second.
     push_retry_delays: list[float] = field(default_factory=lambda: [300.0, 1800.0, 10800.0])
     push_timeout_seconds: float = 3.0
+    # Buyer messages (push 10) are retried sooner and must be acknowledged faster [OFF].
+    webchat_push_retry_delays: list[float] = field(default_factory=lambda: [1.0, 2.0, 3.0])
+    webchat_push_timeout_seconds: float = 2.0
     lost_push_retention_days: int = 3
+    # Push 12 goes out this long before an authorization ends [OFF: one week].
+    expiry_notice_days: int = 7
 
     # Rate limits (None = off; Shopee publishes no numbers) and the daily quota switch.
     partner_calls_per_second: float | None = None
@@ -79,12 +85,8 @@ class SandboxConfig:
         return self.push_key or self.partner_key
 
     def update(self, changes: dict[str, Any]) -> None:
-        known = {f.name for f in fields(self)}
-        unknown = set(changes) - known
-        if unknown:
-            raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")
-        for key, value in changes.items():
-            setattr(self, key, value)
+        """Apply every change or, when one is unknown or of the wrong type, none (ValueError)."""
+        apply_typed(self, changes, "config")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -105,13 +107,9 @@ class Faults:
     def update(self, changes: dict[str, Any]) -> None:
         changes = dict(changes)
         if "outage_seconds" in changes:
-            changes["outage_until"] = time.time() + float(changes.pop("outage_seconds"))
-        known = {f.name for f in fields(self)}
-        unknown = set(changes) - known
-        if unknown:
-            raise ValueError(f"unknown fault keys: {', '.join(sorted(unknown))}")
-        for key, value in changes.items():
-            setattr(self, key, value)
+            seconds = _number("outage_seconds", changes.pop("outage_seconds"))
+            changes["outage_until"] = time.time() + seconds
+        apply_typed(self, changes, "fault")
 
     def applies_to(self, path: str) -> bool:
         return self.paths is None or any(path.endswith(suffix) for suffix in self.paths)
@@ -124,3 +122,57 @@ class Faults:
 
 # Rate-limit switches are config, but the faults control accepts them too (tests think of them as faults).
 RATE_KEYS = ("partner_calls_per_second", "shop_calls_per_second", "daily_quota_exceeded")
+
+
+def apply_typed(target: Any, changes: dict[str, Any], what: str) -> None:
+    """Set `changes` on a settings dataclass, each value checked against its field's type first,
+    so a bad value changes nothing instead of breaking requests or the push sender later."""
+    kinds = {f.name: str(f.type) for f in fields(target)}
+    unknown = set(changes) - set(kinds)
+    if unknown:
+        raise ValueError(f"unknown {what} keys: {', '.join(sorted(unknown))}")
+    checked = {name: _typed(name, kinds[name], value) for name, value in changes.items()}
+    for name, value in checked.items():
+        setattr(target, name, value)
+
+
+def _typed(name: str, kind: str, value: Any) -> Any:
+    base = kind.removesuffix(" | None")
+    if value is None:
+        if base != kind:
+            return None
+        raise ValueError(f"{name} cannot be null")
+    if base == "bool":
+        if not isinstance(value, bool):
+            raise ValueError(f"{name} must be true or false")
+        return value
+    if base == "str":
+        if not isinstance(value, str):
+            raise ValueError(f"{name} must be a string")
+        if name.endswith("_url") and not value.startswith(("http://", "https://")):
+            raise ValueError(f"{name} must be an http(s) URL")
+        return value
+    if base in ("int", "float"):
+        number = _number(name, value)
+        if name.endswith("_share") and number > 1:
+            raise ValueError(f"{name} must be between 0 and 1")
+        if base == "int":
+            if not number.is_integer():
+                raise ValueError(f"{name} must be a whole number")
+            return int(number)
+        return number
+    if base in ("list[float]", "list[str]"):
+        if not isinstance(value, list):
+            raise ValueError(f"{name} must be a list")
+        if base == "list[str]":
+            if not all(isinstance(item, str) for item in value):
+                raise ValueError(f"{name} must be a list of strings")
+            return list(value)
+        return [_number(name, item) for item in value]
+    raise ValueError(f"{name} cannot be set")  # a field type this checker does not know
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a number of at least 0")
+    return float(value)

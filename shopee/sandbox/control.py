@@ -3,12 +3,18 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
+from collections import Counter
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from shopee.sandbox.api import Answer
+from shopee.sandbox.demo import DEMO_PASSWORD
+from shopee.sandbox.demo import SHOPS as DEMO_SHOPS
+from shopee.sandbox.limits import TAIPEI
 
 if TYPE_CHECKING:
     from shopee.sandbox.sandbox import Sandbox
@@ -81,7 +87,7 @@ def _change_password(sb, body, query, match):
 
 @route("POST", r"/shops/(?P<shop_id>\d+)/expire_soon")
 def _expire_soon(sb, body, query, match):
-    sb.expire_soon(match["shop_id"], float(body.get("days", 7)))
+    sb.expire_soon(match["shop_id"], body.get("days", 7))
     return {"ok": True}
 
 
@@ -117,7 +123,7 @@ def _clock(sb, body, query, match):
 
 @route("POST", "/clock")
 def _shift_clock(sb, body, query, match):
-    return {"now": sb.shift_clock(float(body.get("shift_seconds", 0)))}
+    return {"now": sb.shift_clock(body.get("shift_seconds", 0))}
 
 
 @route("GET", "/deliveries")
@@ -166,7 +172,7 @@ def control_answer(sb: Sandbox, method: str, path: str, query: dict[str, str], r
             return _json(200, handler(sb, body, query, match))
         except LookupError as exc:
             return _json(404, {"error": str(exc).strip("'\"")})
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:  # bad input: nothing was changed
             return _json(400, {"error": str(exc)})
     if matched_path:
         return _json(405, {"error": f"{path} does not take {method}"})
@@ -175,3 +181,51 @@ def control_answer(sb: Sandbox, method: str, path: str, query: dict[str, str], r
 
 def _json(status: int, data: Any) -> Answer:
     return Answer(status, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+
+
+def overview_page(sb: Sandbox) -> Answer:
+    """GET / and /_sandbox/: what a person opening the sandbox in a browser wants to know."""
+    rows = "".join(
+        "<tr><td>{shop_id}</td><td>{account}</td><td>{name}</td><td>{until}</td></tr>".format(
+            shop_id=html.escape(shop["shop_id"]),
+            account=html.escape(shop["account"]),
+            name=html.escape(shop["name"]),
+            until=_taipei(shop["expire_time"]) if shop["authorized"] else "未授權",
+        )
+        for shop in sb.shops()
+    )
+    demo_accounts = {demo.account for demo in DEMO_SHOPS}
+    demo_note = (
+        f"<p>示範商店的密碼：<code>{DEMO_PASSWORD}</code>。</p>"
+        if any(shop["account"] in demo_accounts for shop in sb.shops())
+        else ""
+    )
+    config = sb.configure()
+    pushes = Counter(push["state"] for push in sb.pushes())
+    routes = "".join(
+        f"<li><code>{method} {html.escape(_readable(pattern))}</code></li>" for method, pattern, _ in ROUTES
+    )
+    page = f"""<!DOCTYPE html>
+<html lang="zh-Hant"><head><meta charset="utf-8"><title>Shopee 沙盒</title>
+<style>body{{font-family:sans-serif;margin:2em;max-width:60em}}td,th{{padding:4px 12px;text-align:left}}
+th{{background:#f3f3f3}}</style></head><body>
+<h1>Shopee 開放平台沙盒</h1>
+<p>API：<code>/api/v2/…</code>（合作夥伴編號 {config["partner_id"]}）。推播網址：
+<code>{html.escape(config["callback_url"] or "未設定（推播只進 lost push 清單）")}</code>；
+推播待送 {pushes["pending"]}、已送達 {pushes["delivered"]}、失敗 {pushes["failed"]}。</p>
+<h2>商店</h2>
+<table><tr><th>商店編號</th><th>帳號</th><th>名稱</th><th>授權期限</th></tr>{rows}</table>
+{demo_note}
+<h2>控制 API（JSON）</h2><ul>{routes}</ul>
+<p>說明：shopee/sandbox/README.md</p>
+</body></html>"""
+    return Answer(200, page.encode("utf-8"), "text/html; charset=utf-8")
+
+
+def _readable(pattern: re.Pattern[str]) -> str:
+    """^/_sandbox/shops/(?P<shop_id>\\d+)/revoke$ -> /_sandbox/shops/<shop_id>/revoke"""
+    return re.sub(r"\(\?P<(\w+)>[^)]*\)", r"<\1>", pattern.pattern[1:-1])
+
+
+def _taipei(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, TAIPEI).strftime("%Y-%m-%d %H:%M")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -49,6 +50,7 @@ _LOGISTICS_STATUS = {
 }
 
 _ORDER_SN_LETTERS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+ORDER_SN_PATTERN = re.compile(r"[0-9A-Z]{6,32}")
 
 
 # -- changes -----------------------------------------------------------------------------------
@@ -61,6 +63,9 @@ def buyer_ensure(core: Core, buyer_id: int | str | None, username: str | None = 
         buyer_id = core.rng.randrange(100_000_000, 999_999_999)
         while str(buyer_id) in buyers:
             buyer_id += 1
+    elif not str(buyer_id).isdigit() or int(buyer_id) == 0:
+        raise ValueError("buyer_id must be a positive whole number")
+    buyer_id = int(buyer_id)
     buyer = buyers.get(str(buyer_id))
     if buyer is None:
         buyer = Buyer(buyer_id=int(buyer_id), username=username or f"buyer{buyer_id}")
@@ -103,8 +108,20 @@ def order_create(
         raise LookupError(f"no shop {shop_id}")
     if status not in STATUSES:
         raise ValueError(f"status must be one of {', '.join(STATUSES)}")
-    if order_sn and order_sn in world.orders:
+    if order_sn is not None and not (isinstance(order_sn, str) and ORDER_SN_PATTERN.fullmatch(order_sn)):
+        raise ValueError("order_sn must be 6 to 32 capital letters and digits")
+    if order_sn in world.orders:
         raise ValueError(f"order {order_sn} already exists")
+    if items is not None and not (
+        isinstance(items, list) and items and all(isinstance(i, dict) for i in items)
+    ):
+        raise ValueError("items must be a non-empty list of objects")
+    if recipient is not None and not (
+        isinstance(recipient, dict) and all(isinstance(v, str) for v in recipient.values())
+    ):
+        raise ValueError("recipient must be an object of strings")
+    if not all(isinstance(text, str) for text in (buyer_name or "", message_to_seller, payment_method)):
+        raise ValueError("buyer_name, message_to_seller and payment_method must be strings")
     channel = channel_by_carrier(str(carrier))
     buyer = buyer_ensure(core, buyer_id, buyer_name)
     create_time = int(create_time if create_time is not None else world.now_s())
@@ -142,7 +159,7 @@ def order_create(
 
 def _order_line(core: Core, item: dict[str, Any]) -> dict[str, Any]:
     name = item.get("item_name") or item.get("name")
-    if not name:
+    if not isinstance(name, str) or not name:
         raise ValueError("each item needs item_name")
     return {
         "item_id": int(item.get("item_id") or core.rng.randrange(1_000_000_000, 9_999_999_999)),

@@ -50,7 +50,11 @@ def open_link(core: Core, query: dict[str, str]) -> Answer:
 
 
 def _start(core: Core, redirect_url: str, state: str | None) -> Answer:
-    session = AuthSession(secrets.token_urlsafe(16), redirect_url, state, time.time())
+    now = time.time()
+    # Abandoned sign-ins would otherwise pile up for as long as the sandbox runs.
+    for stale in [k for k, v in core.auth_sessions.items() if now - v.created > SESSION_SECONDS]:
+        del core.auth_sessions[stale]
+    session = AuthSession(secrets.token_urlsafe(16), redirect_url, state, now)
     core.auth_sessions[session.session_id] = session
     return _login_page(core, session)
 

@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from shopee.sandbox.config import SandboxConfig
 from shopee.sandbox.core import Core
 from shopee.sandbox.state import Push
 from shopee.signing import push_signature
@@ -22,6 +23,7 @@ from shopee.signing import push_signature
 log = logging.getLogger(__name__)
 
 LOST_PAGE_SIZE = 100
+PUSH_WEBCHAT = 10
 
 # Never route pushes through a proxy from the environment: the callback is a local address.
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -136,19 +138,29 @@ class PushSender(threading.Thread):
     def run(self) -> None:
         core = self.core
         while not core.stopping.is_set():
-            core.push_wakeup.clear()
-            with core.lock:
-                push, wait = self._next_due()
-                config = core.config
-                url, key, timeout = config.callback_url, config.signing_push_key, config.push_timeout_seconds
-            if push is None:
-                core.push_wakeup.wait(min(wait, 1.0))
-                continue
-            error = deliver(url, key, push.body, timeout) if url else "no callback URL configured"
-            if error:
-                log.info("push %s (code %s) not delivered: %s", push.push_id, push.code, error)
-            with core.lock:
-                self._record(push, error)
+            try:
+                self._send_next()
+            except Exception:
+                # One bad push must not silence every later one.
+                log.exception("the push sender failed; it carries on")
+                core.stopping.wait(0.5)
+
+    def _send_next(self) -> None:
+        core = self.core
+        core.push_wakeup.clear()
+        with core.lock:
+            push, wait = self._next_due()
+            config = core.config
+            url, key = config.callback_url, config.signing_push_key
+            timeout = _schedule(config, push)[1] if push else 0.0
+        if push is None:
+            core.push_wakeup.wait(min(wait, 1.0))
+            return
+        error = deliver(url, key, push.body, timeout) if url else "no callback URL configured"
+        if error:
+            log.info("push %s (code %s) not delivered: %s", push.push_id, push.code, error)
+        with core.lock:
+            self._record(push, error)
 
     def _next_due(self) -> tuple[Push | None, float]:
         now = time.time()
@@ -163,7 +175,7 @@ class PushSender(threading.Thread):
             return  # the sandbox was reset meanwhile
         push.attempts += 1
         push.last_error = error
-        delays = self.core.config.push_retry_delays
+        delays = _schedule(self.core.config, push)[0]
         if not error:
             push.state = "delivered"
         else:
@@ -173,3 +185,10 @@ class PushSender(threading.Thread):
             else:
                 push.state = "failed"
         self.core.changed()
+
+
+def _schedule(config: SandboxConfig, push: Push) -> tuple[list[float], float]:
+    """(retry delays, timeout) of a push: buyer messages are retried sooner, with less patience."""
+    if push.code == PUSH_WEBCHAT:
+        return config.webchat_push_retry_delays, config.webchat_push_timeout_seconds
+    return config.push_retry_delays, config.push_timeout_seconds

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
+import math
 import threading
 from dataclasses import asdict
 from pathlib import Path
@@ -16,7 +18,7 @@ from shopee.sandbox.core import Core
 from shopee.sandbox.demo import seed_demo
 from shopee.sandbox.pushes import PushSender, push_summary
 from shopee.sandbox.server import SandboxHTTPServer
-from shopee.sandbox.state import Message, Order, World, write_atomically
+from shopee.sandbox.state import Message, Order, World, load_state_file, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,7 @@ class Sandbox:
         self.demo = demo
         self._httpd: SandboxHTTPServer | None = None
         self._threads: list[threading.Thread] = []
+        self._save_lock = threading.Lock()
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -109,14 +112,15 @@ class Sandbox:
         if not self.state_file or not self.state_file.exists():
             return None
         log.info("loading sandbox state from %s", self.state_file)
-        return World.from_json(self.state_file.read_text(encoding="utf-8"))
+        return load_state_file(self.state_file)
 
     def _save(self) -> None:
         if not self.state_file:
             return
-        with self.core.lock:
-            text = self.core.world.to_json()
-        write_atomically(self.state_file, text)
+        with self._save_lock:  # the saver thread and stop() must not finish out of order
+            with self.core.lock:
+                text = self.core.world.to_json()
+            write_atomically(self.state_file, text)
 
     def _save_loop(self) -> None:
         """Save at most every `save_delay_seconds` while changes keep coming."""
@@ -145,11 +149,12 @@ class Sandbox:
         """Merge fault settings (`clear=True` first turns every fault off). Also accepts the
         rate-limit keys of the config and `outage_seconds`."""
         with self.core.lock:
-            if clear:
-                self.core.faults = Faults()
-            self.core.config.update({k: changes.pop(k) for k in RATE_KEYS if k in changes})
-            self.core.faults.update(changes)
-            return self.core.faults.as_dict() | {k: getattr(self.core.config, k) for k in RATE_KEYS}
+            rates = {k: changes.pop(k) for k in RATE_KEYS if k in changes}
+            faults = Faults() if clear else copy.copy(self.core.faults)
+            faults.update(changes)  # a bad value raises here, before anything changed
+            self.core.config.update(rates)
+            self.core.faults = faults
+            return faults.as_dict() | {k: getattr(self.core.config, k) for k in RATE_KEYS}
 
     def create_shop(
         self,
@@ -238,10 +243,12 @@ class Sandbox:
 
     def shift_clock(self, seconds: float) -> int:
         """Move the sandbox clock (tokens, codes, authorizations, chat windows); returns its time."""
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not math.isfinite(seconds):
+            raise ValueError("shift_seconds must be a number of seconds")
         with self.core.lock:
-            were_authorized = shops.authorized_shop_ids(self.core)
+            snapshot = shops.authorization_snapshot(self.core)
             self.core.world.clock_offset += float(seconds)
-            shops.authorizations_lapsed(self.core, were_authorized)
+            shops.authorizations_after_clock_shift(self.core, snapshot)
             self.core.changed()
             return self.core.world.now_s()
 

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 # The endpoint modules register themselves in api.ENDPOINTS when imported.
 from shopee.sandbox import api_auth, api_chat, api_orders, api_push  # noqa: F401
 from shopee.sandbox.api import Answer, api_answer
-from shopee.sandbox.control import control_answer
+from shopee.sandbox.control import control_answer, overview_page
 from shopee.sandbox.pages import LEGACY_PATH, form_post, legacy_link, open_link
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ MAX_BODY = 10 * 1024 * 1024
 class SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # several worker processes connect at once; 5 would drop SYNs
 
     def __init__(self, address: tuple[str, int], sandbox: Sandbox) -> None:
         self.sandbox = sandbox
@@ -50,41 +51,75 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._handle("POST")
 
+    # Shopee only knows GET and POST; other methods get the same JSON refusals, not an HTML 501.
+    def do_PUT(self) -> None:
+        self._handle("PUT")
+
+    def do_PATCH(self) -> None:
+        self._handle("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
     def _handle(self, method: str) -> None:
+        try:
+            answer = self._answer(method)
+        except Exception:
+            log.exception("sandbox bug answering %s %s", method, self.path)
+            self.close_connection = True
+            answer = Answer(500, b'{"error": "the sandbox failed on this request; see its log"}')
+        self.server.sandbox.core.sleep(answer.delay)
+        self._send(answer)
+
+    def _answer(self, method: str) -> Answer:
         url = urlsplit(self.path)
         path = url.path.rstrip("/") or "/"
         query = dict(parse_qsl(url.query, keep_blank_values=True))
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self.close_connection = True  # the unread body would garble the next request
-            self._send(Answer(413, b'{"error": "body too large"}'))
-            return
-        raw = self.rfile.read(length) if length else b""
+        raw = self._body()
+        if isinstance(raw, Answer):
+            return raw
         sandbox = self.server.sandbox
         core = sandbox.core
         if core.stopping.is_set():
             # A kept-alive connection outliving stop(): do not serve a stopped sandbox.
             self.close_connection = True
-            answer = Answer(503, b'{"error": "the sandbox is stopping"}')
-        elif path == LEGACY_PATH and method == "GET":
+            return Answer(503, b'{"error": "the sandbox is stopping"}')
+        if path == LEGACY_PATH and method == "GET":
             with core.lock:
-                answer = legacy_link(core, query)
-        elif path.startswith("/api/v2/"):
-            answer = api_answer(core, method, path, query, raw)
-        elif path == "/auth" and method == "GET":
+                return legacy_link(core, query)
+        if path.startswith("/api/v2/"):
+            return api_answer(core, method, path, query, raw, self.headers.get("Content-Type", ""))
+        if path == "/auth" and method == "GET":
             with core.lock:
-                answer = open_link(core, query)
-        elif path in ("/auth/login", "/auth/phone", "/auth/decide") and method == "POST":
+                return open_link(core, query)
+        if path in ("/auth/login", "/auth/phone", "/auth/decide") and method == "POST":
             form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
             with core.lock:
                 answer = form_post(core, path, form)
                 core.changed()
-        elif path.startswith("/_sandbox/"):
-            answer = control_answer(sandbox, method, path, query, raw)
-        else:
-            answer = Answer(404, b'{"error": "not found"}')
-        core.sleep(answer.delay)
-        self._send(answer)
+            return answer
+        if path in ("/", "/_sandbox") and method == "GET":
+            return overview_page(sandbox)
+        if path.startswith("/_sandbox/"):
+            return control_answer(sandbox, method, path, query, raw)
+        return Answer(
+            404, b'{"error": "not found; the API is under /api/v2/, the control API under /_sandbox/"}'
+        )
+
+    def _body(self) -> bytes | Answer:
+        """The request body, or the refusal when its length is unknown, invalid or too large.
+        Each refusal closes the connection: the unread body would garble the next request."""
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            return Answer(411, b'{"error": "send the body with a Content-Length, not chunked"}')
+        length = (self.headers.get("Content-Length") or "0").strip()
+        if not length.isdigit():
+            self.close_connection = True
+            return Answer(400, b'{"error": "invalid Content-Length"}')
+        if int(length) > MAX_BODY:
+            self.close_connection = True
+            return Answer(413, b'{"error": "body too large (at most 10 MB)"}')
+        return self.rfile.read(int(length)) if int(length) else b""
 
     def _send(self, answer: Answer) -> None:
         try:

@@ -29,8 +29,8 @@ def shop_create(
     user_id: int | None = None,
 ) -> Shop:
     world = core.world
-    if not account or not password or not name:
-        raise ValueError("account, password and name are required")
+    if not all(isinstance(value, str) and value for value in (account, password, name, region)):
+        raise ValueError("account, password, name and region must be non-empty strings")
     if world.shop_by_account(account):
         raise ValueError(f"account {account!r} already exists")
     shop_id = str(shop_id) if shop_id is not None else _free_shop_id(core)
@@ -103,8 +103,8 @@ def shop_revoke(core: Core, shop_id: str | int, reason: str = "user cancel shop 
 
 def shop_change_password(core: Core, shop_id: str | int, password: str) -> None:
     """Like a seller changing the password on Shopee: the app can no longer act for the shop."""
-    if not password:
-        raise ValueError("password is required")
+    if not isinstance(password, str) or not password:
+        raise ValueError("password must be a non-empty string")
     shop = shop_get(core, shop_id)
     shop.password = password
     _end_grant(shop)
@@ -113,35 +113,51 @@ def shop_change_password(core: Core, shop_id: str | int, password: str) -> None:
 
 def shop_expire_soon(core: Core, shop_id: str | int, days: float = 7) -> None:
     """Bring the authorization's end to `days` from now and send push 12 as Shopee does a week ahead."""
+    if isinstance(days, bool) or not isinstance(days, int | float) or not 0 < days <= 365:
+        raise ValueError("days must be a number between 0 and 365")
     shop = shop_get(core, shop_id)
     now = core.world.now_s()
     if not shop.authorized(now):
         raise ValueError(f"shop {shop.shop_id} is not authorized")
     shop.expire_time = now + int(days * DAY)
+    _expiry_notice(core, [shop])
+    core.changed()
+
+
+def _expiry_notice(core: Core, shops: list[Shop]) -> None:
     data = {
-        "shop_expire_soon": [int(shop.shop_id)],
+        "shop_expire_soon": [int(shop.shop_id) for shop in shops],
         "merchant_expire_soon": [],
         "user_expire_soon": [],
-        "expire_before": shop.expire_time,
+        "expire_before": max(shop.expire_time for shop in shops),
         "page_no": 1,
         "total_page": 1,
     }
     push_emit(core, PUSH_AUTHORIZATION_EXPIRING, data)
-    core.changed()
 
 
-def authorizations_lapsed(core: Core, were_authorized: set[str]) -> None:
-    """After the clock moved: push 2 ("expiry") for shops whose authorization ran out."""
+def authorization_snapshot(core: Core) -> tuple[set[str], set[str]]:
+    """Before moving the clock: (authorized shops, those of them not yet within the expiry notice)."""
     now = core.world.now()
-    for shop_id in sorted(were_authorized):
-        shop = core.world.shops[shop_id]
-        if not shop.authorized(now):
-            push_emit(core, PUSH_AUTHORIZATION_CANCELED, _canceled_data(shop, "expiry"))
+    notice = core.config.expiry_notice_days * DAY
+    authorized = {shop.shop_id for shop in core.world.shops.values() if shop.authorized(now)}
+    unnoticed = {s for s in authorized if core.world.shops[s].expire_time - now > notice}
+    return authorized, unnoticed
 
 
-def authorized_shop_ids(core: Core) -> set[str]:
+def authorizations_after_clock_shift(core: Core, snapshot: tuple[set[str], set[str]]) -> None:
+    """After the clock moved: push 12 for shops that came within a week of their authorization's
+    end, push 2 ("expiry") for shops whose authorization ran out."""
+    were_authorized, unnoticed = snapshot
     now = core.world.now()
-    return {shop.shop_id for shop in core.world.shops.values() if shop.authorized(now)}
+    shops = core.world.shops
+    lapsed = [shops[s] for s in sorted(were_authorized) if not shops[s].authorized(now)]
+    expiring = [shops[s] for s in sorted(unnoticed) if shops[s].authorized(now)]
+    expiring = [shop for shop in expiring if shop.expire_time - now <= core.config.expiry_notice_days * DAY]
+    if expiring:
+        _expiry_notice(core, expiring)
+    for shop in lapsed:
+        push_emit(core, PUSH_AUTHORIZATION_CANCELED, _canceled_data(shop, "expiry"))
 
 
 def _end_grant(shop: Shop) -> None:

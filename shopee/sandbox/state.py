@@ -5,9 +5,11 @@ Ids Shopee sends as strings are strings here too; buyer and seller user ids are 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -224,9 +226,34 @@ class World:
         )
 
 
+def load_state_file(path: Path) -> World:
+    """The world saved in `path`; ValueError naming the file when it is not a sandbox state."""
+    try:
+        return World.from_json(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(
+            f"{path} is not a readable sandbox state file ({type(exc).__name__}: {exc}); "
+            "move it away to start afresh"
+        ) from None
+
+
 def write_atomically(path: Path, text: str) -> None:
-    """A crash mid-write leaves the previous file intact."""
+    """Write a complete new file, then swap it in: a crash mid-write leaves the previous file
+    intact, and the data is on disk before the swap (fsync) so a power cut cannot leave it empty."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the rename itself survives a power cut
+    finally:
+        os.close(directory)

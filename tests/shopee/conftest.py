@@ -108,7 +108,12 @@ def make_sandbox() -> Iterator[Callable[..., Sandbox]]:
     started: list[Sandbox] = []
 
     def make(**config: Any) -> Sandbox:
-        settings = {"push_retry_delays": [0.1, 0.2], "push_timeout_seconds": 1.0} | config
+        settings = {
+            "push_retry_delays": [0.1, 0.2],
+            "push_timeout_seconds": 1.0,
+            "webchat_push_retry_delays": [0.1, 0.2],
+            "webchat_push_timeout_seconds": 1.0,
+        } | config
         sandbox = Sandbox(partner_id=PARTNER_ID, partner_key=PARTNER_KEY, push_key=PUSH_KEY, **settings)
         started.append(sandbox.start())
         return sandbox

@@ -408,14 +408,17 @@ def test_sent_message_reaches_the_buyer_once(sandbox, shop):
     assert sent["to_id"] == "4242" and isinstance(sent["conversation_id"], str)
 
 
-def test_order_card_can_be_sent_into_an_existing_conversation(sandbox, shop):
+def test_order_and_item_cards_can_be_sent_into_an_existing_conversation(sandbox, shop):
     order_sn = buyer_with_order(sandbox, 4343)
     conversation_id = sandbox.buyer_says(SHOP_ID, "我的訂單呢？", buyer_id=4343)["conversation_id"]
 
     shop.send_message("4343", "order", {"order_sn": order_sn}, conversation_id=conversation_id)
+    shop.send_message("4343", "item", {"item_id": 9007199254740993}, conversation_id=conversation_id)
 
-    (delivered,) = sandbox.deliveries(buyer_id=4343)
-    assert delivered["message_type"] == "order" and delivered["conversation_id"] == conversation_id
+    order_card, item_card = sandbox.deliveries(buyer_id=4343)
+    assert order_card["message_type"] == "order" and order_card["conversation_id"] == conversation_id
+    assert order_card["content"] == {"order_sn": order_sn}
+    assert item_card["message_type"] == "item" and item_card["content"] == {"item_id": 9007199254740993}
 
 
 def test_first_message_without_an_order_is_refused_by_platform_rule(sandbox, shop):
@@ -549,19 +552,27 @@ def test_buyer_message_push_verifies_and_parses_with_string_ids(sandbox, inbox):
     assert message["content"] == {"text": "請問可以改地址嗎？"}
 
 
-def test_order_revoke_and_expiry_pushes_name_their_shop(sandbox, client, inbox):
-    link_shop(sandbox, client)
-    order = sandbox.create_order(shop_id=SHOP_ID, status="READY_TO_SHIP")
-    sandbox.set_order_status(order["order_sn"], "SHIPPED")
+def test_order_tracking_revoke_and_expiry_pushes_name_their_shop(sandbox, client, inbox):
+    shop, _ = link_shop(sandbox, client)
+    order = sandbox.create_order(shop_id=SHOP_ID, carrier="全家", status="READY_TO_SHIP")
+    shop.ship_order(order["order_sn"], dropoff={})
+    tracking_number = shop.get_tracking_number(order["order_sn"])["tracking_number"]
     sandbox.expire_soon(SHOP_ID, days=7)
     sandbox.revoke(SHOP_ID)
 
-    pushes = [parse_push(raw) for raw, _ in inbox.wait_for(4)]
+    pushes = [parse_push(raw) for raw, _ in inbox.wait_for(5)]
 
-    assert [(p.code, p.shop_id) for p in pushes] == [(3, SHOP_ID), (3, SHOP_ID), (12, None), (2, SHOP_ID)]
-    assert pushes[1].data["ordersn"] == order["order_sn"] and pushes[1].data["status"] == "SHIPPED"
-    assert pushes[2].data["shop_expire_soon"] == [SHOP_ID]
-    assert pushes[3].data["authorize_type"] == "user cancel shop authorization"
+    assert [(p.code, p.shop_id) for p in pushes] == [
+        (3, SHOP_ID),
+        (3, SHOP_ID),
+        (4, SHOP_ID),
+        (12, None),
+        (2, SHOP_ID),
+    ]
+    assert pushes[1].data["ordersn"] == order["order_sn"] and pushes[1].data["status"] == "PROCESSED"
+    assert pushes[2].data["ordersn"] == order["order_sn"] and pushes[2].data["tracking_no"] == tracking_number
+    assert pushes[3].data["shop_expire_soon"] == [SHOP_ID]
+    assert pushes[4].data["authorize_type"] == "user cancel shop authorization"
 
 
 def test_parse_push_accepts_shopid_spelling_and_refuses_non_pushes():

@@ -197,6 +197,38 @@ def test_password_change_ends_the_authorization_until_the_seller_approves_again(
     refused(shop.get("/api/v2/shop/get_shop_info"), 403, "error_auth")  # the old grant stays dead
 
 
+def test_a_week_before_the_authorization_ends_push_12_then_push_2_at_the_end(sb, shop):
+    sb.shift_clock(365 * DAY - 8 * DAY)
+    assert [p["code"] for p in sb.pushes()] == []
+    sb.shift_clock(2 * DAY)  # six days left
+    [notice] = [p["body"] for p in sb.pushes()]
+    assert notice["code"] == 12 and notice["data"]["shop_expire_soon"] == [int(SHOP_ID)]
+    assert 6 * DAY - 60 <= notice["data"]["expire_before"] - sb.now() <= 6 * DAY
+    sb.shift_clock(DAY)
+    assert len(sb.pushes()) == 1  # one notice per authorization
+    sb.shift_clock(5 * DAY + 60)
+    # (The notice itself is gone by now: settled pushes are kept 3 days, like the lost list.)
+    [ended] = [p["body"] for p in sb.pushes()]
+    assert ended["code"] == 2 and ended["data"]["authorize_type"] == "expiry"
+
+
+def test_a_shops_token_reaches_no_other_shop(sb, caller, shop):
+    sb.create_shop(shop_id="318990021", account="tmsbaby", password="pw", name="寶寶生活館")
+    baby = caller.shop_session("318990021", sb.authorize_code("318990021"))
+    order = sb.create_order(shop_id="318990021")
+    said = sb.buyer_says("318990021", "請問有貨嗎？")
+    as_other_shop = caller.with_tokens("318990021", shop.access_token, shop.refresh_token)
+
+    refused(as_other_shop.get("/api/v2/shop/get_shop_info"), 403, "error_auth")
+    refused(shop.get(ORDER_DETAIL, order_sn_list=order["order_sn"]), 400, "error_not_found")
+    refused(
+        shop.get("/api/v2/sellerchat/get_message", conversation_id=said["conversation_id"]),
+        400,
+        "error_not_found",
+    )
+    ok(baby.get(ORDER_DETAIL, order_sn_list=order["order_sn"]))
+
+
 def test_expire_soon_pushes_code_12_and_moves_expire_time(sb, caller, shop):
     sb.expire_soon(SHOP_ID, days=7)
     [push] = [p for p in sb.pushes() if p["code"] == 12]
@@ -709,6 +741,18 @@ def test_push_gives_up_after_the_retries(sb, receiver):
     sb.create_order(shop_id=SHOP_ID)
     wait_until(lambda: sb.pushes()[0]["state"] == "failed", timeout=5, message="failed")
     assert len(receiver.received) == 3 and sb.pushes()[0]["lost"] is True
+
+
+def test_buyer_message_pushes_retry_on_their_own_quicker_schedule(sb, receiver):
+    sb.configure(callback_url=receiver.url, push_retry_delays=[60], webchat_push_retry_delays=[0.1])
+    receiver.statuses = [500, 500]
+    sb.create_shop(shop_id=SHOP_ID, account="ktmst", password="pw", name="我的測試賣場")
+    sb.create_order(shop_id=SHOP_ID)
+    sb.buyer_says(SHOP_ID, "在嗎？", buyer_name="a")
+    wait_until(lambda: len(receiver.received) == 3, timeout=5, message="the webchat retry")
+    codes = [json.loads(r.body)["code"] for r in receiver.received]
+    assert codes == [3, 10, 10]
+    assert {p["code"]: p["state"] for p in sb.pushes()} == {3: "pending", 10: "delivered"}
 
 
 def test_without_callback_url_pushes_go_to_the_lost_list_in_pages_of_100(sb, caller):
