@@ -20,7 +20,7 @@ class ShopAdmin(admin.ModelAdmin):
         "customer",
         "salesperson",
         "state",
-        "state_reason",
+        "reason",
         "authorization_expires_at",
         "access_token_expires_at",
         "last_chat_sync_at",
@@ -29,11 +29,11 @@ class ShopAdmin(admin.ModelAdmin):
     list_filter = ["state", "region", "salesperson"]
     search_fields = ["shop_id", "account", "name", "customer"]
     list_select_related = ["salesperson"]
-    exclude = ["access_token", "refresh_token"]
+    exclude = ["access_token", "refresh_token", "state_reason"]
     readonly_fields = [
         "shop_id",
         "state",
-        "state_reason",
+        "reason",
         "state_changed_at",
         "verified_at",
         "authorization_expires_at",
@@ -49,6 +49,10 @@ class ShopAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return shops_visible_to(request.user)
+
+    @admin.display(description=_("Reason"))
+    def reason(self, shop: Shop) -> str:
+        return shop.state_reason_text
 
     @admin.action(description=_("Check authorization now"))
     def check_authorization_now(self, request, queryset):

@@ -1,9 +1,18 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from accounts.crypto import EncryptedTextField
+
+# Why a shop left (or is about to leave) the verified states. Ours are stored as these English
+# msgids and translated when shown; any other reason is Shopee's own error text.
+REASON_NOT_LISTED = gettext_noop("Shopee no longer lists this shop as authorized")
+REASON_AUTHORIZATION_ENDED = gettext_noop("The authorization period has ended")
+REASON_EXPIRES_SOON = gettext_noop("The authorization expires soon: verify again to extend it")
+REASON_REVOKED = gettext_noop("The seller cancelled the authorization on Shopee")
+OWN_REASONS = frozenset({REASON_NOT_LISTED, REASON_AUTHORIZATION_ENDED, REASON_EXPIRES_SOON, REASON_REVOKED})
 
 
 class Shop(models.Model):
@@ -86,5 +95,16 @@ class Shop(models.Model):
         return max(0, (self.authorization_expires_at - timezone.now()).days)
 
     @property
-    def last_synced_at(self):
-        return max((t for t in (self.last_chat_sync_at, self.last_order_sync_at) if t), default=None)
+    def state_reason_text(self) -> str:
+        """The reason in the reader's language; Shopee's own error text is introduced in it."""
+        if not self.state_reason:
+            return ""
+        if self.state_reason in OWN_REASONS:
+            return gettext(self.state_reason)
+        return gettext("Shopee refused this shop's authorization: %(error)s") % {"error": self.state_reason}
+
+    @property
+    def sync_error(self) -> str:
+        """The last chat or order sync error, while it matters: a shop that lost its
+        authorization is not synced, and its state reason already says why."""
+        return self.last_sync_error if self.can_send else ""

@@ -19,10 +19,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from accounts.models import Shop
+from accounts.models import (
+    REASON_AUTHORIZATION_ENDED,
+    REASON_EXPIRES_SOON,
+    REASON_NOT_LISTED,
+    REASON_REVOKED,
+    Shop,
+)
 from accounts.selectors import shops_visible_to
 from shopee.client import ShopClient, ShopeeClient
-from shopee.errors import AuthError
+from shopee.errors import AuthError, RateLimited, Transient
 from shopee.types import TokenPair
 
 log = logging.getLogger(__name__)
@@ -37,12 +43,6 @@ REFRESH_ON_USE_MARGIN = timedelta(minutes=5)
 REFRESH_TOKEN_LIFETIME = timedelta(days=30)
 # "Expires in N days" shows from this long before the authorization lapses (Shopee's push: 1 week).
 EXPIRY_WARNING = timedelta(days=7)
-
-# Reasons are stored as English msgids and translated when shown; Shopee's own texts pass through.
-REASON_NOT_LISTED = gettext_noop("Shopee no longer lists this shop as authorized")
-REASON_AUTHORIZATION_ENDED = gettext_noop("The authorization period has ended")
-REASON_EXPIRES_SOON = gettext_noop("The authorization expires soon: verify again to extend it")
-REASON_REVOKED = gettext_noop("The seller cancelled the authorization on Shopee")
 
 
 class VerificationRefused(Exception):
@@ -89,14 +89,21 @@ def shop_api(shop: Shop) -> ShopHandle:
     """A handle for calls on behalf of `shop`, its access token refreshed first if nearly due.
 
     Raises AuthError when the shop is not verified; callers pass any AuthError to shop_auth_failed.
+    If Shopee cannot refresh right now, a token with minutes left is used meanwhile.
     """
     _require_verified(shop)
     expires_at = shop.access_token_expires_at
     if expires_at is None or expires_at - timezone.now() < REFRESH_ON_USE_MARGIN:
-        fresh = shop_tokens_refresh(shop_pk=shop.pk)
-        for field in (*_TOKEN_FIELDS, "state", "state_reason", "state_changed_at"):
-            setattr(shop, field, getattr(fresh, field))
-        _require_verified(shop)  # another process may have found the authorization gone
+        try:
+            fresh = shop_tokens_refresh(shop_pk=shop.pk)
+        except (Transient, RateLimited):
+            # Shopee is busy: a token with minutes left still works meanwhile.
+            if expires_at is None or expires_at <= timezone.now():
+                raise
+        else:
+            for field in (*_TOKEN_FIELDS, "state", "state_reason", "state_changed_at"):
+                setattr(shop, field, getattr(fresh, field))
+            _require_verified(shop)  # another process may have found the authorization gone
     return shopee_client().shop(shop.shop_id, shop.access_token)
 
 
@@ -245,7 +252,7 @@ def shop_authorizations_check(*, shop_pks: list[int] | None = None) -> Authoriza
     asked_at = timezone.now()
     authorized = {entry.shop_id: entry for entry in shopee_client().get_shops_by_partner()}
     # A shop verified while the list was on its way is not in it, yet authorized.
-    shops = Shop.objects.filter(state__in=Shop.AUTHORIZED_STATES, verified_at__lt=asked_at)
+    shops = Shop.objects.filter(state__in=Shop.AUTHORIZED_STATES).exclude(verified_at__gte=asked_at)
     if shop_pks is not None:
         shops = shops.filter(pk__in=shop_pks)
     now = timezone.now()
@@ -326,6 +333,7 @@ def shop_verify(*, shop: Shop | None, code: str, shop_id: str, user) -> Shop:
         target.state = Shop.State.EXPIRING if soon else Shop.State.VERIFIED
         target.state_reason = REASON_EXPIRES_SOON if soon else ""
         target.state_changed_at = target.verified_at = now
+        target.last_sync_error = ""  # about the old authorization; the next sync tells afresh
         _tokens_store(target, pair)
         target.save()
         transaction.on_commit(lambda: _outbox_release(target))

@@ -23,7 +23,7 @@ def shop_create(request):
     form = ShopForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         shop = services.shop_create(**form.cleaned_data)
-        messages.success(request, _("Shop %(shop)s added. Verify it with Shopee next.") % {"shop": shop})
+        messages.success(request, _("Shop %(shop)s added. Verify it with Shopee next.") % {"shop": shop.name})
         return redirect("accounts:edit", pk=shop.pk)
     return render(request, "accounts/shop_form.html", {"form": form})
 
@@ -76,7 +76,11 @@ def shop_verify_callback(request):
     except services.VerificationRefused as exc:
         messages.error(request, _(str(exc)))
     except ShopeeError as exc:
-        messages.error(request, _("Shopee did not confirm the login: %(error)s") % {"error": exc})
+        messages.error(
+            request,
+            _("Shopee did not confirm the login (%(error)s). Nothing was changed; please try again.")
+            % {"error": exc},
+        )
     else:
-        messages.success(request, _("%(shop)s is verified.") % {"shop": shop})
+        messages.success(request, _("%(shop)s is verified.") % {"shop": shop.name})
     return redirect("accounts:list")

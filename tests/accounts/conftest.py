@@ -8,6 +8,8 @@ from html import unescape
 
 import pytest
 import requests
+from django.test import Client
+from django.urls import reverse
 
 from accounts import services
 from accounts.models import Shop
@@ -74,3 +76,29 @@ def seller_at_shopee(
         timeout=10,
     )
     return ShopeePage(decided.status_code, decided.text, decided.headers.get("Location", ""))
+
+
+# -- our side of the round trip ------------------------------------------------------------------
+
+
+def signed_in(user, **client_options) -> Client:
+    client = Client(**client_options)
+    client.force_login(user)
+    return client
+
+
+def start(client: Client, shop: Shop | None = None) -> str:
+    """Press [聊聊登入認證] (or "add a shop from Shopee"); returns Shopee's authorization URL."""
+    url = reverse("accounts:verify", args=[shop.pk]) if shop else reverse("accounts:add_from_shopee")
+    response = client.post(url)
+    assert response.status_code == 302
+    return response.url
+
+
+def back_from_shopee(client: Client, location: str):
+    assert location.startswith("http://testserver/shops/verify/callback/")
+    return client.get(location, follow=True)
+
+
+def flash(response) -> str:
+    return " ".join(str(m) for m in response.context["messages"])

@@ -45,4 +45,15 @@ def test_check_authorization_now_finds_a_revoked_shop(admin_client_, sandbox_sho
     sandbox_shops.revoke(KTMST["shop_id"])
     page = run_action(admin_client_, "check_authorization_now", verified_shop)
     assert "1 個已失去授權" in page.text
+    assert "蝦皮已不再列出此賣場的授權" in page.text  # the reason, in the reader's language
+    assert Shop.objects.get(pk=verified_shop.pk).state == Shop.State.EXPIRED
+
+
+def test_refresh_tokens_now_on_a_shop_shopee_refuses_says_so_and_flips_it(
+    admin_client_, sandbox_shops, verified_shop
+):
+    sandbox_shops.change_password(KTMST["shop_id"], "changed-on-shopee")
+    page = run_action(admin_client_, "refresh_tokens_now", verified_shop)
+    assert "已失去授權：error_auth" in page.text
+    assert "已更新 0 個賣場的權杖" in page.text
     assert Shop.objects.get(pk=verified_shop.pk).state == Shop.State.EXPIRED

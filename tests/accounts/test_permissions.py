@@ -2,10 +2,10 @@
 anonymous visitors, and POSTs without a CSRF token."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Shop
+from tests.accounts.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -15,12 +15,6 @@ def shop(salesperson):
     return Shop.objects.create(
         name="我的測試賣場", account="ktmst", customer="TMS獲利王", salesperson=salesperson
     )
-
-
-def signed_in(user, **kwargs) -> Client:
-    client = Client(**kwargs)
-    client.force_login(user)
-    return client
 
 
 def test_salesperson_sees_own_shop_in_account_browser(shop, salesperson):
@@ -46,6 +40,8 @@ def test_manager_with_all_shops_sees_every_shop(shop, manager, other_staff):
 def test_other_staff_gets_404_on_the_shop(shop, other_staff, name):
     url = reverse(f"accounts:{name}", args=[shop.pk])
     client = signed_in(other_staff)
+    if name == "edit":
+        assert client.get(url).status_code == 404
     response = client.post(url, {"name": "stolen", "salesperson": other_staff.pk})
     assert response.status_code == 404
     shop.refresh_from_db()

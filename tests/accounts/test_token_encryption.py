@@ -1,5 +1,9 @@
 """Shopee tokens are ciphertext in the database, and key rotation keeps every row readable."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from django.core.management import call_command
@@ -61,3 +65,21 @@ def test_without_rotation_retiring_the_old_key_loses_the_tokens(settings):
     settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY]
     with pytest.raises(InvalidToken):
         Shop.objects.get(pk=shop.pk)
+
+
+def test_a_mistyped_key_stops_the_app_at_start_up(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=Path(__file__).resolve().parents[2],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "TMSCHAT_VAR_DIR": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "tmschat.settings",
+            "FIELD_ENCRYPTION_KEYS": f"{NEW_KEY},not-a-key",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS holds a key that is not a Fernet key" in result.stderr

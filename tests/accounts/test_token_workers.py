@@ -1,19 +1,21 @@
 """With real Celery worker processes on PostgreSQL and Redis: a single-use refresh token is used
-once however many workers refresh, and messages held while a shop lost its authorization are
-sent once after re-verification."""
+once however many workers refresh; a shop whose authorization is gone shows so after one chat
+sync, and messages held meanwhile are sent once after re-verification."""
 
 import re
 import time
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services, tasks
 from accounts.models import Shop
 from chat.models import OutgoingMessage
 from chat.outbox import outbox_queue
-from tests.accounts.conftest import KTMST, verify_in_sandbox
+from chat.tasks import chat_sync_all
+from tests.accounts.conftest import KTMST, back_from_shopee, flash, seller_at_shopee, signed_in, start
 from tests.utils import wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -61,19 +63,28 @@ def test_two_workers_refreshing_the_same_shop_use_the_refresh_token_once(
     assert Shop.objects.get(pk=shop.pk).state == Shop.State.VERIFIED
 
 
-def test_message_queued_while_revoked_is_sent_once_after_reverification(
+def test_password_changed_on_shopee_shows_within_one_sync_cycle_and_held_message_goes_once(
     require_postgres, require_redis, sandbox_shops, verified_shop, salesperson, start_worker
 ):
+    """The seller changes the password on Shopee (no push tells us): the next chat sync finds
+    out, the page says why with the button back, and a reply queued meanwhile waits for the
+    seller's re-verification, then is delivered exactly once."""
     buyer = sandbox_shops.buyer_says(KTMST["shop_id"], "請問什麼時候出貨？", buyer_name="buyer_amy")
-    sandbox_shops.revoke(KTMST["shop_id"])
-    worker = start_worker(queues="default,outbox")
+    sandbox_shops.change_password(KTMST["shop_id"], "new-pass-5678")
+    worker = start_worker(queues="default,outbox,sync")
     wait_ready(worker)
 
-    tasks.authorizations_check()  # one cycle of the beat
-    shop = Shop.objects.get(pk=verified_shop.pk)
-    assert shop.state == Shop.State.EXPIRED
+    chat_sync_all.delay()  # one cycle of the beat's chat sync
+
+    wait_until(
+        lambda: Shop.objects.get(pk=verified_shop.pk).state == Shop.State.EXPIRED, timeout=20, message="flip"
+    )
+    staff = signed_in(salesperson)
+    page = staff.get(reverse("accounts:list")).text
+    assert "已失效" in page and "蝦皮拒絕此賣場的授權" in page
+    assert reverse("accounts:verify", args=[verified_shop.pk]) in page
     message = outbox_queue(
-        shop=shop,
+        shop=Shop.objects.get(pk=verified_shop.pk),
         buyer_id=buyer["buyer_id"],
         text="已出貨，感謝您！",
         origin="reply",
@@ -83,7 +94,9 @@ def test_message_queued_while_revoked_is_sent_once_after_reverification(
     time.sleep(1)  # a worker is running: a held message must still not go
     assert sandbox_shops.deliveries(KTMST["shop_id"]) == []
 
-    verify_in_sandbox(sandbox_shops, shop, salesperson)  # the seller re-authorizes
+    # The seller verifies again with the new password, through our callback.
+    shopee = seller_at_shopee(start(staff, verified_shop), account="ktmst", password="new-pass-5678")
+    assert "已驗證" in flash(back_from_shopee(staff, shopee.location))
 
     wait_until(lambda: sandbox_shops.deliveries(KTMST["shop_id"]), timeout=20, message="delivery")
     wait_until(

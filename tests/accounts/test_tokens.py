@@ -4,14 +4,13 @@ the authorization shows on the account page with its reason and the button back.
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services, tasks
 from accounts.models import Shop
-from shopee.errors import AuthError
-from tests.accounts.conftest import KTMST, TMSBABY, verify_in_sandbox
+from shopee.errors import AuthError, Transient
+from tests.accounts.conftest import KTMST, TMSBABY, signed_in, verify_in_sandbox
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +22,7 @@ def calls(sandbox, path: str) -> int:
 
 
 def account_page(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.get(reverse("accounts:list")).text
+    return signed_in(user).get(reverse("accounts:list")).text
 
 
 def expire_access_token_in(shop: Shop, minutes: int) -> None:
@@ -85,7 +82,7 @@ def test_refused_refresh_flips_the_shop_with_the_reason_and_the_button_back(
     assert "Invalid refresh_token" in shop.state_reason
     assert (shop.access_token, shop.refresh_token) == ("", "")
     page = account_page(salesperson)
-    assert "已失效" in page and "Invalid refresh_token" in page
+    assert "已失效" in page and "蝦皮拒絕此賣場的授權：error_auth: Invalid refresh_token" in page
     assert reverse("accounts:verify", args=[shop.pk]) in page
 
 
@@ -150,3 +147,36 @@ def test_auth_error_during_sync_flips_the_shop(sandbox_shops, verified_shop):
 
     shop = Shop.objects.get(pk=verified_shop.pk)
     assert (shop.state, shop.state_reason) == (Shop.State.EXPIRED, "error_auth: Invalid access_token.")
+
+
+@pytest.mark.parametrize(
+    "fault", [{"error_share": 1.0, "paths": [REFRESH]}, {"daily_quota_exceeded": True}], ids=["down", "quota"]
+)
+def test_refresh_shopee_cannot_answer_keeps_the_shop_verified_for_the_next_run(
+    sandbox_shops, verified_shop, salesperson, fault
+):
+    expire_access_token_in(verified_shop, 30)
+    sandbox_shops.set_faults(**fault)
+
+    tasks.tokens_refresh_due()
+
+    shop = Shop.objects.get(pk=verified_shop.pk)
+    assert (shop.state, shop.refresh_token) == (Shop.State.VERIFIED, verified_shop.refresh_token)
+    assert "已失效" not in account_page(salesperson)
+    sandbox_shops.set_faults(clear=True, daily_quota_exceeded=False)
+    tasks.tokens_refresh_due()  # the next run
+    assert Shop.objects.get(pk=shop.pk).access_token_expires_at > timezone.now() + timedelta(hours=3)
+
+
+def test_shop_api_keeps_using_a_token_with_minutes_left_while_shopee_cannot_refresh(
+    sandbox_shops, verified_shop
+):
+    expire_access_token_in(verified_shop, 2)
+    sandbox_shops.set_faults(error_share=1.0, paths=[REFRESH])
+
+    assert services.shop_api(verified_shop).get_shop_info()["shop_name"] == "我的測試賣場"
+
+    expire_access_token_in(verified_shop, -1)  # a token that has run out is no use
+    with pytest.raises(Transient):
+        services.shop_api(verified_shop)
+    assert Shop.objects.get(pk=verified_shop.pk).state == Shop.State.VERIFIED

@@ -2,39 +2,25 @@
 The signed `state` refuses forged, replayed, foreign and late callbacks."""
 
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core import signing
-from django.test import Client
 from django.urls import reverse
 
+from accounts import services
 from accounts.models import Shop
-from tests.accounts.conftest import KTMST, TMSBABY, seller_at_shopee
+from tests.accounts.conftest import (
+    KTMST,
+    TMSBABY,
+    back_from_shopee,
+    flash,
+    seller_at_shopee,
+    signed_in,
+    start,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def start(client: Client, shop: Shop | None = None) -> str:
-    """Press [聊聊登入認證] (or "add a shop from Shopee"); returns Shopee's authorization URL."""
-    url = reverse("accounts:verify", args=[shop.pk]) if shop else reverse("accounts:add_from_shopee")
-    response = client.post(url)
-    assert response.status_code == 302
-    return response.url
-
-
-def back_from_shopee(client: Client, location: str):
-    assert location.startswith("http://testserver/shops/verify/callback/")
-    return client.get(location, follow=True)
-
-
-def flash(response) -> str:
-    return " ".join(str(m) for m in response.context["messages"])
 
 
 def test_verification_marks_the_shop_verified_with_its_id_and_name_from_shopee(
@@ -188,3 +174,39 @@ def test_reverifying_an_expired_shop_through_add_new_keeps_one_row(sandbox_shops
 
 def test_other_staff_cannot_start_verification_of_someone_elses_shop(sandbox_shops, shop, other_staff):
     assert signed_in(other_staff).post(reverse("accounts:verify", args=[shop.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("failing", ["/api/v2/auth/token/get", "/api/v2/shop/get_shop_info"])
+def test_shopee_error_while_confirming_the_login_is_shown_and_changes_nothing(
+    sandbox_shops, shop, salesperson, failing
+):
+    client = signed_in(salesperson)
+    location = seller_at_shopee(start(client, shop), account="ktmst", password="demo1234").location
+    sandbox_shops.set_faults(error_share=1.0, paths=[failing])
+
+    page = back_from_shopee(client, location)
+
+    assert "蝦皮未確認登入（error_server" in flash(page)
+    assert "賣場狀態未變更" in flash(page)
+    shop.refresh_from_db()
+    assert (shop.state, shop.shop_id, shop.access_token) == (Shop.State.UNVERIFIED, None, "")
+    assert reverse("accounts:verify", args=[shop.pk]) in page.text  # try again from here
+
+
+def test_a_code_shopee_no_longer_accepts_changes_nothing(sandbox_shops, verified_shop, salesperson):
+    """Renewing a verified shop with a code that was already traded: Shopee refuses it."""
+    used = sandbox_shops.authorize_code(KTMST["shop_id"])
+    services.shopee_client().get_access_token(code=used, shop_id=KTMST["shop_id"])
+    client = signed_in(salesperson)
+    callback = parse_qs(urlsplit(start(client, verified_shop)).query)["redirect"][0]
+    state = parse_qs(urlsplit(callback).query)["state"][0]
+
+    page = client.get(
+        reverse("accounts:verify_callback"),
+        {"code": used, "shop_id": KTMST["shop_id"], "state": state},
+        follow=True,
+    )
+
+    assert "蝦皮未確認登入（invalid_code" in flash(page)
+    stored = Shop.objects.get(pk=verified_shop.pk)
+    assert (stored.state, stored.access_token) == (Shop.State.VERIFIED, verified_shop.access_token)
