@@ -337,8 +337,18 @@ def shop_verify(*, shop: Shop | None, code: str, shop_id: str, user) -> Shop:
         _tokens_store(target, pair)
         target.save()
         transaction.on_commit(lambda: _outbox_release(target))
+        transaction.on_commit(lambda: _pull_now(target))
     log.info("shop %s verified by %s", target, user)
     return target
+
+
+def _pull_now(shop: Shop) -> None:
+    """Staff expect a newly verified shop's chats and orders at once, not at the next beat."""
+    from chat.tasks import chat_sync_shop
+    from orders.tasks import orders_sync_shop
+
+    chat_sync_shop.delay(shop.pk)
+    orders_sync_shop.delay(shop.pk)
 
 
 def _outbox_release(shop: Shop) -> None:

@@ -105,3 +105,22 @@ def test_password_changed_on_shopee_shows_within_one_sync_cycle_and_held_message
     time.sleep(1)
     sent = sandbox_shops.deliveries(KTMST["shop_id"])
     assert [d["content"]["text"] for d in sent] == ["已出貨，感謝您！"]
+
+
+def test_a_newly_verified_shops_chats_and_orders_arrive_without_waiting_for_the_schedule(
+    require_postgres, require_redis, sandbox_shops, shop, salesperson, start_worker
+):
+    from chat.models import Conversation
+    from orders.models import Order
+
+    sandbox_shops.create_order(shop_id=KTMST["shop_id"], buyer_id="55001", push=False)
+    sandbox_shops.buyer_says(KTMST["shop_id"], "請問還有貨嗎？", buyer_id="55001")
+    wait_ready(start_worker(queues="default,outbox,sync"))
+    staff = signed_in(salesperson)
+
+    shopee = seller_at_shopee(start(staff, shop), account="ktmst", password="demo1234")
+    assert "已驗證" in flash(back_from_shopee(staff, shopee.location))
+
+    # No beat is running: only the verification itself can have started these pulls.
+    wait_until(lambda: Conversation.objects.filter(shop=shop).exists(), timeout=20, message="chats pulled")
+    wait_until(lambda: Order.objects.filter(shop=shop).exists(), timeout=20, message="orders pulled")
