@@ -17,7 +17,9 @@ The lease is always longer than Shopee's timeout, so that read never races the f
 
 from __future__ import annotations
 
+import enum
 import logging
+import math
 import random
 import secrets
 import time
@@ -31,7 +33,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -52,26 +54,22 @@ Problem = OutgoingMessage.Problem
 MAX_TEXT_CHARS = 600  # Shopee's limit for a text message
 CLOCK_SKEW = timedelta(seconds=10)  # allowed between our clock and Shopee's in the in-doubt search
 IN_DOUBT_PAGES = 4  # newest message pages read when looking for an in-doubt message
-KICK_KEY = "tmschat:outbox:kick-scheduled"
-
-
-def _setting(name: str, default: float) -> float:
-    return getattr(settings, name, default)
+KICK_KEY = "tmschat:outbox:kick-at"  # + the quarter second a scheduled kick runs at
 
 
 def lease_seconds() -> float:
     # A claim must outlive Shopee's timeout, or an in-doubt read could race the first call.
-    return max(_setting("OUTBOX_LEASE_SECONDS", 60), 2 * settings.SHOPEE_TIMEOUT_SECONDS + 1)
+    return max(settings.OUTBOX_LEASE_SECONDS, 2 * settings.SHOPEE_TIMEOUT_SECONDS + 1)
 
 
 def max_attempts() -> int:
-    return int(_setting("OUTBOX_MAX_ATTEMPTS", 8))
+    return settings.OUTBOX_MAX_ATTEMPTS
 
 
 def backoff_seconds(attempts: int) -> float:
     """Exponential backoff with jitter after the `attempts`-th failed attempt."""
-    base = _setting("OUTBOX_BACKOFF_BASE_SECONDS", 5)
-    ceiling = _setting("OUTBOX_BACKOFF_MAX_SECONDS", 600)
+    base = settings.OUTBOX_BACKOFF_BASE_SECONDS
+    ceiling = settings.OUTBOX_BACKOFF_MAX_SECONDS
     return min(ceiling, base * 2 ** max(0, attempts - 1)) * random.uniform(0.5, 1.5)
 
 
@@ -141,6 +139,8 @@ def outbox_queue(
     if origin not in OutgoingMessage.Origin.values:
         raise ValueError(f"unknown origin {origin!r}")
     buyer_id = str(buyer_id)
+    # A form's textarea posts line breaks as CRLF; the composer counts (and the buyer reads) one.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     _check(buyer_id=buyer_id, text=text, message_type=message_type, content=content)
     held = not shop.can_send
     message = OutgoingMessage(
@@ -164,29 +164,36 @@ def outbox_queue(
         # The same form arrived twice at once: the other request's row wins.
         return OutgoingMessage.objects.get(idempotency_key=idempotency_key)
     if not held:
-        transaction.on_commit(outbox_kick)
+        _kick_on_commit()
     return message
 
 
 def outbox_retry(*, message: OutgoingMessage, user=None) -> OutgoingMessage:
     """A failed message gets a fresh set of attempts (held instead if its shop is not verified)."""
+    outbox_retry_failed(messages=OutgoingMessage.objects.filter(pk=message.pk), user=user)
+    return OutgoingMessage.objects.select_related("shop", "conversation").get(pk=message.pk)
+
+
+@dataclass(frozen=True)
+class Retried:
+    queued: int
+    held: int  # their shop is not verified: they go once it is
+
+
+def outbox_retry_failed(*, messages: QuerySet[OutgoingMessage], user=None) -> Retried:
+    """Every failed message among `messages` gets a fresh set of attempts; those of shops not
+    verified are held until they are."""
+    fresh = {"attempts": 0, "last_error": "", "next_attempt_at": timezone.now()}
+    failed = OutgoingMessage.objects.filter(pk__in=messages.order_by().values("pk"), state=State.FAILED)
     with transaction.atomic():
-        message = (
-            OutgoingMessage.objects.select_related("shop").select_for_update(of=("self",)).get(pk=message.pk)
+        held = failed.exclude(shop__state__in=Shop.AUTHORIZED_STATES).update(
+            state=State.HELD, error_code=Problem.SHOP_NOT_VERIFIED, **fresh
         )
-        if message.state != State.FAILED:
-            return message
-        held = not message.shop.can_send
-        message.state = State.HELD if held else State.QUEUED
-        message.error_code = Problem.SHOP_NOT_VERIFIED if held else ""
-        message.last_error = ""
-        message.attempts = 0
-        message.next_attempt_at = timezone.now()
-        message.save(update_fields=["state", "error_code", "last_error", "attempts", "next_attempt_at"])
-        if not held:
-            transaction.on_commit(outbox_kick)
-    log.info("outbox message %s retried by %s", message.pk, user)
-    return message
+        queued = failed.update(state=State.QUEUED, error_code="", **fresh)
+        if queued:
+            _kick_on_commit()
+    log.info("outbox: %d failed messages queued again, %d held, by %s", queued, held, user)
+    return Retried(queued=queued, held=held)
 
 
 def outbox_release_held(*, shop: Shop) -> int:
@@ -202,7 +209,7 @@ def _release(messages) -> int:
         state=State.QUEUED, error_code="", last_error="", next_attempt_at=timezone.now()
     )
     if released:
-        transaction.on_commit(outbox_kick)
+        _kick_on_commit()
     return released
 
 
@@ -223,15 +230,40 @@ def outbox_kick(countdown: float = 0.0) -> None:
 
 
 def sweep_seconds() -> float:
-    return _setting("OUTBOX_SWEEP_SECONDS", 5)
+    return settings.OUTBOX_SWEEP_SECONDS
+
+
+def parallel_drains() -> int:
+    """How many drains one commit or one sweep starts: enough to use several worker processes."""
+    return settings.OUTBOX_SWEEP_KICKS
+
+
+def _kick_on_commit() -> None:
+    """Kick delivery when the caller's transaction commits, a few times per transaction at most:
+    a batch of 1,000 notices needs a few drains, not 1,000 broker messages."""
+    connection = transaction.get_connection()
+    open_savepoints = set(connection.savepoint_ids)
+    # A kick registered in a savepoint still open around us is run whenever this row is committed.
+    registered = sum(
+        1
+        for savepoints, func, _robust in connection.run_on_commit
+        if func is outbox_kick and savepoints <= open_savepoints
+    )
+    if registered < parallel_drains():
+        transaction.on_commit(outbox_kick)
+
+
+KICK_SLOT_SECONDS = 0.25
 
 
 def _kick_later(seconds: float) -> None:
-    """One scheduled kick at a time: every ending drain would otherwise schedule its own."""
+    """Schedule a kick for when something falls due: one per quarter second, however many
+    drains end wanting one at that moment."""
     if current_app.conf.task_always_eager or seconds > sweep_seconds():
         return  # the sweeper comes sooner (and an eager kick would run here and now)
-    if cache.add(KICK_KEY, 1, timeout=max(1, int(seconds) + 1)):
-        outbox_kick(countdown=seconds)
+    slot = math.ceil((time.time() + seconds) / KICK_SLOT_SECONDS)
+    if cache.add(f"{KICK_KEY}:{slot}", 1, timeout=int(seconds) + 2):
+        outbox_kick(countdown=max(0.0, slot * KICK_SLOT_SECONDS - time.time()))
 
 
 def _due(now: datetime) -> Q:
@@ -243,8 +275,7 @@ def outbox_sweep() -> int:
     Returns how many kicks were sent."""
     with transaction.atomic():
         _release(OutgoingMessage.objects.filter(shop__state__in=Shop.AUTHORIZED_STATES))
-    kicks = int(_setting("OUTBOX_SWEEP_KICKS", 4))
-    due = OutgoingMessage.objects.filter(_due(timezone.now()))[:kicks].count()
+    due = OutgoingMessage.objects.filter(_due(timezone.now()))[: parallel_drains()].count()
     for _n in range(due):
         outbox_kick()
     return due
@@ -264,6 +295,9 @@ class Claim:
 def _claim(*, shop_pk: int, limit: int) -> list[Claim]:
     """Take up to `limit` due messages of the shop, each the head of its conversation's queue."""
     now = timezone.now()
+    # The lease is counted from here on both clocks: a claim that waited for the database
+    # (SQLite's write lock) must not believe it has more lease than the row says.
+    started = time.monotonic()
     earlier_pending = OutgoingMessage.objects.filter(
         shop_id=OuterRef("shop_id"),
         buyer_id=OuterRef("buyer_id"),
@@ -291,7 +325,7 @@ def _claim(*, shop_pk: int, limit: int) -> list[Claim]:
             message.claimed_at = now
             message.lease_expires_at = now + timedelta(seconds=lease)
             message.attempts += 1
-            claims.append(Claim(message, token, message.doubt_since, time.monotonic() + lease))
+            claims.append(Claim(message, token, message.doubt_since, started + lease))
         OutgoingMessage.objects.filter(pk__in=[message.pk for message in messages]).update(
             state=State.SENDING,
             claim_token=token,
@@ -308,7 +342,7 @@ def _claim(*, shop_pk: int, limit: int) -> list[Claim]:
 def outbox_deliver_due(*, budget_seconds: float | None = None) -> int:
     """Deliver due messages until none is left or the time budget is spent, shop by shop in
     turns, each shop at most at its own rate. Returns how many were sent."""
-    budget = budget_seconds if budget_seconds is not None else _setting("OUTBOX_DRAIN_SECONDS", 50)
+    budget = budget_seconds if budget_seconds is not None else settings.OUTBOX_DRAIN_SECONDS
     deadline = time.monotonic() + budget
     sent = 0
     while True:
@@ -325,7 +359,7 @@ def outbox_deliver_due(*, budget_seconds: float | None = None) -> int:
 def _deliver_round(deadline: float) -> tuple[bool, list[float], int]:
     """One turn for every shop with due messages: up to a batch each, as its rate allows.
     Returns whether anything was claimed, the waits of shops out of tokens, and how many were sent."""
-    batch = int(_setting("OUTBOX_CLAIM_BATCH", 10))
+    batch = settings.OUTBOX_CLAIM_BATCH
     rate = send_rate()
     progressed, waits, sent = False, [], 0
     shops = (
@@ -341,11 +375,15 @@ def _deliver_round(deadline: float) -> tuple[bool, list[float], int]:
         claims = _claim(shop_pk=shop_pk, limit=grant.granted)
         if len(claims) < grant.granted:
             rate.give_back(shop_pk, count=grant.granted - len(claims))
-        for claim in claims:
-            if time.monotonic() < deadline:
-                sent += _deliver(claim)
-            else:
-                _release_claim(claim, claim.doubt_since)  # the next task takes it
+        for n, claim in enumerate(claims):
+            if time.monotonic() >= deadline:
+                _give_back(claims[n:])  # the next task takes them
+                break
+            outcome = _deliver(claim)
+            sent += outcome is Outcome.SENT
+            if outcome is Outcome.SHOP_STOPPED:
+                _give_back(claims[n + 1 :])  # other shops get their turn before these are tried
+                break
         progressed = progressed or bool(claims)
         if time.monotonic() > deadline:
             break
@@ -370,8 +408,16 @@ def _content(message: OutgoingMessage) -> dict[str, Any]:
     return {"text": message.text} if message.message_type == "text" else dict(message.content)
 
 
-def _deliver(claim: Claim) -> bool:
-    """Send one claimed message and record what happened; True when it is sent."""
+class Outcome(enum.Enum):
+    SENT = "sent"
+    NOT_SENT = "not sent"  # failed, retried later, or given back
+    # Shopee cannot take more of this shop's messages now (unreachable, slow down, not verified):
+    # the rest of its batch is given back untried rather than each meeting the same answer.
+    SHOP_STOPPED = "shop stopped"
+
+
+def _deliver(claim: Claim) -> Outcome:
+    """Send one claimed message and record what happened."""
     message = claim.message
     doubt = claim.doubt_since
     sending = False
@@ -385,10 +431,10 @@ def _deliver(claim: Claim) -> bool:
             doubt = None  # no earlier attempt arrived
         if message.attempts > max_attempts():  # workers died in every attempt
             _record_final(claim, Problem.UNREACHABLE, message.last_error)
-            return False
+            return Outcome.NOT_SENT
         if claim.lease_ends - time.monotonic() < settings.SHOPEE_TIMEOUT_SECONDS + 1:
             _release_claim(claim, doubt)  # too little lease left to finish the call safely
-            return False
+            return Outcome.NOT_SENT
         sending = True
         sent = api.send_message(
             to_id=message.buyer_id,
@@ -398,24 +444,24 @@ def _deliver(claim: Claim) -> bool:
         )
     except RateLimited as exc:
         _record_rate_limited(claim, exc, doubt)
-        return False
+        return Outcome.SHOP_STOPPED
     except AuthError as exc:
         _record_auth_error(claim, exc, doubt)
-        return False
+        return Outcome.SHOP_STOPPED
     except PlatformRule as exc:
         _record_final(claim, exc.code.rsplit(".", 1)[-1], exc.message)
-        return False
+        return Outcome.NOT_SENT
     except Transient as exc:
         # A timeout may come after Shopee stored the message: the attempt is in doubt.
         _record_retry(claim, str(exc), doubt=message.claimed_at if sending else doubt)
-        return False
+        return Outcome.SHOP_STOPPED
     except ShopeeError as exc:  # BadRequest: Shopee says no, and will say it again
         _record_final(claim, Problem.REFUSED, exc.message)
-        return False
+        return Outcome.NOT_SENT
     except Exception as exc:  # a bug of ours must not stop the queue; the row retries, bounded
         log.exception("outbox message %s: unexpected error", message.pk)
         _record_retry(claim, type(exc).__name__, doubt=message.claimed_at if sending else doubt)
-        return False
+        return Outcome.NOT_SENT
     return _record_sent(claim, sent, sent_at=timezone.now())
 
 
@@ -490,7 +536,7 @@ def _settle(claim: Claim, **fields: Any) -> int:
     return mine.update(claim_token="", lease_expires_at=None, **fields)
 
 
-def _record_sent(claim: Claim, raw: Mapping[str, Any], *, sent_at: datetime | None) -> bool:
+def _record_sent(claim: Claim, raw: Mapping[str, Any], *, sent_at: datetime | None) -> Outcome:
     message = claim.message
     shop = message.shop
     # send_message's answer does not say who sent it; chat_message_store needs to know it was us.
@@ -518,7 +564,7 @@ def _record_sent(claim: Claim, raw: Mapping[str, Any], *, sent_at: datetime | No
         )
     if not recorded:
         log.warning("outbox message %s was sent but its claim had been taken over", message.pk)
-    return True
+    return Outcome.SENT
 
 
 def _record_final(claim: Claim, code: str, detail: str) -> None:
@@ -535,6 +581,21 @@ def _record_retry(claim: Claim, detail: str, *, doubt: datetime | None) -> None:
         last_error=detail[:500],
         next_attempt_at=timezone.now() + timedelta(seconds=backoff_seconds(attempts)),
         doubt_since=doubt,
+    )
+
+
+def _give_back(claims: list[Claim]) -> None:
+    """Return claimed messages untried: no attempt spent, due again at once."""
+    if not claims:
+        return
+    OutgoingMessage.objects.filter(
+        pk__in=[claim.message.pk for claim in claims], state=State.SENDING, claim_token=claims[0].token
+    ).update(
+        state=State.QUEUED,
+        attempts=F("attempts") - 1,
+        next_attempt_at=timezone.now(),
+        claim_token="",
+        lease_expires_at=None,
     )
 
 

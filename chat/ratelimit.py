@@ -65,6 +65,14 @@ if granted == 0 then wait = (ts - now) + (1 - tokens) / rate end
 return {granted, tostring(wait)}
 """
 
+# Tokens taken but not used go back, unless Shopee paused the shop meanwhile (a future `ts`).
+_GIVE_BACK = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local ts = tonumber(redis.call('HGET', KEYS[1], 'ts'))
+if ts and ts <= now then redis.call('HINCRBYFLOAT', KEYS[1], 'tokens', ARGV[1]) end
+"""
+
 _PAUSE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -77,6 +85,7 @@ class RedisSendRate:
     def __init__(self, url: str) -> None:
         self._redis = redis.Redis.from_url(url)
         self._take = self._redis.register_script(_TAKE)
+        self._give_back = self._redis.register_script(_GIVE_BACK)
         self._pause = self._redis.register_script(_PAUSE)
 
     def take(self, shop_pk: int, *, rate: float, want: int) -> Grant:
@@ -87,7 +96,7 @@ class RedisSendRate:
 
     def give_back(self, shop_pk: int, *, count: int) -> None:
         # The next take caps the bucket at its burst again.
-        self._redis.hincrbyfloat(f"{KEY_PREFIX}{shop_pk}", "tokens", count)
+        self._give_back(keys=[f"{KEY_PREFIX}{shop_pk}"], args=[count])
 
     def pause(self, shop_pk: int, *, seconds: float) -> None:
         self._pause(keys=[f"{KEY_PREFIX}{shop_pk}"], args=[seconds, KEY_TTL_SECONDS])
@@ -114,8 +123,9 @@ class LocalSendRate:
 
     def give_back(self, shop_pk: int, *, count: int) -> None:
         with self._lock:
-            tokens, ts = self._buckets.get(shop_pk, (0.0, time.monotonic()))
-            self._buckets[shop_pk] = (tokens + count, ts)
+            saved = self._buckets.get(shop_pk)
+            if saved is not None and saved[1] <= time.monotonic():  # not while Shopee paused the shop
+                self._buckets[shop_pk] = (saved[0] + count, saved[1])
 
     def pause(self, shop_pk: int, *, seconds: float) -> None:
         with self._lock:

@@ -3,12 +3,16 @@ what delivery does with each answer Shopee can give. Worker processes: test_outb
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from django.db import transaction
 from django.utils import translation
 
 from accounts.models import Shop
 from chat.models import Message, OutgoingMessage
-from chat.outbox import OutboxRefused, outbox_deliver_due, outbox_retry, outbox_sweep
+from chat.outbox import OutboxRefused, outbox_deliver_due, outbox_retry, outbox_sweep, parallel_drains
+from chat.ratelimit import LocalSendRate, RedisSendRate
 from chat.sync import chat_sync_shop
 from notifications.placeholders import render_notice
 from orders.models import Order
@@ -21,7 +25,7 @@ from tests.chat.outbox_fixtures import (  # noqa: F401 - fixtures
     queue,
     verify,
 )
-from tests.utils import wait_until
+from tests.utils import need, wait_until
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_broker")]
 
@@ -84,6 +88,42 @@ def test_600_chinese_characters_are_accepted_and_delivered(sandbox, shop, buyer)
     queue(shop, buyer, text)
     assert deliver() == 1
     assert delivered_texts(sandbox, shop) == {text: 1}
+
+
+def test_line_breaks_from_a_form_count_as_one_character(sandbox, shop, buyer):
+    typed = "您好\r\n" + "好" * 595 + "\r\n謝"  # 600 as the composer counts; a textarea posts CRLF
+    message = queue(shop, buyer, typed)
+    deliver()
+    expected = typed.replace("\r\n", "\n")
+    assert message.text == expected
+    assert delivered_texts(sandbox, shop) == {expected: 1}
+
+
+def test_a_batch_queued_in_one_transaction_kicks_delivery_a_few_times_not_once_per_message(
+    shop, django_capture_on_commit_callbacks
+):
+    buyers = [str(510_000_000 + n) for n in range(50)]
+    with django_capture_on_commit_callbacks() as kicks:
+        with transaction.atomic():
+            for buyer in buyers:
+                queue(shop, buyer, "您的訂單已出貨")
+    assert OutgoingMessage.objects.count() == 50
+    assert 1 <= len(kicks) <= parallel_drains()
+
+
+@pytest.mark.parametrize("backend", ["local", "redis"])
+def test_a_shop_shopee_paused_stays_paused_when_a_drain_gives_back_unused_tokens(backend, settings):
+    if backend == "redis":
+        need(bool(settings.REDIS_URL), "Redis (set REDIS_URL)")
+        rate = RedisSendRate(settings.REDIS_URL)
+    else:
+        rate = LocalSendRate()
+    shop_pk = 900_000 + os.getpid()
+    assert rate.take(shop_pk, rate=10, want=10).granted == 10
+    rate.pause(shop_pk, seconds=30)  # Shopee answered "slow down" to one drain…
+    rate.give_back(shop_pk, count=6)  # …while another returns tokens it did not use
+    paused = rate.take(shop_pk, rate=10, want=10)
+    assert paused.granted == 0 and paused.wait > 25
 
 
 def test_notice_placeholders_are_filled_from_the_order(shop):
@@ -179,7 +219,7 @@ def test_platform_rule_fails_at_once_with_the_rule_in_words(sandbox, shop, buyer
     assert (sixth.state, sixth.attempts) == (State.FAILED, 1)
     with translation.override("en"):
         assert sixth.error_text == "5-message limit: the buyer must answer before more can be sent"
-    assert sixth.error_text == "已達 5 則訊息上限:買家回覆後才能再傳送"
+    assert sixth.error_text == "已達 5 則訊息上限：買家回覆後才能再傳送"
     assert sum(delivered_texts(sandbox, shop).values()) == 5
 
 
@@ -197,8 +237,8 @@ def test_shopee_down_backs_off_then_fails_and_a_retry_sends_it(sandbox, shop, bu
     deliver_until(failed)
     assert message.attempts == 3
     assert len(set(seen_waits)) == 2  # two backoffs, then the third attempt failed for good
-    with translation.override("en"):
-        assert message.error_text.startswith("Shopee could not be reached: error_server")
+    assert message.error_text == "無法連線蝦皮"
+    assert message.error_detail.startswith("error_server")  # Shopee's own words, shown beside it
     sandbox.set_faults(clear=True)
     outbox_retry(message=message)
     deliver()
