@@ -83,7 +83,12 @@ def pull_with_worker(sandbox: Sandbox, shops: list[Shop], concurrency: int) -> f
     if not settings.CELERY_BROKER_URL.startswith("redis"):
         return None
     from chat.tasks import chat_sync_all
+    from tmschat.celery import app
 
+    # Verifying the shops queued a first pull of each; already done in-process, they must not count.
+    with app.connection_for_write() as conn:
+        for queue in ("default", "sync"):
+            conn.default_channel.queue_purge(queue)
     env = dict(os.environ, SHOPEE_BASE_URL=sandbox.url, DJANGO_SETTINGS_MODULE="tmschat.settings")
     worker = subprocess.Popen(
         [

@@ -1,10 +1,22 @@
 from django.contrib import admin
 
+from chat.forms import QuickReplyForm
 from chat.models import ChatSync, Conversation, Message, PushReceipt, QuickReply
+
+
+class FromShopeeAdmin(admin.ModelAdmin):
+    """Rows pulled from Shopee (or kept about it): looked at and deleted here, never written."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(QuickReply)
 class QuickReplyAdmin(admin.ModelAdmin):
+    form = QuickReplyForm
     list_display = ("title", "shop", "position", "text")
     list_editable = ("position",)
     list_filter = ("shop",)
@@ -14,26 +26,24 @@ class QuickReplyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(FromShopeeAdmin):
     list_display = ("buyer_name", "shop", "last_message_at", "unread_count", "last_message_from_buyer")
     list_filter = ("shop",)
     search_fields = ("buyer_name", "buyer_id", "conversation_id")
     list_select_related = ("shop",)
-    readonly_fields = [f.name for f in Conversation._meta.fields]
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(FromShopeeAdmin):
     list_display = ("message_id", "shop", "from_buyer", "message_type", "text", "created_at")
     list_filter = ("from_buyer", "message_type")
     search_fields = ("message_id", "text")
     list_select_related = ("shop",)
     raw_id_fields = ("conversation",)
-    readonly_fields = [f.name for f in Message._meta.fields]
 
 
 @admin.register(ChatSync)
-class ChatSyncAdmin(admin.ModelAdmin):
+class ChatSyncAdmin(FromShopeeAdmin):
     list_display = (
         "shop",
         "last_success_at",
@@ -43,12 +53,10 @@ class ChatSyncAdmin(admin.ModelAdmin):
         "lease_expires_at",
     )
     list_select_related = ("shop",)
-    readonly_fields = [f.name for f in ChatSync._meta.fields]
 
 
 @admin.register(PushReceipt)
-class PushReceiptAdmin(admin.ModelAdmin):
+class PushReceiptAdmin(FromShopeeAdmin):
     list_display = ("received_at", "code", "shopee_shop_id", "via", "processed_at", "error")
     list_filter = ("code", "via")
     search_fields = ("shopee_shop_id",)
-    readonly_fields = [f.name for f in PushReceipt._meta.fields]

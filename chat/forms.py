@@ -5,13 +5,17 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from chat.models import QuickReply
 from chat.outbox import MAX_TEXT_CHARS
 from chat.selectors import InboxFilter, default_range
+from notifications.placeholders import PLACEHOLDERS, unknown_placeholders
+from orders.forms import DateRangeForm
 
 SEARCH_MAX = 100
 
 
-class InboxFilterForm(forms.Form):
+class InboxFilterForm(DateRangeForm):
+    date_range = ("last_from", "last_to")
     last_from = forms.DateField(
         label=_("Last chat from"),
         required=False,
@@ -32,15 +36,12 @@ class InboxFilterForm(forms.Form):
 
     def __init__(self, data=None, *, shops, **kwargs):
         start, end = default_range()
+        if data is not None:  # a date left out means its default: show that, as the list uses it
+            data = {"last_from": start.isoformat(), "last_to": end.isoformat()} | {
+                name: value for name, value in data.items() if value
+            }
         super().__init__(data, initial={"last_from": start, "last_to": end}, **kwargs)
         self.fields["shop"].choices = [("", _("All accounts")), *((shop.pk, str(shop)) for shop in shops)]
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("last_from"), data.get("last_to")
-        if start and end and start > end:
-            self.add_error("last_to", _("The end date is before the start date."))
-        return data
 
     def filters(self) -> InboxFilter:
         """What the user asked for; the defaults (last 7 days, every shop) for anything missing or invalid."""
@@ -78,3 +79,28 @@ class ReplyForm(forms.Form):
     @classmethod
     def blank(cls) -> ReplyForm:
         return cls(initial={"idempotency_key": new_idempotency_key()})
+
+
+class QuickReplyForm(forms.ModelForm):
+    """A saved reply is checked as the outbox will check it, bar the placeholders it fills later."""
+
+    class Meta:
+        model = QuickReply
+        fields = ("title", "text", "shop", "position")
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"]
+        unknown = unknown_placeholders(text)
+        if unknown:
+            raise forms.ValidationError(
+                _(
+                    "Unknown placeholder %(unknown)s. Known placeholders: %(known)s. For brackets as text, use 【】."
+                ),
+                params={"unknown": "、".join(unknown), "known": "、".join(PLACEHOLDERS)},
+            )
+        if len(text) > MAX_TEXT_CHARS:
+            raise forms.ValidationError(
+                _("The message has %(count)d characters; Shopee allows at most %(limit)d."),
+                params={"count": len(text), "limit": MAX_TEXT_CHARS},
+            )
+        return text

@@ -33,6 +33,8 @@ class Conversation(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["shop", "conversation_id"], name="uniq_conversation")]
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
         indexes = [
             models.Index(fields=["-last_message_at", "-id"], name="conv_recent"),
             models.Index(fields=["shop", "-last_message_at", "-id"], name="conv_shop_recent"),
@@ -61,6 +63,8 @@ class Message(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["shop", "message_id"], name="uniq_message")]
         indexes = [models.Index(fields=["conversation", "-created_at", "-id"], name="msg_conv_recent")]
+        verbose_name = _("chat message")
+        verbose_name_plural = _("chat messages")
 
     def __str__(self) -> str:
         return self.text[:50] or self.message_type
@@ -196,6 +200,7 @@ class OutgoingMessage(models.Model):
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="outbox_due"),
             models.Index(fields=["shop", "buyer_id", "id"], name="outbox_conversation_order"),
+            models.Index(fields=["sent_at"], name="outbox_sent_at"),  # "is anything going out?"
         ]
         constraints = [
             # One Shopee message is the delivery of one row, never of two.
@@ -215,8 +220,12 @@ class OutgoingMessage(models.Model):
         rule = PLATFORM_RULE_WORDS.get(self.error_code)
         if rule:
             return gettext(rule)
-        if self.error_code not in self.Problem.values:
-            return self.last_error
-        words = str(self.Problem(self.error_code).label)
-        detailed = self.error_code in (self.Problem.UNREACHABLE, self.Problem.REFUSED) and self.last_error
-        return f"{words}: {self.last_error}" if detailed else words
+        if self.error_code in self.Problem.values:
+            return str(self.Problem(self.error_code).label)
+        return self.last_error
+
+    @property
+    def error_detail(self) -> str:
+        """Shopee's or the network's own words behind `error_text`, where they add something."""
+        detailed = self.error_code in (self.Problem.UNREACHABLE, self.Problem.REFUSED)
+        return self.last_error if detailed else ""

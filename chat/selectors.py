@@ -6,16 +6,18 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, Max, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Shop
 from accounts.selectors import shops_visible_to
 from chat.models import ChatSync, Conversation, Message, OutgoingMessage, PushReceipt, QuickReply
+from chat.outbox import CLOCK_SKEW
 from notifications.placeholders import render_notice
 from orders.models import Order
 from orders.selectors import orders_of_buyer
+from tmschat.health import HEARTBEAT_STALE_AFTER, last_heartbeat
 
 LIST_PAGE = 50
 PANE_MESSAGES = 300  # the document's "up to 300 messages"
@@ -23,6 +25,8 @@ OLDER_PAGE = 100
 # Rows are re-sent to the list for this long after they change, so a transaction that
 # committed a moment after the list last looked is not missed.
 CHANGE_WINDOW = timedelta(seconds=3)
+# A reply due this long and still not taken by a worker is overdue: staff are told so.
+OVERDUE_AFTER = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -135,14 +139,13 @@ class Pane:
     conversation: Conversation
     messages: list[Message]  # oldest first
     has_older: bool
-    pending: list[OutgoingMessage]
+    pending: list[PendingReply]
     orders: list[Order]
     quick_replies: list[tuple[QuickReply, str]]  # with placeholders filled from the newest order
+    # The last message stored: the pane asks for what is stored after it. Not the newest shown:
+    # a history pulled after a pushed message has higher ids than that message.
+    last_pk: int = 0
     order_cards: dict[str, Order] = field(default_factory=dict)  # orders the messages mention
-
-    @property
-    def last_pk(self) -> int:
-        return self.messages[-1].pk if self.messages else 0
 
     @property
     def pending_key(self) -> str:
@@ -168,6 +171,7 @@ def conversation_pane(*, conversation: Conversation) -> Pane:
             for reply in replies
         ],
         order_cards=order_cards(conversation, messages),
+        last_pk=Message.objects.filter(conversation=conversation).aggregate(last=Max("id"))["last"] or 0,
     )
 
 
@@ -184,25 +188,93 @@ def messages_older(*, conversation: Conversation, before_pk: int) -> tuple[list[
     return rows[:OLDER_PAGE][::-1], len(rows) > OLDER_PAGE
 
 
+def newest_pk(messages: list[Message], *, default: int) -> int:
+    """The last message stored among `messages` (not the newest by time: see Pane.last_pk)."""
+    return max((m.pk for m in messages), default=default)
+
+
 def messages_after(*, conversation: Conversation, after_pk: int) -> list[Message]:
-    """Messages stored since the pane last looked (pushed, pulled or recorded by the outbox)."""
-    return list(
-        Message.objects.filter(conversation=conversation, pk__gt=after_pk).order_by("created_at", "id")
+    """Messages stored since the pane last looked (pushed, pulled or recorded by the outbox),
+    at most a pane's worth per call, oldest first."""
+    stored = Message.objects.filter(conversation=conversation, pk__gt=after_pk).order_by("id")
+    return sorted(stored[:PANE_MESSAGES], key=lambda m: (m.created_at, m.pk))
+
+
+@dataclass(frozen=True)
+class PendingReply:
+    """One of our messages to the buyer not delivered yet (or failed), as staff should read it."""
+
+    message: OutgoingMessage
+    overdue_minutes: int | None = None  # due for a while and not sent: nothing is delivering it
+    worker_down: bool = False  # ... and the background worker has stopped
+
+    @property
+    def retry_at(self) -> datetime | None:
+        """When a queued message that failed for now is tried again."""
+        message = self.message
+        waiting = message.state == OutgoingMessage.State.QUEUED and message.error_code
+        return message.next_attempt_at if waiting and message.next_attempt_at > timezone.now() else None
+
+    @property
+    def key(self) -> str:
+        m = self.message
+        return f"{m.pk}:{m.state}:{m.attempts}:{m.error_code}:{self.overdue_minutes}:{self.worker_down}"
+
+
+def pending_of(conversation: Conversation) -> list[PendingReply]:
+    """Our messages to this buyer not delivered yet (queued, sending, held) or failed.
+
+    A message whose delivery is in doubt (the worker lost Shopee's answer) is left out once a
+    seller message with its text has arrived in the conversation since: that is very likely
+    the same message, and the outbox records it as delivered on its next look.
+    """
+    arrived = Message.objects.filter(
+        conversation=conversation,
+        from_buyer=False,
+        message_type=OuterRef("message_type"),
+        text=OuterRef("text"),
+        created_at__gte=ExpressionWrapper(OuterRef("doubt_since") - CLOCK_SKEW, output_field=DateTimeField()),
+    ).exclude(  # the delivery of another of our messages is not this one's
+        Exists(
+            OutgoingMessage.objects.filter(
+                shop_id=conversation.shop_id, shopee_message_id=OuterRef("message_id")
+            )
+        )
     )
-
-
-def pending_of(conversation: Conversation) -> list[OutgoingMessage]:
-    """Our messages to this buyer not delivered yet (queued, sending, held) or failed."""
-    return list(
+    rows = list(
         OutgoingMessage.objects.filter(shop_id=conversation.shop_id, buyer_id=conversation.buyer_id)
         .exclude(state=OutgoingMessage.State.SENT)
+        .exclude(Exists(arrived))
         .order_by("id")
     )
+    overdue = {m.pk: waited for m in rows if (waited := _overdue_minutes(m)) is not None}
+    worker_down = bool(overdue) and _worker_down()
+    return [
+        PendingReply(m, overdue_minutes=overdue.get(m.pk), worker_down=worker_down and m.pk in overdue)
+        for m in rows
+    ]
 
 
-def pending_key(pending: list[OutgoingMessage]) -> str:
-    """Changes whenever a pending row appears, goes, or changes state: the pane re-draws them."""
-    text = ";".join(f"{m.pk}:{m.state}:{m.attempts}" for m in pending)
+def _overdue_minutes(message: OutgoingMessage) -> int | None:
+    """Whole minutes a due message has waited for a worker, if longer than OVERDUE_AFTER."""
+    if message.state == OutgoingMessage.State.QUEUED:
+        due = message.next_attempt_at
+    elif message.state == OutgoingMessage.State.SENDING and message.lease_expires_at:
+        due = message.lease_expires_at  # its worker died mid-send
+    else:
+        return None
+    waited = timezone.now() - due
+    return int(waited // timedelta(minutes=1)) if waited > OVERDUE_AFTER else None
+
+
+def _worker_down() -> bool:
+    beat = last_heartbeat()
+    return beat is None or timezone.now() - beat > HEARTBEAT_STALE_AFTER
+
+
+def pending_key(pending: list[PendingReply]) -> str:
+    """Changes whenever a pending row appears, goes, or reads differently: the pane re-draws them."""
+    text = ";".join(reply.key for reply in pending)
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
@@ -211,6 +283,13 @@ def order_cards(conversation: Conversation, messages: list[Message]) -> dict[str
     if not order_sns:
         return {}
     return {o.order_sn: o for o in Order.objects.filter(shop_id=conversation.shop_id, order_sn__in=order_sns)}
+
+
+def conversation_of(message: OutgoingMessage) -> Conversation | None:
+    """The conversation a message to a buyer shows in (a notice may be queued before it exists)."""
+    if message.conversation is not None:
+        return message.conversation
+    return Conversation.objects.filter(shop_id=message.shop_id, buyer_id=message.buyer_id).first()
 
 
 def outgoing_for(*, user, pk: int) -> OutgoingMessage:

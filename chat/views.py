@@ -37,12 +37,22 @@ class _Inbox:
         self.shop_pks = [shop.pk for shop in self.shops]
         self.form = InboxFilterForm(_filter_data(request.GET) or None, shops=self.shops)
         self.filters = self.form.filters()
+        self.valid = not self.form.is_bound or self.form.is_valid()
         self.query = urlencode({k: v for k, v in _filter_data(request.GET).items() if v})
 
     def context(self, **extra) -> dict:
-        return {"form": self.form, "filter_query": self.query, "shops": self.shops, **extra}
+        return {
+            "form": self.form,
+            "filter_query": self.query,
+            "shops": self.shops,
+            "shops_syncing": any(shop.can_send for shop in self.shops),
+            **extra,
+        }
 
     def first_page(self) -> dict:
+        """The list's first page; none while the filters are invalid (the form says why)."""
+        if not self.valid:
+            return self.context(page=None)
         page = selectors.conversations_for_inbox(shop_pks=self.shop_pks, filters=self.filters)
         return self.context(page=page, since=_stamp(datetime.now(UTC)))
 
@@ -65,6 +75,8 @@ def list_more(request):
     """The next page of the list (infinite scroll)."""
     view = _Inbox(request)
     cursor = selectors.ListCursor.parse(request.GET.get("after"))
+    if not view.valid or cursor is None:
+        return HttpResponse(status=204)
     page = selectors.conversations_for_inbox(shop_pks=view.shop_pks, filters=view.filters, after=cursor)
     return render(request, "chat/_list_rows.html", view.context(page=page))
 
@@ -73,6 +85,8 @@ def list_more(request):
 def list_changes(request):
     """Polled: rows that changed since the list last looked, or 204 when none did."""
     view = _Inbox(request)
+    if not view.valid:
+        return HttpResponse(status=204)
     since = _parse_stamp(request.GET.get("since"))
     rows, next_since = selectors.conversations_changed(
         shop_pks=view.shop_pks, filters=view.filters, since=since
@@ -135,14 +149,13 @@ def conversation_updates(request, pk: int):
     either changed, else 204."""
     conversation = selectors.conversation_for(user=request.user, pk=pk)
     after = request.GET.get("after", "")
-    messages = selectors.messages_after(
-        conversation=conversation, after_pk=int(after) if after.isdigit() else 0
-    )
+    after_pk = int(after) if after.isdigit() else 0
+    messages = selectors.messages_after(conversation=conversation, after_pk=after_pk)
     pending = selectors.pending_of(conversation)
     key = selectors.pending_key(pending)
     if not messages and key == request.GET.get("seen"):
         return HttpResponse(status=204)
-    last_pk = messages[-1].pk if messages else int(after or 0)
+    last_pk = selectors.newest_pk(messages, default=after_pk)
     return render(
         request,
         "chat/_updates.html",
@@ -180,16 +193,10 @@ def reply_send(request, pk: int):
             form = ReplyForm.blank()
     if not request.htmx:
         return redirect(f"{reverse('chat:inbox')}?c={conversation.pk}")
-    pending = selectors.pending_of(conversation)
     return render(
         request,
         "chat/_composer_sent.html",
-        {
-            "conversation": conversation,
-            "reply_form": form,
-            "pending": pending,
-            "pending_key": selectors.pending_key(pending),
-        },
+        {"conversation": conversation, "reply_form": form, "pending": selectors.pending_of(conversation)},
     )
 
 
@@ -197,16 +204,9 @@ def reply_send(request, pk: int):
 def outgoing_retry(request, pk: int):
     message = selectors.outgoing_for(user=request.user, pk=pk)
     outbox_retry(message=message, user=request.user)
-    pending = selectors.pending_of(message.conversation) if message.conversation else []
-    return render(
-        request,
-        "chat/_pending.html",
-        {
-            "conversation": message.conversation,
-            "pending": pending,
-            "pending_key": selectors.pending_key(pending),
-        },
-    )
+    conversation = selectors.conversation_of(message)
+    pending = selectors.pending_of(conversation) if conversation else []
+    return render(request, "chat/_pending.html", {"conversation": conversation, "pending": pending})
 
 
 # -- Shopee's push endpoint --------------------------------------------------------------------

@@ -7,7 +7,21 @@ from orders.models import STATUS_LABELS
 from orders.selectors import OrderFilter
 
 
-class OrderFilterForm(forms.Form):
+class DateRangeForm(forms.Form):
+    """A filter form with a from/to date pair (named in `date_range`) that must be in order."""
+
+    date_range: tuple[str, str]
+
+    def clean(self):
+        data = super().clean()
+        start, end = (data.get(name) for name in self.date_range)
+        if start and end and start > end:
+            self.add_error(self.date_range[1], _("The end date is before the start date."))
+        return data
+
+
+class OrderFilterForm(DateRangeForm):
+    date_range = ("created_from", "created_to")
     shop = forms.TypedChoiceField(label=_("Account"), required=False, coerce=int, empty_value=None)
     created_from = forms.DateField(
         label=_("Created from"),
@@ -34,13 +48,6 @@ class OrderFilterForm(forms.Form):
             *((s, STATUS_LABELS.get(s, s)) for s in statuses),
         ]
         self.fields["carrier"].choices = [("", _("All carriers")), *((c, c) for c in carriers)]
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("created_from"), data.get("created_to")
-        if start and end and start > end:
-            self.add_error("created_to", _("The end date is before the start date."))
-        return data
 
     def filters(self) -> OrderFilter:
         data = self.cleaned_data if self.is_valid() else {}

@@ -44,6 +44,8 @@ class Order(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["shop", "order_sn"], name="uniq_order")]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         indexes = [
             models.Index(fields=["shop", "buyer_user_id"], name="order_shop_buyer"),
             models.Index(fields=["shop", "-created_on_shopee"], name="order_shop_recent"),

@@ -95,8 +95,10 @@
       return;
     }
     if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    // In a field the arrows move the caret, except in an empty message box: nothing to move there.
     const typing = box.closest && box.closest("input, textarea, select, [contenteditable]");
-    if ((typing && !event.altKey) || event.ctrlKey || event.metaKey) return;
+    const emptyReply = box.id === "reply-text" && !box.value;
+    if ((typing && !emptyReply && !event.altKey) || event.ctrlKey || event.metaKey) return;
     const rows = Array.from(document.querySelectorAll(".conv-list .conv"));
     if (!rows.length) return;
     event.preventDefault();
@@ -105,6 +107,25 @@
     const next = current === -1 ? 0 : Math.min(rows.length - 1, Math.max(0, current + step));
     if (next !== current) openRow(rows[next]);
   });
+
+  // New messages arrive at the bottom; one pulled late (typed in Seller Centre before the
+  // buyer's latest) moves up to where its time puts it, or goes if it is older than everything
+  // shown while older messages are still to load (it comes with them).
+  function orderThread(thread) {
+    if (!thread) return;
+    const messages = Array.from(thread.querySelectorAll(":scope > .msg"));
+    if (messages.length) thread.querySelector(".thread-empty")?.remove();
+    const olderToLoad = thread.querySelector(":scope > button.older");
+    for (const msg of messages) {
+      const at = Number(msg.dataset.at);
+      let prev = msg.previousElementSibling;
+      while (prev && prev.classList.contains("msg") && Number(prev.dataset.at) > at) prev = prev.previousElementSibling;
+      if (prev === msg.previousElementSibling) continue;
+      if (olderToLoad && !prev?.classList.contains("msg")) msg.remove();
+      else if (prev) prev.after(msg);
+      else thread.prepend(msg);
+    }
+  }
 
   // Older messages go above: keep what the user was reading in place.
   let keepFromBottom = null;
@@ -127,8 +148,9 @@
     if (elt.classList?.contains("pane")) {
       scrollToBottom();
       document.getElementById("reply-text")?.focus({ preventScroll: true });
+      // The row was marked when it was chosen; a pane arriving late must not move the mark back.
       const row = document.getElementById(`conv-${elt.dataset.conversation}`);
-      if (row) markActive(row);
+      if (row && !document.querySelector(".conv.active")) markActive(row);
     }
     if (elt.id === "composer") {
       const box = document.getElementById("reply-text");
@@ -153,6 +175,7 @@
         if (seen.has(msg.id)) msg.remove();
         seen.add(msg.id);
       });
+      orderThread(document.getElementById("thread"));
       if (stickToBottom) scrollToBottom();
     }
   });

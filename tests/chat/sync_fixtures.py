@@ -33,6 +33,29 @@ def shop_fixture(sandbox, salesperson) -> Shop:
     return verified_shop(sandbox, salesperson)
 
 
+@pytest.fixture(name="own_shop")
+def own_shop_fixture(salesperson) -> Shop:
+    """The salesperson's verified shop, known only to the database (no sandbox behind it)."""
+    return Shop.objects.create(
+        shop_id="242826267",
+        account="ktmst",
+        name="我的測試賣場",
+        salesperson=salesperson,
+        state=Shop.State.VERIFIED,
+    )
+
+
+@pytest.fixture(name="others_shop")
+def others_shop_fixture(other_staff) -> Shop:
+    return Shop.objects.create(
+        shop_id="318990021",
+        account="tmsbaby",
+        name="寶寶生活館",
+        salesperson=other_staff,
+        state=Shop.State.VERIFIED,
+    )
+
+
 def buyer_id(number: int) -> str:
     return str(BUYER_BASE + number)
 

@@ -8,22 +8,27 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import Shop
+from accounts.models import REASON_REVOKED, Shop
 from chat import sync
+from chat.forms import QuickReplyForm
 from chat.models import ChatSync, Conversation, Message, OutgoingMessage, QuickReply
 from orders.models import Order
 from tests.chat.sync_fixtures import (  # noqa: F401 - fixtures
     busy_chat,
     buyer_id,
     eager_tasks_fixture,
+    others_shop_fixture,
+    own_shop_fixture,
     remote_conversations,
     shop_fixture,
     verified_shop,
 )
+from tmschat.health import HEARTBEAT_KEY
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -69,34 +74,41 @@ def conversation(
     return conv
 
 
+def outgoing(conv: Conversation, text: str = "馬上處理", **fields) -> OutgoingMessage:
+    """One of our replies to the conversation's buyer, as the outbox keeps it."""
+    return OutgoingMessage.objects.create(
+        shop=conv.shop,
+        conversation=conv,
+        buyer_id=conv.buyer_id,
+        text=text,
+        origin="reply",
+        idempotency_key=f"reply:{next(_ids)}",
+        **fields,
+    )
+
+
+def seller_message(conv: Conversation, text: str, at: datetime) -> Message:
+    """A message of ours as pulled from Shopee (sent through the API or typed in Seller Centre)."""
+    return Message.objects.create(
+        shop=conv.shop,
+        conversation=conv,
+        message_id=str(9_000_000 + next(_ids)),
+        from_buyer=False,
+        text=text,
+        created_at=at,
+    )
+
+
+def pane(client, conv: Conversation) -> str:
+    return client.get(f"/chat/c/{conv.pk}/", **HTMX).content.decode()
+
+
 def local_noon(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, datetime.min.time()).replace(hour=12))
 
 
 def buyers_listed(response) -> list[str]:
     return re.findall(r'class="conv-buyer">([^<]*)<', response.content.decode())
-
-
-@pytest.fixture
-def own_shop(salesperson) -> Shop:
-    return Shop.objects.create(
-        shop_id="242826267",
-        account="ktmst",
-        name="我的測試賣場",
-        salesperson=salesperson,
-        state=Shop.State.VERIFIED,
-    )
-
-
-@pytest.fixture
-def others_shop(other_staff) -> Shop:
-    return Shop.objects.create(
-        shop_id="318990021",
-        account="tmsbaby",
-        name="寶寶生活館",
-        salesperson=other_staff,
-        state=Shop.State.VERIFIED,
-    )
 
 
 # -- the list and its filters ------------------------------------------------------------------
@@ -232,6 +244,34 @@ def test_list_tells_what_changed_since_it_last_looked(staff_client, own_shop):
     assert changed.status_code == 200 and "新的留言" in changed.content.decode()
 
 
+def test_empty_inbox_says_why_it_is_empty(staff_client, salesperson):
+    assert "目前沒有指派給你的賣場帳號" in staff_client.get("/chat/").content.decode()
+
+    shop = Shop.objects.create(
+        shop_id="242826267", account="ktmst", name="我的測試賣場", salesperson=salesperson
+    )
+    assert "尚無已驗證的賣場帳號" in staff_client.get("/chat/").content.decode()
+
+    Shop.objects.filter(pk=shop.pk).update(state=Shop.State.VERIFIED)
+    assert "這段期間沒有聊聊" in staff_client.get("/chat/").content.decode()
+
+
+def test_end_date_before_start_date_is_refused_with_the_reason_and_lists_nobody(staff_client, own_shop):
+    conversation(own_shop, name="小明")
+    today = timezone.localdate()
+
+    response = staff_client.get(
+        "/chat/",
+        {"last_from": today, "last_to": today - timedelta(days=3)},
+        **HTMX,
+        HTTP_HX_TARGET="conversation-list",
+    )
+
+    body = response.content.decode()
+    assert 'role="alert"' in body and "結束日期早於開始日期" in body
+    assert buyers_listed(response) == [] and "list/changes" not in body
+
+
 # -- the conversation pane ---------------------------------------------------------------------
 
 
@@ -360,26 +400,28 @@ def test_refused_reply_shows_the_reason_keeps_the_text_and_queues_nothing(
     assert not OutgoingMessage.objects.exists()
 
 
-def test_failed_reply_shows_why_and_retry_queues_it_again(staff_client, own_shop):
+@pytest.mark.parametrize("queued_in_conversation", [True, False], ids=["reply", "notice queued by buyer"])
+def test_failed_message_shows_why_and_retry_queues_it_again(staff_client, own_shop, queued_in_conversation):
     conv = conversation(own_shop)
     failed = OutgoingMessage.objects.create(
         shop=own_shop,
-        conversation=conv,
+        conversation=conv if queued_in_conversation else None,
         buyer_id=conv.buyer_id,
         text="在嗎",
-        origin="reply",
+        origin="reply" if queued_in_conversation else "batch_notice",
         idempotency_key="reply:f",
         state=OutgoingMessage.State.FAILED,
         error_code="reach_5_message_limit",
     )
     body = staff_client.get(f"/chat/c/{conv.pk}/", **HTMX).content.decode()
     assert "state-failed" in body and f"/chat/outgoing/{failed.pk}/retry/" in body
+    assert "買家回覆後才能再傳送" in body  # the 5-message rule, in the reader's words
 
     retried = staff_client.post(f"/chat/outgoing/{failed.pk}/retry/", **HTMX)
 
     failed.refresh_from_db()
     assert failed.state == OutgoingMessage.State.QUEUED
-    assert "state-queued" in retried.content.decode()
+    assert f'id="out-{failed.pk}"' in retried.content.decode() and "state-queued" in retried.content.decode()
 
 
 def test_open_conversation_learns_of_new_messages_and_delivered_replies(staff_client, own_shop):
@@ -421,6 +463,132 @@ def test_open_conversation_learns_of_new_messages_and_delivered_replies(staff_cl
     assert staff_client.get(next_poll).status_code == 204
 
 
+def test_reply_in_doubt_is_shown_once_when_its_message_arrived_from_shopee(staff_client, own_shop):
+    conv = conversation(own_shop)
+    doubt = timezone.now() - timedelta(minutes=2)
+    arrived = outgoing(conv, "已幫您改好地址", doubt_since=doubt, attempts=1)
+    not_arrived = outgoing(conv, "明天出貨", doubt_since=doubt, attempts=1)
+    same_text_earlier = outgoing(conv, "謝謝", doubt_since=doubt, attempts=1)
+    # The pull brought what Shopee has: the first reply (a clock a few seconds apart), and an
+    # older "謝謝" that cannot be the in-doubt one.
+    seller_message(conv, "已幫您改好地址", doubt - timedelta(seconds=5))
+    seller_message(conv, "謝謝", doubt - timedelta(minutes=5))
+
+    body = pane(staff_client, conv)
+
+    assert f'id="out-{arrived.pk}"' not in body
+    assert body.count("已幫您改好地址") == 1  # the delivered message, not a red copy
+    assert f'id="out-{not_arrived.pk}"' in body and f'id="out-{same_text_earlier.pk}"' in body
+
+
+def test_reply_in_doubt_stays_red_when_its_text_arrived_as_another_replys_delivery(staff_client, own_shop):
+    conv = conversation(own_shop)
+    delivered = seller_message(conv, "好的", timezone.now())
+    outgoing(conv, "好的", state=OutgoingMessage.State.SENT, shopee_message_id=delivered.message_id)
+    in_doubt = outgoing(conv, "好的", doubt_since=timezone.now() - timedelta(seconds=30), attempts=1)
+
+    assert f'id="out-{in_doubt.pk}"' in pane(staff_client, conv)
+
+
+def test_queued_reply_nobody_delivers_says_the_sending_service_is_down(staff_client, own_shop):
+    conv = conversation(own_shop)
+    stuck = outgoing(conv, "請問要改哪一天?", next_attempt_at=timezone.now() - timedelta(minutes=3))
+    fresh = outgoing(conv, "剛剛才排的")
+    cache.set(HEARTBEAT_KEY, (timezone.now() - timedelta(minutes=10)).isoformat())
+
+    body = pane(staff_client, conv)
+
+    stuck_row = body[body.index(f'id="out-{stuck.pk}"') : body.index(f'id="out-{fresh.pk}"')]
+    assert "傳送服務目前沒有在執行" in stuck_row and 'href="/status/"' in stuck_row
+    assert "尚未送出(排程中)" in body[body.index(f'id="out-{fresh.pk}"') :]
+
+    cache.set(HEARTBEAT_KEY, timezone.now().isoformat())  # the worker is back, but slow
+    assert "已等待 3 分鐘" in pane(staff_client, conv)
+
+
+def test_reply_waiting_to_be_tried_again_says_why_and_when(staff_client, own_shop):
+    conv = conversation(own_shop)
+    again = timezone.now() + timedelta(minutes=2)
+    outgoing(
+        conv,
+        attempts=2,
+        error_code=OutgoingMessage.Problem.UNREACHABLE,
+        last_error="connection reset",
+        next_attempt_at=again,
+    )
+
+    body = pane(staff_client, conv)
+
+    assert "無法連線" in body and "connection reset" in body
+    assert f"將於 {timezone.localtime(again):%H:%M} 自動重試" in body
+
+
+def test_conversation_of_a_revoked_shop_says_replies_wait_for_verification(staff_client, own_shop):
+    conv = conversation(own_shop)
+    Shop.objects.filter(pk=own_shop.pk).update(state=Shop.State.EXPIRED, state_reason=REASON_REVOKED)
+
+    body = pane(staff_client, conv)
+    listed = staff_client.get("/chat/").content.decode()
+
+    assert "此賣場帳號已失效" in body and "賣家已在蝦皮取消授權" in body and f"/shops/{own_shop.pk}/" in body
+    assert 'class="badge bad">已失效' in listed
+
+
+def test_a_late_pulled_older_message_is_sent_to_the_open_pane_once(staff_client, own_shop):
+    conv = conversation(own_shop, messages=2)
+    body = pane(staff_client, conv)
+    poll = re.search(r'hx-get="(/chat/c/\d+/updates/[^"]+)"', body).group(1).replace("&amp;", "&")
+    newest = Message.objects.filter(conversation=conv).latest("created_at")
+    buyer_now = Message.objects.create(
+        shop=own_shop,
+        conversation=conv,
+        message_id="800001",
+        from_buyer=True,
+        text="在嗎",
+        created_at=newest.created_at + timedelta(minutes=5),
+    )
+    centre = seller_message(conv, "賣家中心先回了", newest.created_at + timedelta(minutes=1))
+
+    update = staff_client.get(poll).content.decode()
+
+    assert update.index(f'id="msg-{centre.pk}"') < update.index(f'id="msg-{buyer_now.pk}"')
+    assert f'data-at="{int(centre.created_at.timestamp())}"' in update  # the page places it by time
+    next_poll = re.search(r'hx-get="(/chat/c/\d+/updates/[^"]+)"', update).group(1).replace("&amp;", "&")
+    assert staff_client.get(next_poll).status_code == 204
+
+
+def test_history_pulled_after_a_pushed_message_is_not_sent_again_to_the_open_pane(staff_client, own_shop):
+    # The buyer's message came by push; the pull then stored 320 older ones, with higher ids.
+    conv = conversation(own_shop, messages=1, text="最新的一則")
+    newest = Message.objects.get(conversation=conv)
+    Message.objects.bulk_create(
+        Message(
+            shop=own_shop,
+            conversation=conv,
+            message_id=f"77{n:05d}",
+            from_buyer=True,
+            text=f"歷史{n}",
+            created_at=newest.created_at - timedelta(minutes=n + 1),
+        )
+        for n in range(320)
+    )
+    body = pane(staff_client, conv)
+    poll = re.search(r'hx-get="(/chat/c/\d+/updates/[^"]+)"', body).group(1).replace("&amp;", "&")
+
+    assert "歷史298" in body and "歷史299" not in body  # the 300 newest
+    assert staff_client.get(poll).status_code == 204
+
+
+def test_quick_reply_with_an_unknown_placeholder_or_too_long_is_refused():
+    def errors(text):
+        form = QuickReplyForm({"title": "出貨", "text": text, "position": 0})
+        return form.errors.get("text", [])
+
+    assert errors("您的訂單 [訂單單號] 已出貨") == []
+    assert "[訂單編號]" in errors("您的訂單 [訂單編號] 已出貨")[0]
+    assert "601" in errors("字" * 601)[0]
+
+
 # -- status ----------------------------------------------------------------------------------------
 
 
@@ -456,3 +624,6 @@ def test_orders_page_lists_orders_with_amounts_in_twd(staff_client, own_shop, ot
 
     assert "241127MINE" in body and "NT$1,980" in body and "保溫杯" in body and "待出貨" in body
     assert "241127THEIRS" not in body
+    today = timezone.localdate()
+    refused = staff_client.get("/orders/", {"created_from": today, "created_to": today - timedelta(days=1)})
+    assert "結束日期早於開始日期" in refused.content.decode() and "241127MINE" not in refused.content.decode()
