@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 TRACKED_STATUSES = frozenset(
     {"PROCESSED", "RETRY_SHIP", "SHIPPED", "TO_CONFIRM_RECEIVE", "COMPLETED", "TO_RETURN"}
 )
-FIRST_SYNC = timedelta(days=15)  # a shop's first order sync reaches this far back
+# A shop's first order sync reaches back as far as Shopee lets us message a buyer about an order.
+FIRST_SYNC = timedelta(days=30)
 OVERLAP = timedelta(minutes=10)  # orders updated while the previous sync ran are read again
 SYNC_LOCK_SECONDS = 15 * 60
 ERROR_TAG = "[訂單] "  # Shop.last_sync_error is shared with the chat sync: mark whose it is

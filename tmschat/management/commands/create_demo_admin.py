@@ -19,12 +19,15 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         User = get_user_model()
         user, created = User.objects.get_or_create(
-            username=DEMO_USERNAME, defaults={"is_staff": True, "is_superuser": True, "first_name": "示範管理員"}
+            username=DEMO_USERNAME,
+            defaults={"is_staff": True, "is_superuser": True, "first_name": "示範管理員"},
         )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
         if not Shop.objects.exists():
             for shop_id, account, name in DEMO_SHOPS:
-                Shop.objects.create(shop_id=shop_id, account=account, name=name, customer="TMS獲利王", salesperson=user)
+                Shop.objects.create(
+                    shop_id=shop_id, account=account, name=name, customer="TMS獲利王", salesperson=user
+                )
         self.stdout.write(f"Demo admin: {DEMO_USERNAME} / {DEMO_PASSWORD}")
