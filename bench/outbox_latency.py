@@ -40,6 +40,7 @@ from accounts.models import Shop  # noqa: E402
 from accounts.services import shop_verify  # noqa: E402
 from chat.models import Conversation, Message, OutgoingMessage  # noqa: E402
 from chat.outbox import outbox_queue  # noqa: E402
+from tests.utils import celery_worker_command  # noqa: E402
 from tmschat.celery import app  # noqa: E402
 
 USER = "bench-outbox"
@@ -130,21 +131,7 @@ def start_worker(sandbox: SandboxProcess) -> subprocess.Popen:
     log = LOGS / "outbox-worker.log"
     log.write_text("")
     env = {**os.environ, "SHOPEE_BASE_URL": sandbox.url, "LOG_LEVEL": "WARNING"}
-    args = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "tmschat",
-        "worker",
-        "-Q",
-        "outbox",
-        "-c",
-        "1",
-        "-l",
-        "info",
-    ]
-    args += ["-n", "bench-outbox@%h", "--without-gossip", "--without-mingle"]
+    args = celery_worker_command(queues="outbox", concurrency=1, name="bench-outbox")
     worker = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while " ready." not in log.read_text(errors="replace"):

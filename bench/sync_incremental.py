@@ -37,6 +37,7 @@ from accounts.services import shop_verify  # noqa: E402
 from chat import sync  # noqa: E402
 from chat.models import ChatSync, Conversation, Message  # noqa: E402
 from shopee.sandbox import Sandbox  # noqa: E402
+from tests.utils import celery_worker_command  # noqa: E402
 
 PREFIX = "bench-sync"
 
@@ -91,24 +92,7 @@ def pull_with_worker(sandbox: Sandbox, shops: list[Shop], concurrency: int) -> f
             conn.default_channel.queue_purge(queue)
     env = dict(os.environ, SHOPEE_BASE_URL=sandbox.url, DJANGO_SETTINGS_MODULE="tmschat.settings")
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "tmschat",
-            "worker",
-            "-Q",
-            "default,sync",
-            "-c",
-            str(concurrency),
-            "-l",
-            "error",
-            "--without-gossip",
-            "--without-mingle",
-            "-n",
-            f"{PREFIX}@%h",
-        ],
+        celery_worker_command(queues="default,sync", concurrency=concurrency, name=PREFIX, loglevel="error"),
         cwd=ROOT,
         env=env,
         start_new_session=True,

@@ -7,15 +7,15 @@ REQUIRE_SERVICES=1 (CI), so nothing is silently skipped there.
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.utils import ROOT, need
+from tests.utils import ROOT, celery_command, celery_worker_command, need
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -174,32 +174,11 @@ class ServiceProcess:
 
 
 @pytest.fixture
-def start_worker(settings, tmp_path):
-    """Start real `celery worker` processes against this test's database and broker."""
+def _services(settings, tmp_path):
+    """Start child processes for one test; each is stopped when the test ends."""
     started: list[ServiceProcess] = []
 
-    def start(
-        *, queues: str = "default,outbox,sync", concurrency: int = 1, name: str | None = None, **env_extra
-    ):
-        name = name or f"w{len(started)}"
-        args = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "tmschat",
-            "worker",
-            "-l",
-            "info",
-            "-Q",
-            queues,
-            "-c",
-            str(concurrency),
-            "-n",
-            f"{name}@%h",
-            "--without-gossip",
-            "--without-mingle",
-        ]
+    def start(args: list[str], *, name: str, env_extra: dict) -> ServiceProcess:
         proc = ServiceProcess(args, service_env(settings, **env_extra), tmp_path / f"{name}.log")
         started.append(proc)
         return proc
@@ -210,30 +189,30 @@ def start_worker(settings, tmp_path):
 
 
 @pytest.fixture
-def start_beat(settings, tmp_path):
-    started: list[ServiceProcess] = []
+def start_worker(_services):
+    """Start real `celery worker` processes against this test's database and broker."""
+    numbers = itertools.count()
+
+    def start(
+        *, queues: str = "default,outbox,sync", concurrency: int = 1, name: str | None = None, **env_extra
+    ):
+        name = name or f"w{next(numbers)}"
+        args = celery_worker_command(queues=queues, concurrency=concurrency, name=name)
+        return _services(args, name=name, env_extra=env_extra)
+
+    return start
+
+
+@pytest.fixture
+def start_beat(_services, tmp_path):
+    numbers = itertools.count()
 
     def start(*, name: str | None = None, **env_extra):
-        name = name or f"beat{len(started)}"
-        args = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "tmschat",
-            "beat",
-            "-l",
-            "info",
-            "-s",
-            str(tmp_path / f"{name}-schedule"),
-        ]
-        proc = ServiceProcess(args, service_env(settings, **env_extra), tmp_path / f"{name}.log")
-        started.append(proc)
-        return proc
+        name = name or f"beat{next(numbers)}"
+        args = celery_command("beat", "-l", "info", "-s", str(tmp_path / f"{name}-schedule"))
+        return _services(args, name=name, env_extra=env_extra)
 
-    yield start
-    for proc in started:
-        proc.stop()
+    return start
 
 
 # --- the browser -------------------------------------------------------------------------

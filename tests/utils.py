@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,6 +10,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def celery_command(*args: str) -> list[str]:
+    """`celery -A tmschat …` run by this interpreter (the project's venv)."""
+    return [sys.executable, "-m", "celery", "-A", "tmschat", *args]
+
+
+def celery_worker_command(*, queues: str, concurrency: int, name: str, loglevel: str = "info") -> list[str]:
+    """A worker as the tests and the benchmarks start it: named, and taking tasks at once
+    (gossip and mingle only slow a lone worker's start)."""
+    return celery_command(
+        "worker",
+        *("-l", loglevel, "-Q", queues, "-c", str(concurrency), "-n", f"{name}@%h"),
+        *("--without-gossip", "--without-mingle"),
+    )
 
 
 def need(condition: bool, reason: str) -> None:

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.models import Shop
+from tests.factories import ShopFactory
 
 KTMST = {"shop_id": "242826267", "account": "ktmst", "password": "demo1234", "name": "我的測試賣場"}
 TMSBABY = {"shop_id": "318990021", "account": "tmsbaby", "password": "baby5678", "name": "寶寶生活館"}
@@ -29,7 +30,7 @@ def sandbox_shops(sandbox):
 @pytest.fixture
 def shop(salesperson):
     """A shop account staff typed in, never verified."""
-    return Shop.objects.create(name="測試賣場", customer="TMS獲利王", salesperson=salesperson)
+    return ShopFactory(name="測試賣場", customer="TMS獲利王", salesperson=salesperson)
 
 
 def verify_in_sandbox(sandbox, shop: Shop | None, user, seller=KTMST) -> Shop:

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Shop
 from tests.accounts.conftest import KTMST
+from tests.factories import ShopFactory
 from tests.utils import screenshot_on_failure
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,7 +46,7 @@ def test_add_a_shop_through_shopee_and_see_it_verified(browser_as, sandbox_shops
 def test_wrong_password_then_denied_authorization_leave_the_shop_unverified(
     browser_as, sandbox_shops, salesperson
 ):
-    shop = Shop.objects.create(name="測試賣場", salesperson=salesperson)
+    shop = ShopFactory(name="測試賣場", salesperson=salesperson)
     page = browser_as(salesperson)
     with screenshot_on_failure(page, "accounts-wrong-password-denied"):
         page.goto(f"{page.base_url}/shops/")

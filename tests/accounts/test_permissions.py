@@ -6,15 +6,14 @@ from django.urls import reverse
 
 from accounts.models import Shop
 from tests.accounts.conftest import signed_in
+from tests.factories import ShopFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def shop(salesperson):
-    return Shop.objects.create(
-        name="我的測試賣場", account="ktmst", customer="TMS獲利王", salesperson=salesperson
-    )
+    return ShopFactory(name="我的測試賣場", account="ktmst", customer="TMS獲利王", salesperson=salesperson)
 
 
 def test_salesperson_sees_own_shop_in_account_browser(shop, salesperson):
@@ -31,7 +30,7 @@ def test_other_staff_does_not_see_the_shop(shop, other_staff):
 
 
 def test_manager_with_all_shops_sees_every_shop(shop, manager, other_staff):
-    Shop.objects.create(name="寶寶生活館", salesperson=other_staff)
+    ShopFactory(name="寶寶生活館", salesperson=other_staff)
     page = signed_in(manager).get(reverse("accounts:list"))
     assert "我的測試賣場" in page.text and "寶寶生活館" in page.text
 
@@ -112,9 +111,7 @@ def test_post_without_csrf_token_is_refused(shop, salesperson, name, with_pk):
 
 
 def test_verify_button_shows_only_on_shops_not_verified(shop, salesperson):
-    verified = Shop.objects.create(
-        name="寶寶生活館", shop_id="318990021", salesperson=salesperson, state=Shop.State.VERIFIED
-    )
+    verified = ShopFactory(verified=True, name="寶寶生活館", shop_id="318990021", salesperson=salesperson)
     page = signed_in(salesperson).get(reverse("accounts:list")).text
     assert reverse("accounts:verify", args=[shop.pk]) in page
     assert reverse("accounts:verify", args=[verified.pk]) not in page
@@ -124,12 +121,10 @@ def test_account_browser_runs_the_same_queries_for_many_shops(
     salesperson, django_assert_num_queries, django_assert_max_num_queries
 ):
     client = signed_in(salesperson)
-    Shop.objects.create(name="一", salesperson=salesperson)
+    ShopFactory(name="一", salesperson=salesperson)
     with django_assert_max_num_queries(20) as one:
         client.get(reverse("accounts:list"))
     for n in range(10):
-        Shop.objects.create(
-            name=f"賣場{n}", salesperson=salesperson, state=Shop.State.EXPIRED, state_reason="x"
-        )
+        ShopFactory(name=f"賣場{n}", salesperson=salesperson, state=Shop.State.EXPIRED, state_reason="x")
     with django_assert_num_queries(len(one.captured_queries)):
         client.get(reverse("accounts:list"))

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from accounts.models import Shop
+from tests.factories import ShopFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def raw_tokens(shop: Shop) -> tuple[str, str]:
 
 
 def make_shop() -> Shop:
-    return Shop.objects.create(
+    return ShopFactory(
         name="我的測試賣場",
         shop_id="242826267",
         access_token="access-plain-123",

@@ -11,6 +11,7 @@ from accounts import services, tasks
 from accounts.models import Shop
 from shopee.errors import AuthError, Transient
 from tests.accounts.conftest import KTMST, TMSBABY, signed_in, verify_in_sandbox
+from tests.factories import ShopFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,7 @@ def test_shop_api_refuses_a_shop_that_is_not_verified(shop):
 
 def test_beat_refreshes_only_tokens_due_within_the_hour(sandbox_shops, verified_shop, salesperson):
     fresh = verify_in_sandbox(
-        sandbox_shops, Shop.objects.create(name="寶寶", salesperson=salesperson), salesperson, seller=TMSBABY
+        sandbox_shops, ShopFactory(name="寶寶", salesperson=salesperson), salesperson, seller=TMSBABY
     )
     expire_access_token_in(verified_shop, 50)
     before = fresh.access_token

@@ -19,6 +19,7 @@ from tests.accounts.conftest import (
     signed_in,
     start,
 )
+from tests.factories import ShopFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +135,7 @@ def test_callback_after_ten_minutes_is_refused(sandbox_shops, shop, salesperson,
 
 
 def test_a_different_shop_than_the_one_being_verified_is_refused(sandbox_shops, salesperson):
-    baby = Shop.objects.create(name="寶寶生活館", shop_id=TMSBABY["shop_id"], salesperson=salesperson)
+    baby = ShopFactory(name="寶寶生活館", shop_id=TMSBABY["shop_id"], salesperson=salesperson)
     client = signed_in(salesperson)
     # The seller signs in at Shopee with the wrong shop's account.
     location = seller_at_shopee(start(client, baby), account="ktmst", password="demo1234").location
@@ -149,7 +150,7 @@ def test_a_different_shop_than_the_one_being_verified_is_refused(sandbox_shops, 
 
 
 def test_adding_a_shop_registered_to_another_salesperson_is_refused(sandbox_shops, salesperson, other_staff):
-    theirs = Shop.objects.create(name="我的測試賣場", shop_id=KTMST["shop_id"], salesperson=other_staff)
+    theirs = ShopFactory(name="我的測試賣場", shop_id=KTMST["shop_id"], salesperson=other_staff)
     client = signed_in(salesperson)
     location = seller_at_shopee(start(client), account="ktmst", password="demo1234").location
 

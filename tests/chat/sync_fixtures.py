@@ -13,6 +13,7 @@ from celery import current_app
 from accounts.models import Shop
 from accounts.services import shop_verify
 from shopee.signing import push_signature
+from tests.factories import ShopFactory
 
 # Worker processes started by these tests read this settings module (short sync lease).
 WORKER_SETTINGS = "tests.chat.sync_worker_settings"
@@ -36,23 +37,15 @@ def shop_fixture(sandbox, salesperson) -> Shop:
 @pytest.fixture(name="own_shop")
 def own_shop_fixture(salesperson) -> Shop:
     """The salesperson's verified shop, known only to the database (no sandbox behind it)."""
-    return Shop.objects.create(
-        shop_id="242826267",
-        account="ktmst",
-        name="我的測試賣場",
-        salesperson=salesperson,
-        state=Shop.State.VERIFIED,
+    return ShopFactory(
+        verified=True, shop_id="242826267", account="ktmst", name="我的測試賣場", salesperson=salesperson
     )
 
 
 @pytest.fixture(name="others_shop")
 def others_shop_fixture(other_staff) -> Shop:
-    return Shop.objects.create(
-        shop_id="318990021",
-        account="tmsbaby",
-        name="寶寶生活館",
-        salesperson=other_staff,
-        state=Shop.State.VERIFIED,
+    return ShopFactory(
+        verified=True, shop_id="318990021", account="tmsbaby", name="寶寶生活館", salesperson=other_staff
     )
 
 

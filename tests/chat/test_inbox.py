@@ -17,7 +17,6 @@ from accounts.models import REASON_REVOKED, Shop
 from chat import sync
 from chat.forms import QuickReplyForm
 from chat.models import ChatSync, Conversation, Message, OutgoingMessage, QuickReply
-from orders.models import Order
 from tests.chat.sync_fixtures import (  # noqa: F401 - fixtures
     busy_chat,
     buyer_id,
@@ -27,6 +26,13 @@ from tests.chat.sync_fixtures import (  # noqa: F401 - fixtures
     remote_conversations,
     shop_fixture,
     verified_shop,
+)
+from tests.factories import (
+    ConversationFactory,
+    MessageFactory,
+    OrderFactory,
+    OutgoingMessageFactory,
+    ShopFactory,
 )
 from tmschat.health import HEARTBEAT_KEY
 
@@ -49,7 +55,7 @@ def conversation(
     """A stored conversation whose last message was `ago` ago (or `at`), with `messages` messages."""
     number = next(_ids)
     at = at or timezone.now() - ago
-    conv = Conversation.objects.create(
+    conv = ConversationFactory(
         shop=shop,
         conversation_id=str(10**17 + number),
         buyer_id=buyer_id(number),
@@ -61,8 +67,7 @@ def conversation(
         last_message_from_buyer=last_from_buyer,
     )
     Message.objects.bulk_create(
-        Message(
-            shop=shop,
+        MessageFactory.build(
             conversation=conv,
             message_id=f"{number}{n:05d}",
             from_buyer=n % 2 == 0 or n == messages - 1,
@@ -76,27 +81,14 @@ def conversation(
 
 def outgoing(conv: Conversation, text: str = "馬上處理", **fields) -> OutgoingMessage:
     """One of our replies to the conversation's buyer, as the outbox keeps it."""
-    return OutgoingMessage.objects.create(
-        shop=conv.shop,
-        conversation=conv,
-        buyer_id=conv.buyer_id,
-        text=text,
-        origin="reply",
-        idempotency_key=f"reply:{next(_ids)}",
-        **fields,
+    return OutgoingMessageFactory(
+        shop=conv.shop, conversation=conv, buyer_id=conv.buyer_id, text=text, **fields
     )
 
 
 def seller_message(conv: Conversation, text: str, at: datetime) -> Message:
     """A message of ours as pulled from Shopee (sent through the API or typed in Seller Centre)."""
-    return Message.objects.create(
-        shop=conv.shop,
-        conversation=conv,
-        message_id=str(9_000_000 + next(_ids)),
-        from_buyer=False,
-        text=text,
-        created_at=at,
-    )
+    return MessageFactory(conversation=conv, from_buyer=False, text=text, created_at=at)
 
 
 def pane(client, conv: Conversation) -> str:
@@ -144,12 +136,8 @@ def test_date_range_picks_buyers_active_in_it(staff_client, own_shop):
 
 
 def test_unread_unreplied_shop_and_search_filters(staff_client, salesperson, own_shop):
-    second = Shop.objects.create(
-        shop_id="405512873",
-        account="tmsgadget",
-        name="3C小舖",
-        salesperson=salesperson,
-        state=Shop.State.VERIFIED,
+    second = ShopFactory(
+        verified=True, shop_id="405512873", account="tmsgadget", name="3C小舖", salesperson=salesperson
     )
     conversation(own_shop, name="未讀的", unread=2)
     conversation(own_shop, name="已回覆的", last_from_buyer=False, text="好的,已出貨")
@@ -218,13 +206,7 @@ def test_list_and_pane_run_the_same_number_of_queries_however_many_rows(staff_cl
     few = [conversation(own_shop, messages=3) for _ in range(3)]
     list_few, pane_few = queries("/chat/"), queries(f"/chat/c/{few[0].pk}/")
     many = [conversation(own_shop, messages=250) for _ in range(60)]
-    Order.objects.create(
-        shop=own_shop,
-        order_sn="2411270001",
-        status="SHIPPED",
-        buyer_user_id=many[0].buyer_id,
-        created_on_shopee=timezone.now(),
-    )
+    OrderFactory(shop=own_shop, order_sn="2411270001", status="SHIPPED", buyer_user_id=many[0].buyer_id)
     QuickReply.objects.create(title="感謝", text="感謝您的訂單 [訂單單號]")
 
     assert queries("/chat/") == list_few
@@ -247,9 +229,7 @@ def test_list_tells_what_changed_since_it_last_looked(staff_client, own_shop):
 def test_empty_inbox_says_why_it_is_empty(staff_client, salesperson):
     assert "目前沒有指派給你的賣場帳號" in staff_client.get("/chat/").content.decode()
 
-    shop = Shop.objects.create(
-        shop_id="242826267", account="ktmst", name="我的測試賣場", salesperson=salesperson
-    )
+    shop = ShopFactory(shop_id="242826267", account="ktmst", name="我的測試賣場", salesperson=salesperson)
     assert "尚無已驗證的賣場帳號" in staff_client.get("/chat/").content.decode()
 
     Shop.objects.filter(pk=shop.pk).update(state=Shop.State.VERIFIED)
@@ -306,7 +286,7 @@ def test_times_are_shown_in_taipei(staff_client, own_shop):
 
 def test_buyers_orders_and_quick_replies_sit_beside_the_conversation(staff_client, own_shop):
     conv = conversation(own_shop)
-    Order.objects.create(
+    OrderFactory(
         shop=own_shop,
         order_sn="241127ABCD",
         status="SHIPPED",
@@ -314,7 +294,6 @@ def test_buyers_orders_and_quick_replies_sit_beside_the_conversation(staff_clien
         total_amount=1234,
         shipping_carrier="7-ELEVEN",
         tracking_number="TW123456789",
-        created_on_shopee=timezone.now(),
     )
     QuickReply.objects.create(title="出貨通知", text="您的訂單:[訂單單號] 已出貨")
 
@@ -403,13 +382,12 @@ def test_refused_reply_shows_the_reason_keeps_the_text_and_queues_nothing(
 @pytest.mark.parametrize("queued_in_conversation", [True, False], ids=["reply", "notice queued by buyer"])
 def test_failed_message_shows_why_and_retry_queues_it_again(staff_client, own_shop, queued_in_conversation):
     conv = conversation(own_shop)
-    failed = OutgoingMessage.objects.create(
+    failed = OutgoingMessageFactory(
         shop=own_shop,
         conversation=conv if queued_in_conversation else None,
         buyer_id=conv.buyer_id,
         text="在嗎",
         origin="reply" if queued_in_conversation else "batch_notice",
-        idempotency_key="reply:f",
         state=OutgoingMessage.State.FAILED,
         error_code="reach_5_message_limit",
     )
@@ -430,14 +408,7 @@ def test_open_conversation_learns_of_new_messages_and_delivered_replies(staff_cl
     poll = re.search(r'hx-get="(/chat/c/\d+/updates/[^"]+)"', body).group(1).replace("&amp;", "&")
     assert staff_client.get(poll).status_code == 204  # nothing changed
 
-    outgoing = OutgoingMessage.objects.create(
-        shop=own_shop,
-        conversation=conv,
-        buyer_id=conv.buyer_id,
-        text="馬上處理",
-        origin="reply",
-        idempotency_key="reply:u",
-    )
+    queued = outgoing(conv, "馬上處理")
     pending = staff_client.get(poll).content.decode()
     assert "state-queued" in pending and "馬上處理" in pending
 
@@ -453,7 +424,7 @@ def test_open_conversation_learns_of_new_messages_and_delivered_replies(staff_cl
             "created_timestamp": int(timezone.now().timestamp()),
         },
     )
-    OutgoingMessage.objects.filter(pk=outgoing.pk).update(
+    OutgoingMessage.objects.filter(pk=queued.pk).update(
         state=OutgoingMessage.State.SENT, shopee_message_id="999001"
     )
     delivered = staff_client.get(poll).content.decode()
@@ -539,13 +510,8 @@ def test_a_late_pulled_older_message_is_sent_to_the_open_pane_once(staff_client,
     body = pane(staff_client, conv)
     poll = re.search(r'hx-get="(/chat/c/\d+/updates/[^"]+)"', body).group(1).replace("&amp;", "&")
     newest = Message.objects.filter(conversation=conv).latest("created_at")
-    buyer_now = Message.objects.create(
-        shop=own_shop,
-        conversation=conv,
-        message_id="800001",
-        from_buyer=True,
-        text="在嗎",
-        created_at=newest.created_at + timedelta(minutes=5),
+    buyer_now = MessageFactory(
+        conversation=conv, text="在嗎", created_at=newest.created_at + timedelta(minutes=5)
     )
     centre = seller_message(conv, "賣家中心先回了", newest.created_at + timedelta(minutes=1))
 
@@ -607,18 +573,15 @@ def test_status_page_shows_each_shops_last_pull_lag_and_error(staff_client, own_
 
 
 def test_orders_page_lists_orders_with_amounts_in_twd(staff_client, own_shop, others_shop):
-    Order.objects.create(
+    OrderFactory(
         shop=own_shop,
         order_sn="241127MINE",
         status="READY_TO_SHIP",
         total_amount=1980,
         shipping_carrier="全家",
         items=[{"item_name": "保溫杯"}],
-        created_on_shopee=timezone.now(),
     )
-    Order.objects.create(
-        shop=others_shop, order_sn="241127THEIRS", status="READY_TO_SHIP", created_on_shopee=timezone.now()
-    )
+    OrderFactory(shop=others_shop, order_sn="241127THEIRS", status="READY_TO_SHIP")
 
     body = staff_client.get("/orders/", {"carrier": "全家"}).content.decode()
 

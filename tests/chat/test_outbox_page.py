@@ -3,7 +3,6 @@ status page, as the shop's salesperson, another staff member and a manager see t
 
 from __future__ import annotations
 
-import itertools
 from datetime import timedelta
 
 import pytest
@@ -13,11 +12,12 @@ from django.utils import timezone
 
 from accounts.models import Shop
 from chat.models import OutgoingMessage
+from tests.chat.sync_fixtures import own_shop_fixture  # noqa: F401 - fixture
+from tests.factories import OutgoingMessageFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
 
 State = OutgoingMessage.State
-_keys = itertools.count()
 
 
 def signed_in(user) -> Client:
@@ -27,29 +27,19 @@ def signed_in(user) -> Client:
 
 
 @pytest.fixture
-def shop(salesperson):
-    return Shop.objects.create(
-        shop_id="242826267",
-        account="ktmst",
-        name="我的測試賣場",
-        salesperson=salesperson,
-        state=Shop.State.VERIFIED,
-    )
+def shop(own_shop):
+    """The salesperson's verified shop, in the database only."""
+    return own_shop
 
 
 @pytest.fixture
 def other_shop(other_staff):
-    return Shop.objects.create(
-        shop_id="318990021", account="tmsbaby", name="寶寶生活館", salesperson=other_staff
-    )
+    """Another salesperson's shop, not verified."""
+    return ShopFactory(shop_id="318990021", account="tmsbaby", name="寶寶生活館", salesperson=other_staff)
 
 
 def outgoing(shop: Shop, text: str, **fields) -> OutgoingMessage:
-    fields.setdefault("origin", OutgoingMessage.Origin.REPLY)
-    fields.setdefault("buyer_id", "500000001")
-    return OutgoingMessage.objects.create(
-        shop=shop, text=text, idempotency_key=f"page-test-{next(_keys)}", **fields
-    )
+    return OutgoingMessageFactory(shop=shop, text=text, **fields)
 
 
 @pytest.fixture

@@ -24,10 +24,16 @@ pytestmark = pytest.mark.django_db
 URL = "/shopee/push/"
 
 
+def push_body(code: int, data: dict, **envelope) -> dict:
+    """A push as Shopee wraps it: its code, its data, the send time and shop_id or partner_id."""
+    return {"data": data, **envelope, "code": code, "timestamp": int(time.time())}
+
+
 def webchat(shop: Shop, *, message_id: str = "2050000000000000001", text: str = "請問有現貨嗎?") -> dict:
     """A code 10 push as Shopee sends it when a buyer writes."""
-    return {
-        "data": {
+    return push_body(
+        10,
+        {
             "type": "message",
             "region": "TW",
             "content": {
@@ -47,11 +53,9 @@ def webchat(shop: Shop, *, message_id: str = "2050000000000000001", text: str = 
                 "status": "normal",
             },
         },
-        "shop_id": int(shop.shop_id),
-        "code": 10,
-        "timestamp": int(time.time()),
-        "msg_id": "a1b2c3",
-    }
+        shop_id=int(shop.shop_id),
+        msg_id="a1b2c3",
+    )
 
 
 @pytest.fixture
@@ -63,6 +67,11 @@ def shopee():
 def post(client, raw: bytes, authorization: str | None):
     headers = {"HTTP_AUTHORIZATION": authorization} if authorization is not None else {}
     return client.post(URL, data=raw, content_type="application/json", **headers)
+
+
+def post_signed(client, settings, body: dict | bytes):
+    """Post `body` signed as Shopee signs it."""
+    return post(client, *signed(settings, body))
 
 
 def test_valid_buyer_message_is_stored_at_once_and_answered_with_an_empty_200(shopee, settings, shop):
@@ -145,9 +154,7 @@ def test_malformed_but_signed_body_is_refused_with_400_and_nothing_is_stored(sho
 def test_webchat_push_without_a_message_is_recorded_but_stores_nothing(shopee, settings, shop):
     body = webchat(shop)
     del body["data"]["content"]["message_id"]
-    raw, signature = signed(settings, body)
-
-    assert post(shopee, raw, signature).status_code == 200
+    assert post_signed(shopee, settings, body).status_code == 200
     assert not Message.objects.exists()
     assert PushReceipt.objects.get().error == "webchat push without message"
 
@@ -155,9 +162,7 @@ def test_webchat_push_without_a_message_is_recorded_but_stores_nothing(shopee, s
 def test_push_for_a_shop_we_do_not_have_is_acknowledged_and_ignored(shopee, settings, shop):
     body = webchat(shop)
     body["shop_id"] = 999
-    raw, signature = signed(settings, body)
-
-    assert post(shopee, raw, signature).status_code == 200
+    assert post_signed(shopee, settings, body).status_code == 200
     assert not Message.objects.exists()
 
 
@@ -166,16 +171,14 @@ def test_order_status_push_refreshes_the_order(
 ):
     order = sandbox.create_order(shop_id=shop.shop_id, buyer_id=buyer_id(3), buyer_name="阿華", push=False)
     sandbox.set_order_status(order["order_sn"], "SHIPPED")
-    body = {
-        "data": {"ordersn": order["order_sn"], "status": "SHIPPED", "update_time": int(time.time())},
-        "shop_id": int(shop.shop_id),
-        "code": 3,
-        "timestamp": int(time.time()),
-    }
-    raw, signature = signed(settings, body)
+    body = push_body(
+        3,
+        {"ordersn": order["order_sn"], "status": "SHIPPED", "update_time": int(time.time())},
+        shop_id=int(shop.shop_id),
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert post(shopee, raw, signature).status_code == 200
+        assert post_signed(shopee, settings, body).status_code == 200
 
     stored = Order.objects.get(shop=shop, order_sn=order["order_sn"])
     assert stored.status == "SHIPPED" and stored.buyer_user_id == buyer_id(3)
@@ -186,20 +189,14 @@ def test_order_status_push_refreshes_the_order(
 def test_authorization_cancelled_push_flips_the_shop(
     shopee, settings, shop, eager_tasks, django_capture_on_commit_callbacks
 ):
-    body = {
-        "data": {
-            "authorize_type": "user cancel shop authorization",
-            "shop_id": int(shop.shop_id),
-            "success": 1,
-        },
-        "partner_id": settings.SHOPEE_PARTNER_ID,
-        "code": 2,
-        "timestamp": int(time.time()),
-    }
-    raw, signature = signed(settings, body)
+    body = push_body(
+        2,
+        {"authorize_type": "user cancel shop authorization", "shop_id": int(shop.shop_id), "success": 1},
+        partner_id=settings.SHOPEE_PARTNER_ID,
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert post(shopee, raw, signature).status_code == 200
+        assert post_signed(shopee, settings, body).status_code == 200
 
     shop.refresh_from_db()
     assert shop.state == Shop.State.EXPIRED
@@ -208,21 +205,19 @@ def test_authorization_cancelled_push_flips_the_shop(
 def test_expiry_warning_push_marks_the_shop_expiring(
     shopee, settings, shop, eager_tasks, django_capture_on_commit_callbacks
 ):
-    body = {
-        "data": {
+    body = push_body(
+        12,
+        {
             "shop_expire_soon": [int(shop.shop_id)],
             "expire_before": int(time.time()) + 5 * 86400,
             "page_no": 1,
             "total_page": 1,
         },
-        "partner_id": settings.SHOPEE_PARTNER_ID,
-        "code": 12,
-        "timestamp": int(time.time()),
-    }
-    raw, signature = signed(settings, body)
+        partner_id=settings.SHOPEE_PARTNER_ID,
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert post(shopee, raw, signature).status_code == 200
+        assert post_signed(shopee, settings, body).status_code == 200
 
     shop.refresh_from_db()
     assert shop.state == Shop.State.EXPIRING
@@ -244,8 +239,7 @@ def test_pushes_shopee_could_not_deliver_are_fetched_once_and_confirmed(sandbox,
 def test_push_delivered_live_and_again_as_lost_is_taken_once(shopee, settings, sandbox, shop):
     sent = sandbox.buyer_says(shop.shop_id, "出貨了嗎?", buyer_id=buyer_id(5))
     # The sandbox could not deliver it (no callback URL); it arrives live later all the same.
-    raw, signature = signed(settings, sandbox.pushes()[-1]["body"])
-    assert post(shopee, raw, signature).status_code == 200
+    assert post_signed(shopee, settings, sandbox.pushes()[-1]["body"]).status_code == 200
 
     assert pushes.lost_pushes_fetch() == 0
     assert Message.objects.filter(message_id=sent["message_id"]).count() == 1
@@ -253,8 +247,7 @@ def test_push_delivered_live_and_again_as_lost_is_taken_once(shopee, settings, s
 
 
 def test_old_receipts_are_purged(shopee, settings, shop):
-    raw, signature = signed(settings, webchat(shop))
-    post(shopee, raw, signature)
+    post_signed(shopee, settings, webchat(shop))
     PushReceipt.objects.update(received_at=PushReceipt.objects.get().received_at - pushes.RECEIPTS_KEPT * 2)
 
     assert pushes.push_receipts_purge() == 1
