@@ -29,9 +29,10 @@ run: prepare
 	@echo
 	@$(BIN)/honcho -f Procfile.dev start
 
+# The tests keep their own var/ (filesystem broker, cache) so they never leave tasks for `make run`.
 test: install
 	@$(BIN)/python manage.py compile_translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	TMSCHAT_VAR_DIR=$(CURDIR)/var/test $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
