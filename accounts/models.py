@@ -15,6 +15,10 @@ REASON_REVOKED = gettext_noop("The seller cancelled the authorization on Shopee"
 OWN_REASONS = frozenset({REASON_NOT_LISTED, REASON_AUTHORIZATION_ENDED, REASON_EXPIRES_SOON, REASON_REVOKED})
 
 
+# Shop.last_sync_error is shared by the chat and order syncs; each marks its errors with a tag.
+SYNC_ERROR_TAGS = {"[chat] ": _("Chat"), "[orders] ": _("Orders")}
+
+
 class Shop(models.Model):
     """A Shopee shop account (帳號) the company sells through."""
 
@@ -107,4 +111,9 @@ class Shop(models.Model):
     def sync_error(self) -> str:
         """The last chat or order sync error, while it matters: a shop that lost its
         authorization is not synced, and its state reason already says why."""
-        return self.last_sync_error if self.can_send else ""
+        if not self.can_send:
+            return ""
+        for tag, label in SYNC_ERROR_TAGS.items():
+            if self.last_sync_error.startswith(tag):
+                return f"[{label}] {self.last_sync_error[len(tag) :]}"
+        return self.last_sync_error

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 25  # Shopee's chat lists are only known to work up to 25 (SHOPEE_API.md §5)
 FULL_PULL_DAYS = 30  # how far back a full reconciliation re-reads conversations
 PREVIEW_CHARS = 300
-ERROR_TAG = "[聊聊] "  # Shop.last_sync_error is shared with the order sync: mark whose it is
+ERROR_TAG = "[chat] "  # Shop.last_sync_error is shared: see accounts.models.SYNC_ERROR_TAGS
 NS = 1_000_000_000
 
 

@@ -32,7 +32,7 @@ TRACKED_STATUSES = frozenset(
 FIRST_SYNC = timedelta(days=30)
 OVERLAP = timedelta(minutes=10)  # orders updated while the previous sync ran are read again
 SYNC_LOCK_SECONDS = 15 * 60
-ERROR_TAG = "[訂單] "  # Shop.last_sync_error is shared with the chat sync: mark whose it is
+ERROR_TAG = "[orders] "  # Shop.last_sync_error is shared: see accounts.models.SYNC_ERROR_TAGS
 
 UPDATED_FIELDS = [
     "status",
