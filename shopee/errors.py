@@ -76,6 +76,8 @@ PLATFORM_RULE_CODES = frozenset(
         "user_is_forbidden",
         "region_not_supported",
         "error_region_not_supported",
+        # The Chat module is open only to apps Shopee approved: a platform rule, not the shop's authorization.
+        "error_api_permission",
     }
 )
 
@@ -87,6 +89,7 @@ PLATFORM_RULE_WORDS = {
     "user_is_forbidden": "buyer not reachable (no chat in 7 days, no order in 30 days)",
     "region_not_supported": "Shopee does not allow sending chat messages for this shop's region",
     "error_region_not_supported": "Shopee does not allow sending chat messages for this shop's region",
+    "error_api_permission": "Shopee has not approved this app for the Chat module yet",
 }
 
 

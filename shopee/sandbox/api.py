@@ -108,6 +108,12 @@ class Endpoint:
 ENDPOINTS: dict[str, Endpoint] = {}
 
 
+CHAT_PREFIX = "/api/v2/sellerchat/"
+CHAT_NOT_APPROVED = (
+    "No permission to call this API: the Chat module is open only to apps Shopee has approved."
+)
+
+
 def endpoint(path: str, method: str, *, shop_level: bool = True, flat: bool = False):
     def register(handler: Handler) -> Handler:
         ENDPOINTS[path] = Endpoint(path, method, shop_level, flat, handler)
@@ -175,6 +181,8 @@ def api_answer(
         call = ApiCall(core, method, path, query, body)
         with core.lock:
             call.shop = authenticate(core, ep, query)
+            if path.startswith(CHAT_PREFIX) and not core.config.chat_module_approved:
+                raise ApiError("error_api_permission", CHAT_NOT_APPROVED, http_status=403)
             result = ep.handler(call)
             if method == "POST":
                 core.changed()

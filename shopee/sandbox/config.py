@@ -44,6 +44,8 @@ class SandboxConfig:
     order_page_size_max: int = 100
     order_detail_max: int = 50
 
+    # The Chat module is open only to apps Shopee has approved [OFF]; off: every sellerchat call is refused.
+    chat_module_approved: bool = True
     # Seller chat: all [1]/UNCERTAIN in the document, hence switchable.
     conversation_page_size_max: int = 25
     message_page_size_max: int = 60

@@ -223,6 +223,20 @@ def test_platform_rule_fails_at_once_with_the_rule_in_words(sandbox, shop, buyer
     assert sum(delivered_texts(sandbox, shop).values()) == 5
 
 
+def test_without_shopees_chat_approval_a_reply_fails_at_once_and_the_shop_stays_verified(
+    sandbox, shop, buyer
+):
+    sandbox.configure(chat_module_approved=False)
+    message = queue(shop, buyer, "您好，商品已出貨")
+    deliver()
+    message.refresh_from_db()
+    assert (message.state, message.attempts) == (State.FAILED, 1)
+    assert message.error_text == "蝦皮尚未核准本系統使用聊聊功能（Chat 模組）"
+    shop.refresh_from_db()
+    assert shop.state == Shop.State.VERIFIED  # the app's permission, not the shop's authorization
+    assert sandbox.deliveries(shop_id=shop.shop_id) == []
+
+
 def test_shopee_down_backs_off_then_fails_and_a_retry_sends_it(sandbox, shop, buyer, fast_outbox):
     sandbox.set_faults(error_share=1.0, paths=["send_message"])
     message = queue(shop, buyer, "出貨通知")

@@ -133,6 +133,20 @@ def test_failed_run_shows_its_error_and_keeps_the_cursor(sandbox, shop):
     assert shop.last_sync_error == ""
 
 
+def test_without_shopees_chat_approval_the_shop_shows_why_and_stays_verified(sandbox, shop):
+    busy_chat(sandbox, shop, conversations=2, long_messages=1)
+    sandbox.configure(chat_module_approved=False)
+
+    result = sync.chat_sync_shop(shop=shop)
+
+    shop.refresh_from_db()
+    assert shop.state == Shop.State.VERIFIED and not Conversation.objects.filter(shop=shop).exists()
+    assert "error_api_permission" in result.error and "approved" in shop.sync_error
+    sandbox.configure(chat_module_approved=True)
+    assert sync.chat_sync_shop(shop=shop).error == ""
+    assert Conversation.objects.filter(shop=shop).count() == 2
+
+
 def test_revoked_shop_stops_syncing_and_shows_unverified(sandbox, shop):
     busy_chat(sandbox, shop, conversations=3, long_messages=4)
     sandbox.revoke(shop.shop_id)

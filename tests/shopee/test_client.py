@@ -475,6 +475,19 @@ def test_taiwan_send_restriction_is_a_platform_rule(sandbox, shop):
     assert caught.value.code == "region_not_supported"
 
 
+def test_chat_module_not_approved_refuses_chat_calls_but_not_orders(sandbox, shop):
+    order_sn = buyer_with_order(sandbox, 4949)
+    sandbox.configure(chat_module_approved=False)
+
+    with pytest.raises(PlatformRule) as caught:
+        shop.get_conversation_list()
+    assert caught.value.code == "error_api_permission"
+    with pytest.raises(PlatformRule):
+        shop.send_message("4949", content={"text": "您好"}, order_sn=order_sn)
+    assert shop.get_order_details([order_sn])[0]["order_sn"] == order_sn
+    assert sandbox.deliveries() == []
+
+
 def test_reading_a_conversation_lowers_the_unread_count(sandbox, shop):
     first = sandbox.buyer_says(SHOP_ID, "在嗎？", buyer_id=901)
     sandbox.buyer_says(SHOP_ID, "想問尺寸", buyer_id=901)
