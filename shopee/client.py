@@ -563,11 +563,10 @@ def parse_push(raw_body: bytes) -> Push:
 
 
 def _push_from(body: Mapping[str, Any]) -> Push:
+    body = _ids_to_str(body)
     data = body.get("data") or {}
     if isinstance(data, str | bytes):  # lost pushes carry `data` as a JSON string
-        data = json.loads(data)
-    data = _ids_to_str(data)
-    body = _ids_to_str(body)
+        data = _ids_to_str(json.loads(data))
     # Shop pushes carry shop_id; partner-level ones (codes 1, 2, 12) carry partner_id and may
     # name the shop inside data, sometimes spelled `shopid`.
     shop_id = next(

@@ -185,6 +185,7 @@ def _json(status: int, data: Any) -> Answer:
 
 def overview_page(sb: Sandbox) -> Answer:
     """GET / and /_sandbox/: what a person opening the sandbox in a browser wants to know."""
+    shops = sb.shops()
     rows = "".join(
         "<tr><td>{shop_id}</td><td>{account}</td><td>{name}</td><td>{until}</td></tr>".format(
             shop_id=html.escape(shop["shop_id"]),
@@ -192,12 +193,12 @@ def overview_page(sb: Sandbox) -> Answer:
             name=html.escape(shop["name"]),
             until=_taipei(shop["expire_time"]) if shop["authorized"] else "未授權",
         )
-        for shop in sb.shops()
+        for shop in shops
     )
     demo_accounts = {demo.account for demo in DEMO_SHOPS}
     demo_note = (
         f"<p>示範商店的密碼：<code>{DEMO_PASSWORD}</code>。</p>"
-        if any(shop["account"] in demo_accounts for shop in sb.shops())
+        if any(shop["account"] in demo_accounts for shop in shops)
         else ""
     )
     config = sb.configure()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from shopee.sandbox.channels import CHANNELS
+from shopee.sandbox.channels import channel_by_carrier
 from shopee.sandbox.chat import NS, buyer_says, seller_centre_says
 from shopee.sandbox.config import DAY
 from shopee.sandbox.core import Core
@@ -257,7 +257,7 @@ def _order(core: Core, rng: random.Random, demo: DemoShop, buyer: Buyer, now: in
     age = rng.randrange(10 * 60, 30 * DAY)
     status = _weighted(rng, next(choices for limit, choices in STATUS_BY_AGE if age < limit))
     carrier = _weighted(rng, CARRIER_WEIGHTS)
-    channel = next(c for c in CHANNELS.values() if c.name == carrier)
+    channel = channel_by_carrier(carrier)
     items = []
     for name, models, price in rng.sample(demo.catalog, rng.choice((1, 1, 1, 2, 2, 3))):
         items.append(

@@ -174,7 +174,7 @@ def document_create(core: Core, shop: Shop, entries: list[Any]) -> list[dict[str
     for entry in entries:
         order, failure = _entry_order(core, shop, entry)
         failure = failure or _print_refusal(order)
-        document_type = entry.get("shipping_document_type") or "NORMAL_AIR_WAYBILL"
+        document_type = "" if failure else entry.get("shipping_document_type") or "NORMAL_AIR_WAYBILL"
         if not failure and document_type not in DOCUMENT_TYPES:
             failure = _fail("logistics.error_param", "shipping_document_type is invalid.")
         if not failure:

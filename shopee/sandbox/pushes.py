@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from shopee.sandbox.config import SandboxConfig
+from shopee.sandbox.config import DAY, SandboxConfig
 from shopee.sandbox.core import Core
 from shopee.sandbox.state import Push
 from shopee.signing import push_signature
@@ -50,7 +50,7 @@ def push_emit(core: Core, code: int, data: dict[str, Any], *, shop_id: str | Non
     if not core.config.callback_url:
         push.state, push.lost, push.last_error = "failed", True, "no callback URL configured"
     # Settled pushes older than the lost-list retention are of no use to anyone: keep the state small.
-    oldest = now - core.config.lost_push_retention_days * 86400
+    oldest = _oldest_kept(core)
     world.pushes = [p for p in world.pushes if p.timestamp >= oldest or p.state == "pending"]
     world.pushes.append(push)
     core.push_wakeup.set()
@@ -58,8 +58,13 @@ def push_emit(core: Core, code: int, data: dict[str, Any], *, shop_id: str | Non
     return push
 
 
+def _oldest_kept(core: Core) -> int:
+    """Timestamp of the oldest push the lost list still shows."""
+    return core.world.now_s() - core.config.lost_push_retention_days * DAY
+
+
 def lost_pushes(core: Core) -> list[Push]:
-    oldest = core.world.now_s() - core.config.lost_push_retention_days * 86400
+    oldest = _oldest_kept(core)
     return [p for p in core.world.pushes if p.lost and not p.confirmed and p.timestamp >= oldest]
 
 

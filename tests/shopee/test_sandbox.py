@@ -958,3 +958,11 @@ def test_command_line_serves_the_demo(tmp_path):
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=10)
     assert process.returncode == 0 and (tmp_path / "s.json").exists()
+
+
+def test_a_malformed_entry_fails_alone_when_creating_shipping_documents(shop):
+    body = ok(
+        shop.post("/api/v2/logistics/create_shipping_document", {"order_list": ["x", {"order_sn": "nope"}]})
+    )
+    failures = [entry["fail_error"] for entry in body["result_list"]]
+    assert failures == ["logistics.error_param", "error_not_found"]
