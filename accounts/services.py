@@ -33,8 +33,6 @@ from shopee.types import TokenPair
 
 log = logging.getLogger(__name__)
 
-ShopHandle = ShopClient
-
 # The beat task refreshes access tokens (4 h) this long before they expire.
 REFRESH_AHEAD = timedelta(hours=1)
 # shop_api refreshes on the spot when the token is this close to expiry (the beat was late).
@@ -85,7 +83,7 @@ def _client(
     )
 
 
-def shop_api(shop: Shop) -> ShopHandle:
+def shop_api(shop: Shop) -> ShopClient:
     """A handle for calls on behalf of `shop`, its access token refreshed first if nearly due.
 
     Raises AuthError when the shop is not verified; callers pass any AuthError to shop_auth_failed.

@@ -266,7 +266,9 @@ def _kick_later(seconds: float) -> None:
         outbox_kick(countdown=max(0.0, slot * KICK_SLOT_SECONDS - time.time()))
 
 
-def _due(now: datetime) -> Q:
+def outbox_due(now: datetime) -> Q:
+    """Messages a worker should take up at `now`: queued and due, or still `sending` after their
+    lease ran out (their worker died)."""
     return Q(state=State.QUEUED, next_attempt_at__lte=now) | Q(state=State.SENDING, lease_expires_at__lt=now)
 
 
@@ -275,7 +277,7 @@ def outbox_sweep() -> int:
     Returns how many kicks were sent."""
     with transaction.atomic():
         _release(OutgoingMessage.objects.filter(shop__state__in=Shop.AUTHORIZED_STATES))
-    due = OutgoingMessage.objects.filter(_due(timezone.now()))[: parallel_drains()].count()
+    due = OutgoingMessage.objects.filter(outbox_due(timezone.now()))[: parallel_drains()].count()
     for _n in range(due):
         outbox_kick()
     return due
@@ -308,7 +310,7 @@ def _claim(*, shop_pk: int, limit: int) -> list[Claim]:
     token = secrets.token_hex(8)
     with transaction.atomic():
         messages = list(
-            OutgoingMessage.objects.filter(_due(now), shop_id=shop_pk)
+            OutgoingMessage.objects.filter(outbox_due(now), shop_id=shop_pk)
             .exclude(Exists(earlier_pending))
             .select_related("shop", "conversation")
             .select_for_update(skip_locked=True, of=("self",))
@@ -363,7 +365,7 @@ def _deliver_round(deadline: float) -> tuple[bool, list[float], int]:
     rate = send_rate()
     progressed, waits, sent = False, [], 0
     shops = (
-        OutgoingMessage.objects.filter(_due(timezone.now()))
+        OutgoingMessage.objects.filter(outbox_due(timezone.now()))
         .values_list("shop_id", "shop__send_rate_per_second")
         .distinct()
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import Shop
 from accounts.selectors import shops_visible_to
 from chat.models import OutgoingMessage
+from chat.outbox import outbox_due
 
 State = OutgoingMessage.State
 
@@ -81,11 +82,9 @@ class Delivery:
 
 
 def delivery_state() -> Delivery:
-    """For every shop (one set of workers serves them all). Due = queued and due, or still
-    `sending` after its lease ran out (its worker died)."""
+    """For every shop (one set of workers serves them all); due as the workers judge it."""
     now = timezone.now()
-    due = Q(state=State.QUEUED, next_attempt_at__lte=now) | Q(state=State.SENDING, lease_expires_at__lt=now)
-    found = OutgoingMessage.objects.filter(due).aggregate(
+    found = OutgoingMessage.objects.filter(outbox_due(now)).aggregate(
         due=Count("id"), oldest_due_at=Min("next_attempt_at")
     )
     last_sent_at = OutgoingMessage.objects.aggregate(last=Max("sent_at"))["last"]
