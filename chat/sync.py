@@ -158,7 +158,7 @@ def _store(
     ns = int(entry.get("last_message_timestamp") or 0)
     buyer_id = str(entry.get("to_id") or "")
     with transaction.atomic():
-        conversation = _conversation_locked(shop, str(entry["conversation_id"]), buyer_id)
+        conversation, _created = _conversation_locked(shop, str(entry["conversation_id"]), buyer_id)
         conversation.buyer_name = str(entry.get("to_name") or conversation.buyer_name)
         conversation.buyer_avatar = str(entry.get("to_avatar") or conversation.buyer_avatar)
         conversation.unread_count = int(entry.get("unread_count") or 0)
@@ -180,11 +180,17 @@ def _store(
     result.conversations += 1
 
 
-def _conversation_locked(shop: Shop, conversation_id: str, buyer_id: str) -> Conversation:
-    conversation, _ = Conversation.objects.get_or_create(
+def _conversation_locked(shop: Shop, conversation_id: str, buyer_id: str) -> tuple[Conversation, bool]:
+    """The conversation, locked for this transaction (created if new); and whether it is new."""
+    locked = Conversation.objects.select_for_update()
+    conversation = locked.filter(shop=shop, conversation_id=conversation_id).first()
+    if conversation is not None:
+        return conversation, False
+    conversation, created = Conversation.objects.get_or_create(
         shop=shop, conversation_id=conversation_id, defaults={"buyer_id": buyer_id}
     )
-    return Conversation.objects.select_for_update().get(pk=conversation.pk)
+    # A row this transaction inserted is its own until commit; one another writer won is not.
+    return (conversation, True) if created else (locked.get(pk=conversation.pk), False)
 
 
 def _messages_insert(
@@ -246,11 +252,10 @@ def chat_message_store(*, shop: Shop, raw: Mapping[str, Any], buyer_name: str = 
     Returns the message and whether its conversation is new to us."""
     ours = str(raw.get("from_shop_id") or "") == shop.shop_id
     buyer_id = str((raw.get("to_id") if ours else raw.get("from_id")) or "")
-    with transaction.atomic():
-        conversation, created = Conversation.objects.get_or_create(
-            shop=shop, conversation_id=str(raw["conversation_id"]), defaults={"buyer_id": buyer_id}
-        )
-        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    # No savepoint of its own: both callers (a push, a delivered reply) store it inside their
+    # own transaction and let any error end that transaction.
+    with transaction.atomic(savepoint=False):
+        conversation, created = _conversation_locked(shop, str(raw["conversation_id"]), buyer_id)
         message = message_from_shopee(raw, shop=shop, conversation=conversation)
         if message is None:
             raise ValueError("message without message_id")

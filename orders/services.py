@@ -83,7 +83,7 @@ def orders_refresh(*, shop: Shop, order_sns: Iterable[str], api: ShopClient | No
 
 
 def orders_sync_recent(*, shop: Shop) -> int | None:
-    """Store every order of `shop` updated since its last order sync (or the last 15 days).
+    """Store every order of `shop` updated since its last order sync (or FIRST_SYNC back).
     Returns how many orders were stored, None when another sync of the shop is running."""
     lock = f"orders-sync:{shop.pk}"
     if not cache.add(lock, "1", SYNC_LOCK_SECONDS):

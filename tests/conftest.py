@@ -34,6 +34,15 @@ def redis_available() -> bool:
         return False
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request in another language leaves it active in the thread: the next test starts in the default."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def require_postgres(settings):
     need(settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), "PostgreSQL (set DATABASE_URL)")
