@@ -39,3 +39,12 @@ def shops_with_tokens_due(*, within: timedelta) -> list[int]:
         .filter(Q(access_token_expires_at__lt=horizon) | Q(access_token_expires_at__isnull=True))
         .values_list("pk", flat=True)
     )
+
+
+def authorized_shop_pks() -> list[int]:
+    """The shops Shopee currently lets us act for: the ones the beat syncs."""
+    return list(
+        Shop.objects.filter(state__in=Shop.AUTHORIZED_STATES, shop_id__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

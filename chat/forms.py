@@ -6,9 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from chat.models import QuickReply
-from chat.outbox import MAX_TEXT_CHARS
+from chat.outbox import MAX_TEXT_CHARS, template_check
 from chat.selectors import InboxFilter, default_range
-from notifications.placeholders import PLACEHOLDERS, unknown_placeholders
 from orders.forms import DateRangeForm
 
 SEARCH_MAX = 100
@@ -90,17 +89,5 @@ class QuickReplyForm(forms.ModelForm):
 
     def clean_text(self) -> str:
         text = self.cleaned_data["text"]
-        unknown = unknown_placeholders(text)
-        if unknown:
-            raise forms.ValidationError(
-                _(
-                    "Unknown placeholder %(unknown)s. Known placeholders: %(known)s. For brackets as text, use 【】."
-                ),
-                params={"unknown": "、".join(unknown), "known": "、".join(PLACEHOLDERS)},
-            )
-        if len(text) > MAX_TEXT_CHARS:
-            raise forms.ValidationError(
-                _("The message has %(count)d characters; Shopee allows at most %(limit)d."),
-                params={"count": len(text), "limit": MAX_TEXT_CHARS},
-            )
+        template_check(text)  # an OutboxRefused is a ValidationError: shown next to the field
         return text

@@ -93,6 +93,18 @@ def _check(*, buyer_id: str, text: str, message_type: str, content: Mapping[str,
         return
     if not text.strip():
         raise OutboxRefused(_("The message is empty."))
+    template_check(text)
+    left = placeholders_in(text)
+    if left:
+        raise OutboxRefused(
+            _("Placeholder %(names)s was not filled in: it needs an order."),
+            params={"names": "、".join(left)},
+        )
+
+
+def template_check(text: str) -> None:
+    """What Shopee and our placeholders allow of a text, before any placeholder is filled in
+    (saved quick replies are checked with it too)."""
     if len(text) > MAX_TEXT_CHARS:
         raise OutboxRefused(
             _("The message has %(count)d characters; Shopee allows at most %(limit)d."),
@@ -105,12 +117,6 @@ def _check(*, buyer_id: str, text: str, message_type: str, content: Mapping[str,
                 "Unknown placeholder %(unknown)s. Known placeholders: %(known)s. For brackets as text, use 【】."
             ),
             params={"unknown": "、".join(unknown), "known": "、".join(PLACEHOLDERS)},
-        )
-    left = placeholders_in(text)
-    if left:
-        raise OutboxRefused(
-            _("Placeholder %(names)s was not filled in: it needs an order."),
-            params={"names": "、".join(left)},
         )
 
 

@@ -332,14 +332,6 @@ def _record_error(shop: Shop, result: SyncResult, exc: Exception) -> None:
     )
 
 
-def shops_to_sync() -> list[int]:
-    return list(
-        Shop.objects.filter(state__in=(Shop.State.VERIFIED, Shop.State.EXPIRING), shop_id__isnull=False)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-
-
 # -- read state --------------------------------------------------------------------------------
 
 

@@ -5,18 +5,15 @@ from __future__ import annotations
 from celery import shared_task
 
 from accounts.models import Shop
+from accounts.selectors import authorized_shop_pks
 from orders import services
 from shopee.errors import AuthError, ShopeeError
-
-SYNCABLE = (Shop.State.VERIFIED, Shop.State.EXPIRING)
 
 
 @shared_task(time_limit=60, soft_time_limit=50, expires=600)
 def orders_sync_all() -> int:
     """Beat: one order sync per verified shop, each its own task."""
-    shop_pks = list(
-        Shop.objects.filter(state__in=SYNCABLE, shop_id__isnull=False).values_list("pk", flat=True)
-    )
+    shop_pks = authorized_shop_pks()
     for shop_pk in shop_pks:
         orders_sync_shop.delay(shop_pk)
     return len(shop_pks)
@@ -24,7 +21,7 @@ def orders_sync_all() -> int:
 
 @shared_task(time_limit=600, soft_time_limit=540, expires=600)
 def orders_sync_shop(shop_pk: int) -> int | None:
-    shop = Shop.objects.filter(pk=shop_pk, state__in=SYNCABLE).first()
+    shop = Shop.objects.filter(pk=shop_pk, state__in=Shop.AUTHORIZED_STATES).first()
     if shop is None:
         return None
     try:
@@ -39,7 +36,7 @@ def orders_sync_shop(shop_pk: int) -> int | None:
 @shared_task(bind=True, time_limit=120, soft_time_limit=100, max_retries=3)
 def orders_refresh(self, shop_pk: int, order_sns: list[str]) -> int:
     """Re-read named orders (an order push arrived); transient failures retry shortly."""
-    shop = Shop.objects.filter(pk=shop_pk, state__in=SYNCABLE).first()
+    shop = Shop.objects.filter(pk=shop_pk, state__in=Shop.AUTHORIZED_STATES).first()
     if shop is None:
         return 0
     try:

@@ -7,6 +7,7 @@ import pytest
 from django.db.models import Count
 
 from accounts.models import Shop
+from accounts.selectors import authorized_shop_pks
 from chat import sync
 from chat.models import ChatSync, Conversation, Message
 from tests.chat.sync_fixtures import (  # noqa: F401 - fixtures
@@ -155,7 +156,7 @@ def test_revoked_shop_stops_syncing_and_shows_unverified(sandbox, shop):
 
     shop.refresh_from_db()
     assert result.error and shop.state == Shop.State.EXPIRED
-    assert shop.pk not in sync.shops_to_sync()
+    assert shop.pk not in authorized_shop_pks()
 
 
 def test_only_one_run_per_shop_at_a_time(sandbox, shop):
