@@ -8,32 +8,76 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 
-from shopee.errors import AUTH_CODES, RATE_CODES, TRANSIENT_CODES
 from shopee.sandbox.config import Faults, SandboxConfig
 from shopee.sandbox.limits import RateLimiter
 from shopee.sandbox.state import World
 
 
+@dataclass(frozen=True)
+class Documented:
+    """How the sandbox answers one of Shopee's error strings."""
+
+    http_status: int
+    message: str  # Shopee's words where SHOPEE_API.md quotes them; a call site may say more
+
+
+# Shopee's error strings as SHOPEE_API.md lists them (§1 signing, §2 authorization, §5 chat rules,
+# §9-10 envelope, common and module errors), keyed without the module prefix ("logistics.").
+# The sandbox decides here, never from the client's tables, so the two are checked against each
+# other (tests/shopee/test_error_table.py). Shopee documents no HTTP statuses (§10, UNCERTAIN):
+# the sandbox answers 403 when the shop's authorization or the app's permission is refused,
+# 429 for limits, 500 for Shopee's own trouble, and 400 when the request is wrong.
+ERRORS: dict[str, Documented] = {
+    # the request itself
+    "error_param": Documented(400, "Wrong parameters."),
+    "error_sign": Documented(400, "Wrong sign."),
+    "invalid_partner_id": Documented(400, "Invalid partner_id."),
+    "error_not_found": Documented(400, "Wrong parameters, detail: the order is not found."),
+    "order_list_invalid_time": Documented(400, "Invalid time range."),
+    "package_can_not_print": Documented(400, "The package can not print now"),
+    "invalid_order_status": Documented(400, "Order status does not support awb printing"),
+    # the shop's authorization: the seller must verify again
+    "error_auth": Documented(403, "Invalid access_token."),
+    "invalid_acceess_token": Documented(403, "Invalid access_token."),  # sic, Shopee's spelling
+    "invalid_code": Documented(403, "Invalid code."),
+    "invalid_shop_id": Documented(403, "Invalid shop_id."),
+    "refresh_token_expired": Documented(403, "Invalid refresh_token."),
+    "shop_access_expired": Documented(403, "access to shop has expired"),
+    "error_shop_refresh_token": Documented(403, "Invalid refresh_token."),
+    "shop_no_linked": Documented(403, "shop and main account is disconnected"),
+    "partner_shop_no_link": Documented(403, "The shop is not linked to this partner."),
+    "shop_banned": Documented(403, "The shop is banned."),
+    # chat rules of Shopee's (§5): the message is refused, the shop stays authorized
+    "message_too_long": Documented(400, "The message is too long."),
+    "reach_5_message_limit": Documented(400, "At most 5 messages until the buyer answers."),
+    "first_chat_without_order_info": Documented(400, "The first message to a buyer needs an order."),
+    "user_is_forbidden": Documented(400, "The buyer cannot be reached."),
+    "region_not_supported": Documented(400, "Sending chat messages is not supported for this region."),
+    "error_api_permission": Documented(400, "No permission to this API."),
+    # limits
+    "error_rate_limit": Documented(429, "Too many requests, please try again later (rate limit)."),
+    "error_limit": Documented(429, "The daily API call quota is used up."),
+    # Shopee's own trouble
+    "error_server": Documented(500, "System error. Please try again later."),
+    "error_network": Documented(500, "Network error. Please try again later."),
+}
+# A module's business error not listed above says the request does not fit the data.
+UNLISTED_STATUS = 400
+
+
+def documented(code: str) -> Documented:
+    return ERRORS.get(code.rsplit(".", 1)[-1], Documented(UNLISTED_STATUS, code))
+
+
 class ApiError(Exception):
     """A refusal in Shopee's words; the server turns it into the JSON envelope."""
 
-    def __init__(self, code: str, message: str, *, http_status: int | None = None) -> None:
-        super().__init__(f"{code}: {message}")
+    def __init__(self, code: str, message: str = "", *, http_status: int | None = None) -> None:
+        answer = documented(code)
         self.code = code
-        self.message = message
-        self.http_status = http_status or status_for(code)
-
-
-def status_for(code: str) -> int:
-    """HTTP status for an error code (Shopee documents none; clients key off `error`)."""
-    bare = code.rsplit(".", 1)[-1]
-    if bare in RATE_CODES:
-        return 429
-    if bare in AUTH_CODES:
-        return 403
-    if bare in TRANSIENT_CODES:
-        return 500
-    return 400
+        self.message = message or answer.message
+        self.http_status = http_status or answer.http_status
+        super().__init__(f"{code}: {self.message}")
 
 
 @dataclass
