@@ -6,9 +6,22 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import services
-from accounts.models import Shop
+from accounts.models import Shop, ShopSync
 from accounts.selectors import shops_visible_to
 from shopee.errors import AuthError, ShopeeError
+
+
+class ShopSyncInline(admin.TabularInline):
+    """How the shop's pulls from Shopee stand: written by the syncs, only looked at here."""
+
+    model = ShopSync
+    extra = 0
+    can_delete = False
+    fields = ["kind", "last_success_at", "last_full_at", "last_api_calls", "last_error", "last_error_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Shop)
@@ -23,7 +36,6 @@ class ShopAdmin(admin.ModelAdmin):
         "reason",
         "authorization_expires_at",
         "access_token_expires_at",
-        "last_chat_sync_at",
     ]
     list_display_links = ["shop_id", "account", "name"]
     list_filter = ["state", "region", "salesperson"]
@@ -40,11 +52,8 @@ class ShopAdmin(admin.ModelAdmin):
         "access_token_expires_at",
         "refresh_token_expires_at",
         "tokens_refreshed_at",
-        "last_chat_sync_at",
-        "last_order_sync_at",
-        "last_sync_error",
-        "last_sync_error_at",
     ]
+    inlines = [ShopSyncInline]
     actions = ["check_authorization_now", "refresh_tokens_now"]
 
     def get_queryset(self, request):

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -13,10 +15,6 @@ REASON_AUTHORIZATION_ENDED = gettext_noop("The authorization period has ended")
 REASON_EXPIRES_SOON = gettext_noop("The authorization expires soon: verify again to extend it")
 REASON_REVOKED = gettext_noop("The seller cancelled the authorization on Shopee")
 OWN_REASONS = frozenset({REASON_NOT_LISTED, REASON_AUTHORIZATION_ENDED, REASON_EXPIRES_SOON, REASON_REVOKED})
-
-
-# Shop.last_sync_error is shared by the chat and order syncs; each marks its errors with a tag.
-SYNC_ERROR_TAGS = {"[chat] ": _("Chat"), "[orders] ": _("Orders")}
 
 
 class Shop(models.Model):
@@ -60,11 +58,6 @@ class Shop(models.Model):
     refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
     tokens_refreshed_at = models.DateTimeField(null=True, blank=True)
 
-    last_chat_sync_at = models.DateTimeField(_("Last chat sync"), null=True, blank=True)
-    last_order_sync_at = models.DateTimeField(_("Last order sync"), null=True, blank=True)
-    last_sync_error = models.CharField(_("Last sync error"), max_length=500, blank=True)
-    last_sync_error_at = models.DateTimeField(null=True, blank=True)
-
     send_rate_per_second = models.FloatField(
         _("Messages per second"), default=5.0, help_text=_("Outgoing chat messages per second for this shop")
     )
@@ -99,6 +92,21 @@ class Shop(models.Model):
         return max(0, (self.authorization_expires_at - timezone.now()).days)
 
     @property
+    def sync_states(self) -> list[tuple[str, ShopSync | None]]:
+        """Each pull (chat, orders) with its state, None before its first run. Reads the
+        prefetched `syncs` when the page prefetched them (accounts.selectors.with_syncs)."""
+        found = {sync.kind: sync for sync in self.syncs.all()}
+        return [(label, found.get(kind)) for kind, label in ShopSync.Kind.choices]
+
+    @property
+    def sync_errors(self) -> list[ShopSync]:
+        """The pulls whose last run failed, while it matters: a shop that lost its authorization
+        is not synced, and its state reason already says why."""
+        if not self.can_send:
+            return []
+        return [sync for _label, sync in self.sync_states if sync is not None and sync.last_error]
+
+    @property
     def state_reason_text(self) -> str:
         """The reason in the reader's language; Shopee's own error text is introduced in it."""
         if not self.state_reason:
@@ -107,13 +115,53 @@ class Shop(models.Model):
             return gettext(self.state_reason)
         return gettext("Shopee refused this shop's authorization: %(error)s") % {"error": self.state_reason}
 
+
+class ShopSync(models.Model):
+    """Where one pull of one shop from Shopee stands (its chat, its orders), kept the same way
+    for each: one run at a time (a lease that a killed worker's run loses when it lapses), how
+    far the pull got (its cursor), and how the last run went."""
+
+    class Kind(models.TextChoices):
+        CHAT = "chat", _("Chat")
+        ORDERS = "orders", _("Orders")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="syncs")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # The pull's own position, moved only with the data it covers. Chat: every conversation whose
+    # last message is at or before this point (Shopee's ns) is stored. Orders: every order
+    # updated before this point (unix seconds) is stored.
+    cursor = models.BigIntegerField(default=0)
+    lease_token = models.CharField(max_length=32, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(_("Last pull"), null=True, blank=True)
+    last_full_at = models.DateTimeField(_("Last full reconciliation"), null=True, blank=True)
+    last_api_calls = models.PositiveIntegerField(default=0)
+    # The last run's error: a language-neutral code (Shopee's error string, or the kind of
+    # failure when Shopee said nothing) and the words behind it; empty after a success.
+    last_error_code = models.CharField(max_length=60, blank=True)
+    last_error = models.CharField(_("Last error"), max_length=500, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["shop", "kind"]
+        constraints = [models.UniqueConstraint(fields=["shop", "kind"], name="one_sync_per_shop_and_kind")]
+        verbose_name = _("sync status")
+        verbose_name_plural = _("sync status")
+
+    def __str__(self) -> str:
+        return f"{self.shop} {self.get_kind_display()}"
+
     @property
-    def sync_error(self) -> str:
-        """The last chat or order sync error, while it matters: a shop that lost its
-        authorization is not synced, and its state reason already says why."""
-        if not self.can_send:
+    def lag_seconds(self) -> int | None:
+        """Seconds since the last successful pull (None: never pulled)."""
+        if self.last_success_at is None:
+            return None
+        return int((timezone.now() - self.last_success_at).total_seconds())
+
+    @property
+    def error_text(self) -> str:
+        """The last error as staff read it, marked with what failed: "[聊聊] error_server: …"."""
+        if not self.last_error:
             return ""
-        for tag, label in SYNC_ERROR_TAGS.items():
-            if self.last_sync_error.startswith(tag):
-                return f"[{label}] {self.last_sync_error[len(tag) :]}"
-        return self.last_sync_error
+        return f"[{self.get_kind_display()}] {self.last_error}"

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from accounts.models import Shop
+from accounts.models import Shop, ShopSync
 
 
 def sees_all_shops(user) -> bool:
@@ -25,7 +25,12 @@ def shops_visible_to(user) -> QuerySet[Shop]:
     return shops.filter(salesperson=user)
 
 
-def get_shop_for(user, pk: int | str) -> Shop:
+def with_syncs(shops: QuerySet[Shop]) -> QuerySet[Shop]:
+    """`shops` with their sync states (ShopSync) in one more query, however many shops."""
+    return shops.prefetch_related("syncs")
+
+
+def shop_for(user, pk: int | str) -> Shop:
     """The shop if `user` may see it; 404 otherwise, so other staff cannot probe which ids exist."""
     return get_object_or_404(shops_visible_to(user), pk=pk)
 
@@ -48,3 +53,13 @@ def authorized_shop_pks() -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def sync_status(user) -> list[tuple[Shop, ShopSync.Kind, ShopSync | None]]:
+    """The status page's sync table: every visible shop's pulls, chat and orders alike."""
+    return [
+        (shop, kind, found.get(kind))
+        for shop in with_syncs(shops_visible_to(user))
+        for found in [{sync.kind: sync for sync in shop.syncs.all()}]
+        for kind in ShopSync.Kind
+    ]

@@ -4,6 +4,9 @@ Every path that learns a shop's authorization is gone (a refresh refused, a revo
 error during sync or send, the hourly check) ends in `shop_auth_failed`: the shop leaves the
 verified states, the page shows why, the [聊聊登入認證] button comes back and the outbox holds
 the shop's messages. A new verification releases them.
+
+This app imports no other app of ours: what the apps above must hear of (a shop verified, its
+authorization lost, a new token) goes out as a signal after commit (accounts.signals).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from accounts.models import (
     Shop,
 )
 from accounts.selectors import shops_visible_to
+from accounts.signals import send_on_commit, shop_authorization_lost, shop_token_refreshed, shop_verified
+from accounts.syncs import sync_errors_clear
 from shopee.client import ShopClient, ShopeeClient
 from shopee.errors import AuthError, RateLimited, Transient
 from shopee.types import TokenPair
@@ -153,6 +158,7 @@ def shop_tokens_refresh(*, shop_pk: int, force: bool = False) -> Shop:
             )
             _tokens_store(shop, pair)
             shop.save(update_fields=[*_TOKEN_FIELDS, "updated_at"])
+            send_on_commit(shop_token_refreshed, shop_pk=shop.pk)
             log.info("refreshed tokens of shop %s", shop)
             return shop
     except AuthError as exc:
@@ -185,6 +191,7 @@ def shop_auth_failed(*, shop: Shop, reason: str) -> None:
     )
     if changed:
         log.warning("shop %s lost its authorization: %s", shop, reason)
+        send_on_commit(shop_authorization_lost, shop_pk=shop.pk)
         shop.state, shop.state_reason, shop.state_changed_at = Shop.State.EXPIRED, reason[:500], now
         shop.access_token = shop.refresh_token = ""
         shop.access_token_expires_at = shop.refresh_token_expires_at = None
@@ -331,25 +338,10 @@ def shop_verify(*, shop: Shop | None, code: str, shop_id: str, user) -> Shop:
         target.state = Shop.State.EXPIRING if soon else Shop.State.VERIFIED
         target.state_reason = REASON_EXPIRES_SOON if soon else ""
         target.state_changed_at = target.verified_at = now
-        target.last_sync_error = ""  # about the old authorization; the next sync tells afresh
         _tokens_store(target, pair)
         target.save()
-        transaction.on_commit(lambda: _outbox_release(target))
-        transaction.on_commit(lambda: _pull_now(target))
+        sync_errors_clear(shop_pk=target.pk)  # about the old authorization; the next runs tell afresh
+        # The outbox releases the shop's held messages; chats and orders are pulled at once.
+        send_on_commit(shop_verified, shop_pk=target.pk)
     log.info("shop %s verified by %s", target, user)
     return target
-
-
-def _pull_now(shop: Shop) -> None:
-    """Staff expect a newly verified shop's chats and orders at once, not at the next beat."""
-    from chat.tasks import chat_sync_shop
-    from orders.tasks import orders_sync_shop
-
-    chat_sync_shop.delay(shop.pk)
-    orders_sync_shop.delay(shop.pk)
-
-
-def _outbox_release(shop: Shop) -> None:
-    from chat.outbox import outbox_release_held
-
-    outbox_release_held(shop=shop)

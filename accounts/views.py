@@ -9,13 +9,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import services
 from accounts.authorization import StateRefused, verification_state_issue, verification_state_redeem
 from accounts.forms import ShopForm
-from accounts.selectors import get_shop_for, shops_visible_to
+from accounts.selectors import shop_for, shops_visible_to, with_syncs
 from shopee.errors import ShopeeError
 
 
 @require_GET
 def shop_list(request):
-    return render(request, "accounts/shop_list.html", {"shops": shops_visible_to(request.user)})
+    shops = with_syncs(shops_visible_to(request.user))
+    return render(request, "accounts/shop_list.html", {"shops": shops})
 
 
 @require_http_methods(["GET", "POST"])
@@ -30,7 +31,7 @@ def shop_create(request):
 
 @require_http_methods(["GET", "POST"])
 def shop_edit(request, pk: int):
-    shop = get_shop_for(request.user, pk)
+    shop = shop_for(request.user, pk)
     form = ShopForm(request.POST or None, instance=shop, user=request.user)
     if request.method == "POST" and form.is_valid():
         services.shop_update(shop=shop, **form.cleaned_data)
@@ -42,7 +43,7 @@ def shop_edit(request, pk: int):
 @require_POST
 def shop_verify_start(request, pk: int):
     """[聊聊登入認證]: off to Shopee's authorization page, where the seller signs in."""
-    shop = get_shop_for(request.user, pk)
+    shop = shop_for(request.user, pk)
     return _to_shopee(request, shop_pk=shop.pk)
 
 
@@ -66,7 +67,7 @@ def shop_verify_callback(request):
     except StateRefused as exc:
         messages.error(request, str(exc))
         return redirect("accounts:list")
-    shop = get_shop_for(request.user, verification.shop_pk) if verification.shop_pk else None
+    shop = shop_for(request.user, verification.shop_pk) if verification.shop_pk else None
     code, shop_id = request.GET.get("code", ""), request.GET.get("shop_id", "")
     if not code or not shop_id.isdigit():
         messages.error(request, _("The authorization was not granted on Shopee; the shop is unchanged."))

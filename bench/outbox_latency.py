@@ -38,8 +38,9 @@ from django.db import transaction  # noqa: E402
 
 from accounts.models import Shop  # noqa: E402
 from accounts.services import shop_verify  # noqa: E402
-from chat.models import Conversation, Message, OutgoingMessage  # noqa: E402
-from chat.outbox import outbox_queue  # noqa: E402
+from chat.models import Conversation, Message  # noqa: E402
+from outbox.models import OutgoingMessage  # noqa: E402
+from outbox.queue import outbox_queue  # noqa: E402
 from tests.utils import celery_worker_command  # noqa: E402
 from tmschat.celery import app  # noqa: E402
 

@@ -29,7 +29,7 @@ from outbox_latency import (  # sets Django up: import it before the apps
     wait_sent,
 )
 
-from chat.outbox import outbox_deliver_due
+from outbox.delivery import outbox_deliver_due
 from shopee.client import ShopClient
 from tmschat.celery import app
 

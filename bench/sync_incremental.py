@@ -32,10 +32,10 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from accounts.models import Shop  # noqa: E402
+from accounts.models import Shop, ShopSync  # noqa: E402
 from accounts.services import shop_verify  # noqa: E402
 from chat import sync  # noqa: E402
-from chat.models import ChatSync, Conversation, Message  # noqa: E402
+from chat.models import Conversation, Message  # noqa: E402
 from shopee.sandbox import Sandbox  # noqa: E402
 from tests.utils import celery_worker_command  # noqa: E402
 
@@ -104,7 +104,9 @@ def pull_with_worker(sandbox: Sandbox, shops: list[Shop], concurrency: int) -> f
         started = time.perf_counter()
         chat_sync_all.delay()
         pks = [shop.pk for shop in shops]
-        while ChatSync.objects.filter(shop__in=pks, last_success_at__gte=mark).count() < len(pks):
+        while ShopSync.objects.filter(shop__in=pks, kind="chat", last_success_at__gte=mark).count() < len(
+            pks
+        ):
             time.sleep(0.05)
             if time.perf_counter() - started > 120:
                 raise RuntimeError("the worker did not finish in 2 minutes")

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from chat.forms import QuickReplyForm
-from chat.models import ChatSync, Conversation, Message, PushReceipt, QuickReply
+from chat.models import Conversation, Message, PushReceipt, QuickReply
 
 
 class FromShopeeAdmin(admin.ModelAdmin):
@@ -40,19 +40,6 @@ class MessageAdmin(FromShopeeAdmin):
     search_fields = ("message_id", "text")
     list_select_related = ("shop",)
     raw_id_fields = ("conversation",)
-
-
-@admin.register(ChatSync)
-class ChatSyncAdmin(FromShopeeAdmin):
-    list_display = (
-        "shop",
-        "last_success_at",
-        "last_full_at",
-        "last_api_calls",
-        "last_error",
-        "lease_expires_at",
-    )
-    list_select_related = ("shop",)
 
 
 @admin.register(PushReceipt)

@@ -6,9 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from chat.models import QuickReply
-from chat.outbox import MAX_TEXT_CHARS, template_check
 from chat.selectors import InboxFilter, default_range
 from orders.forms import DateRangeForm
+from outbox.queue import MAX_TEXT_CHARS, template_check
 
 SEARCH_MAX = 100
 

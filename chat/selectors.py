@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import DateTimeField, Exists, ExpressionWrapper, Max, OuterRef, Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Shop
 from accounts.selectors import shops_visible_to
-from chat.models import ChatSync, Conversation, Message, OutgoingMessage, PushReceipt, QuickReply
-from chat.outbox import CLOCK_SKEW
-from notifications.placeholders import render_notice
+from chat.models import Conversation, Message, PushReceipt, QuickReply
 from orders.models import Order
 from orders.selectors import orders_of_buyer
-from tmschat.health import HEARTBEAT_STALE_AFTER, last_heartbeat
 
 LIST_PAGE = 50
 PANE_MESSAGES = 300  # the document's "up to 300 messages"
@@ -25,8 +21,6 @@ OLDER_PAGE = 100
 # Rows are re-sent to the list for this long after they change, so a transaction that
 # committed a moment after the list last looked is not missed.
 CHANGE_WINDOW = timedelta(seconds=3)
-# A reply due this long and still not taken by a worker is overdue: staff are told so.
-OVERDUE_AFTER = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -127,7 +121,7 @@ def conversations_changed(
     return rows, max(since, now - CHANGE_WINDOW)
 
 
-def conversation_for(*, user, pk: int) -> Conversation:
+def conversation_for(user, pk: int) -> Conversation:
     """The conversation if its shop is visible to `user`; 404 otherwise."""
     return get_object_or_404(
         Conversation.objects.select_related("shop"), pk=pk, shop__in=shops_visible_to(user)
@@ -139,17 +133,12 @@ class Pane:
     conversation: Conversation
     messages: list[Message]  # oldest first
     has_older: bool
-    pending: list[PendingReply]
-    orders: list[Order]
-    quick_replies: list[tuple[QuickReply, str]]  # with placeholders filled from the newest order
+    orders: list[Order]  # the buyer's, newest first
+    quick_replies: list[QuickReply]  # placeholders still in them (the composer fills them in)
     # The last message stored: the pane asks for what is stored after it. Not the newest shown:
     # a history pulled after a pushed message has higher ids than that message.
     last_pk: int = 0
     order_cards: dict[str, Order] = field(default_factory=dict)  # orders the messages mention
-
-    @property
-    def pending_key(self) -> str:
-        return pending_key(self.pending)
 
 
 def conversation_pane(*, conversation: Conversation) -> Pane:
@@ -158,18 +147,13 @@ def conversation_pane(*, conversation: Conversation) -> Pane:
     )
     messages = newest[:PANE_MESSAGES][::-1]
     orders = orders_of_buyer(shop_id=conversation.shop_id, buyer_id=conversation.buyer_id)
-    newest_order = orders[0] if orders else None
     replies = QuickReply.objects.filter(Q(shop__isnull=True) | Q(shop_id=conversation.shop_id))
     return Pane(
         conversation=conversation,
         messages=messages,
         has_older=len(newest) > PANE_MESSAGES,
-        pending=pending_of(conversation),
         orders=orders,
-        quick_replies=[
-            (reply, render_notice(reply.text, newest_order) if newest_order else reply.text)
-            for reply in replies
-        ],
+        quick_replies=list(replies),
         order_cards=order_cards(conversation, messages),
         last_pk=Message.objects.filter(conversation=conversation).aggregate(last=Max("id"))["last"] or 0,
     )
@@ -200,84 +184,6 @@ def messages_after(*, conversation: Conversation, after_pk: int) -> list[Message
     return sorted(stored[:PANE_MESSAGES], key=lambda m: (m.created_at, m.pk))
 
 
-@dataclass(frozen=True)
-class PendingReply:
-    """One of our messages to the buyer not delivered yet (or failed), as staff should read it."""
-
-    message: OutgoingMessage
-    overdue_minutes: int | None = None  # due for a while and not sent: nothing is delivering it
-    worker_down: bool = False  # ... and the background worker has stopped
-
-    @property
-    def retry_at(self) -> datetime | None:
-        """When a queued message that failed for now is tried again."""
-        message = self.message
-        waiting = message.state == OutgoingMessage.State.QUEUED and message.error_code
-        return message.next_attempt_at if waiting and message.next_attempt_at > timezone.now() else None
-
-    @property
-    def key(self) -> str:
-        m = self.message
-        return f"{m.pk}:{m.state}:{m.attempts}:{m.error_code}:{self.overdue_minutes}:{self.worker_down}"
-
-
-def pending_of(conversation: Conversation) -> list[PendingReply]:
-    """Our messages to this buyer not delivered yet (queued, sending, held) or failed.
-
-    A message whose delivery is in doubt (the worker lost Shopee's answer) is left out once a
-    seller message with its text has arrived in the conversation since: that is very likely
-    the same message, and the outbox records it as delivered on its next look.
-    """
-    arrived = Message.objects.filter(
-        conversation=conversation,
-        from_buyer=False,
-        message_type=OuterRef("message_type"),
-        text=OuterRef("text"),
-        created_at__gte=ExpressionWrapper(OuterRef("doubt_since") - CLOCK_SKEW, output_field=DateTimeField()),
-    ).exclude(  # the delivery of another of our messages is not this one's
-        Exists(
-            OutgoingMessage.objects.filter(
-                shop_id=conversation.shop_id, shopee_message_id=OuterRef("message_id")
-            )
-        )
-    )
-    rows = list(
-        OutgoingMessage.objects.filter(shop_id=conversation.shop_id, buyer_id=conversation.buyer_id)
-        .exclude(state=OutgoingMessage.State.SENT)
-        .exclude(Exists(arrived))
-        .order_by("id")
-    )
-    overdue = {m.pk: waited for m in rows if (waited := _overdue_minutes(m)) is not None}
-    worker_down = bool(overdue) and _worker_down()
-    return [
-        PendingReply(m, overdue_minutes=overdue.get(m.pk), worker_down=worker_down and m.pk in overdue)
-        for m in rows
-    ]
-
-
-def _overdue_minutes(message: OutgoingMessage) -> int | None:
-    """Whole minutes a due message has waited for a worker, if longer than OVERDUE_AFTER."""
-    if message.state == OutgoingMessage.State.QUEUED:
-        due = message.next_attempt_at
-    elif message.state == OutgoingMessage.State.SENDING and message.lease_expires_at:
-        due = message.lease_expires_at  # its worker died mid-send
-    else:
-        return None
-    waited = timezone.now() - due
-    return int(waited // timedelta(minutes=1)) if waited > OVERDUE_AFTER else None
-
-
-def _worker_down() -> bool:
-    beat = last_heartbeat()
-    return beat is None or timezone.now() - beat > HEARTBEAT_STALE_AFTER
-
-
-def pending_key(pending: list[PendingReply]) -> str:
-    """Changes whenever a pending row appears, goes, or reads differently: the pane re-draws them."""
-    text = ";".join(reply.key for reply in pending)
-    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
-
-
 def order_cards(conversation: Conversation, messages: list[Message]) -> dict[str, Order]:
     order_sns = {m.order_sn for m in messages if m.order_sn}
     if not order_sns:
@@ -285,47 +191,19 @@ def order_cards(conversation: Conversation, messages: list[Message]) -> dict[str
     return {o.order_sn: o for o in Order.objects.filter(shop_id=conversation.shop_id, order_sn__in=order_sns)}
 
 
-def conversation_of(message: OutgoingMessage) -> Conversation | None:
-    """The conversation a message to a buyer shows in (a notice may be queued before it exists)."""
-    if message.conversation is not None:
-        return message.conversation
-    return Conversation.objects.filter(shop_id=message.shop_id, buyer_id=message.buyer_id).first()
-
-
-def outgoing_for(*, user, pk: int) -> OutgoingMessage:
-    return get_object_or_404(
-        OutgoingMessage.objects.select_related("conversation", "shop"), pk=pk, shop__in=shops_visible_to(user)
-    )
-
-
 # -- status ------------------------------------------------------------------------------------
 
 
-@dataclass
-class ShopSyncRow:
-    shop: Shop
-    sync: ChatSync | None
-    last_push_at: datetime | None
-
-    @property
-    def lag_seconds(self) -> int | None:
-        if self.sync is None or self.sync.last_success_at is None:
-            return None
-        return int((timezone.now() - self.sync.last_success_at).total_seconds())
-
-
-def sync_status(*, user) -> list[ShopSyncRow]:
-    shops = list(shops_visible_to(user).select_related("chat_sync"))
+def push_status(user) -> list[tuple[Shop, datetime | None]]:
+    """Each visible shop with the time of the last push Shopee sent about it."""
+    shops = list(shops_visible_to(user))
     pushes = dict(
         PushReceipt.objects.filter(shopee_shop_id__in=[s.shop_id for s in shops if s.shop_id])
         .values_list("shopee_shop_id")
         .annotate(last=Max("received_at"))
         .values_list("shopee_shop_id", "last")
     )
-    return [
-        ShopSyncRow(shop=s, sync=getattr(s, "chat_sync", None), last_push_at=pushes.get(s.shop_id))
-        for s in shops
-    ]
+    return [(shop, pushes.get(shop.shop_id)) for shop in shops]
 
 
 def _day_start(day: date) -> datetime:

@@ -1,11 +1,11 @@
 """Chat pre-fetch (F3): every verified shop's conversations and messages pulled into the database.
 
-One run per shop at a time (a lease on the shop's ChatSync row, so a killed worker only blocks the
-shop until the lease runs out). A run lists conversations newest first and stops at the first one
+One run per shop at a time (the lease of the shop's chat ShopSync row, accounts.syncs, so a killed
+worker only blocks the shop until the lease runs out). A run lists conversations newest first and stops at the first one
 that is not newer than what a previous complete run stored. For each changed conversation it reads
 messages newest first until it has gone past what is stored, then writes the conversation and its
 messages in one transaction. Writes are idempotent upserts on (shop, Shopee id); cursors (the
-shop's `conversations_ns`, each conversation's `synced_ns`) move only in the transaction that
+shop's chat ShopSync cursor, each conversation's `synced_ns`) move only in the transaction that
 stored the data they cover, so an interrupted run is simply repeated.
 
 Messages written in Seller Centre or the Shopee app are messages of the conversation like any
@@ -16,7 +16,6 @@ so pulling them again finds them already stored.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,13 +23,20 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
-from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from accounts.models import Shop
+from accounts.models import Shop, ShopSync
 from accounts.services import shop_api, shop_auth_failed
-from chat.models import ChatSync, Conversation, Message
+from accounts.syncs import (
+    LeaseLost,
+    sync_cursor,
+    sync_failed,
+    sync_lease_release,
+    sync_lease_renew,
+    sync_lease_take,
+    sync_succeeded,
+)
+from chat.models import Conversation, Message
 from shopee.client import ShopClient
 from shopee.errors import AuthError, ShopeeError
 
@@ -39,17 +45,13 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 25  # Shopee's chat lists are only known to work up to 25 (SHOPEE_API.md §5)
 FULL_PULL_DAYS = 30  # how far back a full reconciliation re-reads conversations
 PREVIEW_CHARS = 300
-ERROR_TAG = "[chat] "  # Shop.last_sync_error is shared: see accounts.models.SYNC_ERROR_TAGS
+CHAT = ShopSync.Kind.CHAT
 NS = 1_000_000_000
 
 
 def lease() -> timedelta:
     """How long a run holds its shop; renewed after every conversation, so only a dead run's lapses."""
     return timedelta(seconds=getattr(settings, "CHAT_SYNC_LEASE_SECONDS", 300))
-
-
-class LeaseLost(Exception):
-    """Another run took the shop over after this one's lease lapsed: stop without writing."""
 
 
 @dataclass
@@ -67,29 +69,31 @@ class SyncResult:
 def chat_sync_shop(*, shop: Shop, full: bool = False) -> SyncResult:
     """Pull what changed in `shop`'s chat since the last run; with `full`, re-read every
     conversation of the last FULL_PULL_DAYS days (unread counts, anything a push or run missed)."""
-    token = _lease_take(shop)
+    token = sync_lease_take(shop_pk=shop.pk, kind=CHAT, lease=lease())
     if token is None:
         return SyncResult(ran=False)
     result = SyncResult()
     try:
         api = shop_api(shop)
         newest = _pull(shop, api, token, result, full=full)
-        _record_success(shop, token, newest, result, full=full)
+        sync_succeeded(
+            shop_pk=shop.pk, kind=CHAT, token=token, cursor=newest, api_calls=result.api_calls, full=full
+        )
     except LeaseLost:
         log.warning("chat sync of %s lost its lease to another run", shop)
     except AuthError as exc:
         shop_auth_failed(shop=shop, reason=str(exc))
-        _record_error(shop, result, exc)
+        result.error = sync_failed(shop_pk=shop.pk, kind=CHAT, error=exc)
     except ShopeeError as exc:
-        _record_error(shop, result, exc)
+        result.error = sync_failed(shop_pk=shop.pk, kind=CHAT, error=exc)
     finally:
-        _lease_release(shop, token)
+        sync_lease_release(shop_pk=shop.pk, kind=CHAT, token=token)
     return result
 
 
 def _pull(shop: Shop, api: ShopClient, token: str, result: SyncResult, *, full: bool) -> int:
     """Walk the conversation list newest first; returns the newest position seen."""
-    stored_ns = ChatSync.objects.values_list("conversations_ns", flat=True).get(shop=shop)
+    stored_ns = sync_cursor(shop_pk=shop.pk, kind=CHAT)
     oldest_wanted = _ns(timezone.now() - timedelta(days=FULL_PULL_DAYS)) if full else stored_ns
     newest = stored_ns
     cursor: str | None = None
@@ -116,7 +120,7 @@ def _pull(shop: Shop, api: ShopClient, token: str, result: SyncResult, *, full: 
             if stored is not None and stored.synced_ns >= ns and not full:
                 continue  # stored by an earlier, interrupted run
             messages = _new_messages(api, entry, stored, result) if _needs_messages(stored, ns) else []
-            _lease_renew(shop, token)
+            sync_lease_renew(shop_pk=shop.pk, kind=CHAT, token=token, lease=lease())
             _store(shop, entry, messages, result)
         if reached_stored or not page.more or not page.next_timestamp_nano:
             return newest
@@ -276,60 +280,6 @@ def chat_message_store(*, shop: Shop, raw: Mapping[str, Any], buyer_name: str = 
             conversation.buyer_name = buyer_name or conversation.buyer_name
         conversation.save()
     return message, created
-
-
-# -- the run's bookkeeping -------------------------------------------------------------------
-
-
-def _lease_take(shop: Shop) -> str | None:
-    ChatSync.objects.get_or_create(shop=shop)
-    token = secrets.token_hex(8)
-    now = timezone.now()
-    taken = (
-        ChatSync.objects.filter(shop=shop)
-        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now))
-        .update(lease_token=token, lease_expires_at=now + lease(), last_started_at=now)
-    )
-    return token if taken else None
-
-
-def _lease_renew(shop: Shop, token: str) -> None:
-    renewed = ChatSync.objects.filter(shop=shop, lease_token=token).update(
-        lease_expires_at=timezone.now() + lease()
-    )
-    if not renewed:
-        raise LeaseLost
-
-
-def _lease_release(shop: Shop, token: str) -> None:
-    ChatSync.objects.filter(shop=shop, lease_token=token).update(lease_token="", lease_expires_at=None)
-
-
-def _record_success(shop: Shop, token: str, newest: int, result: SyncResult, *, full: bool) -> None:
-    now = timezone.now()
-    updates: dict[str, Any] = {
-        "conversations_ns": Greatest(F("conversations_ns"), newest),
-        "last_success_at": now,
-        "last_api_calls": result.api_calls,
-        "last_error": "",
-    }
-    if full:
-        updates["last_full_at"] = now
-    with transaction.atomic():
-        if not ChatSync.objects.filter(shop=shop, lease_token=token).update(**updates):
-            raise LeaseLost
-        Shop.objects.filter(pk=shop.pk).update(last_chat_sync_at=now)
-        Shop.objects.filter(pk=shop.pk, last_sync_error__startswith=ERROR_TAG).update(last_sync_error="")
-
-
-def _record_error(shop: Shop, result: SyncResult, exc: Exception) -> None:
-    result.error = str(exc)[:450]
-    now = timezone.now()
-    log.warning("chat sync of %s failed: %s", shop, result.error)
-    ChatSync.objects.filter(shop=shop).update(last_error=result.error, last_error_at=now)
-    Shop.objects.filter(pk=shop.pk).update(
-        last_sync_error=f"{ERROR_TAG}{result.error}", last_sync_error_at=now
-    )
 
 
 # -- read state --------------------------------------------------------------------------------

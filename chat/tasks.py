@@ -10,28 +10,6 @@ from chat import push, sync
 from chat.models import Conversation, PushReceipt
 from shopee.errors import ShopeeError
 
-# --- outbox (chat/outbox.py) ---
-
-
-@shared_task(time_limit=150, soft_time_limit=120)
-def outbox_deliver_due() -> int:
-    """Kicked on commit and by the sweeper: deliver what is due (the rows say what)."""
-    from chat import outbox
-
-    return outbox.outbox_deliver_due()
-
-
-@shared_task(time_limit=30, soft_time_limit=20, expires=30)
-def outbox_sweep() -> int:
-    """Beat, every few seconds: kick delivery of anything due, so a lost kick loses nothing."""
-    from chat import outbox
-
-    return outbox.outbox_sweep()
-
-
-# --- sync and push (chat/sync.py, chat/push.py) ---
-
-
 SYNC_TIME_LIMIT = 300  # a run commits per conversation: one cut short is continued by the next
 
 

@@ -1,4 +1,8 @@
-"""The inbox (F4) and Shopee's push endpoint. Views parse, check permission, call one service."""
+"""The inbox (F4) and Shopee's push endpoint. Views parse, check permission, call one service.
+
+The composer writes to the outbox and shows its pending replies: the inbox's views sit on top
+of both chat and outbox (see docs/DESIGN.md, "Layers").
+"""
 
 from __future__ import annotations
 
@@ -16,10 +20,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from chat import selectors
 from chat.forms import InboxFilterForm, ReplyForm
-from chat.models import OutgoingMessage, PushReceipt
-from chat.outbox import OutboxRefused, outbox_queue, outbox_retry
+from chat.models import PushReceipt
 from chat.push import push_accept
 from chat.sync import conversation_mark_read
+from outbox.models import OutgoingMessage
+from outbox.placeholders import render_for
+from outbox.queue import OutboxRefused, outbox_queue, outbox_retry
+from outbox.selectors import conversation_of, outgoing_for, pending_key, pending_of
 from shopee.client import parse_push
 from shopee.signing import verify_push
 
@@ -65,7 +72,7 @@ def inbox(request):
         return render(request, "chat/_list.html", view.first_page())
     pane = {"pane": None}
     if request.GET.get("c", "").isdigit():
-        conversation = selectors.conversation_for(user=request.user, pk=int(request.GET["c"]))
+        conversation = selectors.conversation_for(request.user, int(request.GET["c"]))
         pane = _pane_context(conversation)
     return render(request, "chat/index.html", view.first_page() | pane)
 
@@ -100,15 +107,21 @@ def list_changes(request):
 
 
 def _pane_context(conversation, form: ReplyForm | None = None) -> dict:
+    pane = selectors.conversation_pane(conversation=conversation)
+    pending = pending_of(conversation)
+    newest_order = pane.orders[0] if pane.orders else None
     return {
-        "pane": selectors.conversation_pane(conversation=conversation),
+        "pane": pane,
+        "pending": pending,
+        "pending_key": pending_key(pending),
+        "quick_replies": [(reply, render_for(reply.text, newest_order)) for reply in pane.quick_replies],
         "reply_form": form or ReplyForm.blank(),
     }
 
 
 @require_GET
 def conversation(request, pk: int):
-    conversation = selectors.conversation_for(user=request.user, pk=pk)
+    conversation = selectors.conversation_for(request.user, pk)
     if request.htmx:
         return render(request, "chat/_pane.html", _pane_context(conversation))
     view = _Inbox(request)
@@ -117,7 +130,7 @@ def conversation(request, pk: int):
 
 @require_POST
 def conversation_read(request, pk: int):
-    conversation = selectors.conversation_for(user=request.user, pk=pk)
+    conversation = selectors.conversation_for(request.user, pk)
     conversation_mark_read(conversation=conversation)
     response = HttpResponse(status=204)
     response["HX-Trigger"] = json.dumps({"chat:read": {"pk": conversation.pk}})
@@ -126,7 +139,7 @@ def conversation_read(request, pk: int):
 
 @require_GET
 def conversation_older(request, pk: int):
-    conversation = selectors.conversation_for(user=request.user, pk=pk)
+    conversation = selectors.conversation_for(request.user, pk)
     before = request.GET.get("before", "")
     messages, has_older = selectors.messages_older(
         conversation=conversation, before_pk=int(before) if before.isdigit() else 0
@@ -147,12 +160,12 @@ def conversation_older(request, pk: int):
 def conversation_updates(request, pk: int):
     """Polled every ~2 s by the open conversation: new messages and the pending block when
     either changed, else 204."""
-    conversation = selectors.conversation_for(user=request.user, pk=pk)
+    conversation = selectors.conversation_for(request.user, pk)
     after = request.GET.get("after", "")
     after_pk = int(after) if after.isdigit() else 0
     messages = selectors.messages_after(conversation=conversation, after_pk=after_pk)
-    pending = selectors.pending_of(conversation)
-    key = selectors.pending_key(pending)
+    pending = pending_of(conversation)
+    key = pending_key(pending)
     if not messages and key == request.GET.get("seen"):
         return HttpResponse(status=204)
     last_pk = selectors.newest_pk(messages, default=after_pk)
@@ -174,7 +187,7 @@ def conversation_updates(request, pk: int):
 @require_POST
 def reply_send(request, pk: int):
     """[傳送訊息]: queue the reply in the outbox; it shows at once in red until delivered."""
-    conversation = selectors.conversation_for(user=request.user, pk=pk)
+    conversation = selectors.conversation_for(request.user, pk)
     form = ReplyForm(request.POST)
     if form.is_valid():
         try:
@@ -196,16 +209,16 @@ def reply_send(request, pk: int):
     return render(
         request,
         "chat/_composer_sent.html",
-        {"conversation": conversation, "reply_form": form, "pending": selectors.pending_of(conversation)},
+        {"conversation": conversation, "reply_form": form, "pending": pending_of(conversation)},
     )
 
 
 @require_POST
 def outgoing_retry(request, pk: int):
-    message = selectors.outgoing_for(user=request.user, pk=pk)
+    message = outgoing_for(request.user, pk)
     outbox_retry(message=message, user=request.user)
-    conversation = selectors.conversation_of(message)
-    pending = selectors.pending_of(conversation) if conversation else []
+    conversation = conversation_of(message)
+    pending = pending_of(conversation) if conversation else []
     return render(request, "chat/_pending.html", {"conversation": conversation, "pending": pending})
 
 

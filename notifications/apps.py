@@ -1,3 +1,6 @@
+"""Batch and automatic notices to buyers (F8, F9; the next issues). They queue through the outbox
+(outbox.services); the outbox itself, its page and its engine live in the outbox app."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

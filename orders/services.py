@@ -13,11 +13,18 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
 from django.utils import timezone
 
-from accounts.models import Shop
+from accounts.models import Shop, ShopSync
 from accounts.services import shop_api, shop_auth_failed
+from accounts.syncs import (
+    LeaseLost,
+    sync_cursor,
+    sync_failed,
+    sync_lease_release,
+    sync_lease_take,
+    sync_succeeded,
+)
 from orders.models import Order
 from shopee.client import ShopClient
 from shopee.errors import AuthError
@@ -31,8 +38,8 @@ TRACKED_STATUSES = frozenset(
 # A shop's first order sync reaches back as far as Shopee lets us message a buyer about an order.
 FIRST_SYNC = timedelta(days=30)
 OVERLAP = timedelta(minutes=10)  # orders updated while the previous sync ran are read again
-SYNC_LOCK_SECONDS = 15 * 60
-ERROR_TAG = "[orders] "  # Shop.last_sync_error is shared: see accounts.models.SYNC_ERROR_TAGS
+SYNC_LEASE = timedelta(minutes=15)  # one order sync per shop at a time (accounts.syncs)
+ORDERS = ShopSync.Kind.ORDERS
 
 UPDATED_FIELDS = [
     "status",
@@ -85,12 +92,13 @@ def orders_refresh(*, shop: Shop, order_sns: Iterable[str], api: ShopClient | No
 def orders_sync_recent(*, shop: Shop) -> int | None:
     """Store every order of `shop` updated since its last order sync (or FIRST_SYNC back).
     Returns how many orders were stored, None when another sync of the shop is running."""
-    lock = f"orders-sync:{shop.pk}"
-    if not cache.add(lock, "1", SYNC_LOCK_SECONDS):
+    token = sync_lease_take(shop_pk=shop.pk, kind=ORDERS, lease=SYNC_LEASE)
+    if token is None:
         return None
     try:
         now = timezone.now()
-        since = shop.last_order_sync_at - OVERLAP if shop.last_order_sync_at else now - FIRST_SYNC
+        cursor = sync_cursor(shop_pk=shop.pk, kind=ORDERS)
+        since = datetime.fromtimestamp(cursor, UTC) - OVERLAP if cursor else now - FIRST_SYNC
         try:
             api = shop_api(shop)
             order_sns = list(
@@ -104,19 +112,18 @@ def orders_sync_recent(*, shop: Shop) -> int | None:
             shop_auth_failed(shop=shop, reason=str(exc))
             raise
         stored = orders_refresh(shop=shop, order_sns=order_sns, api=api)
-        Shop.objects.filter(pk=shop.pk).update(last_order_sync_at=now)
-        Shop.objects.filter(pk=shop.pk, last_sync_error__startswith=ERROR_TAG).update(last_sync_error="")
+        sync_succeeded(shop_pk=shop.pk, kind=ORDERS, token=token, cursor=int(now.timestamp()))
         return stored
+    except LeaseLost:
+        log.warning("order sync of %s lost its lease to another run", shop)
+        return None
     finally:
-        cache.delete(lock)
+        sync_lease_release(shop_pk=shop.pk, kind=ORDERS, token=token)
 
 
 def orders_sync_failed(*, shop: Shop, error: Exception) -> None:
-    """Show the failure on the account browser; the next scheduled run tries again."""
-    log.warning("order sync of %s failed: %s", shop, error)
-    Shop.objects.filter(pk=shop.pk).update(
-        last_sync_error=f"{ERROR_TAG}{str(error)[:450]}", last_sync_error_at=timezone.now()
-    )
+    """Show the failure on 帳號 and 狀態; the next scheduled run tries again."""
+    sync_failed(shop_pk=shop.pk, kind=ORDERS, error=error)
 
 
 def _order_row(detail: Mapping[str, Any], shop: Shop) -> Order:

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import shops_visible_to
-from chat.models import OutgoingMessage
+from outbox.models import OutgoingMessage
 
 
 class OutgoingFilterForm(forms.Form):

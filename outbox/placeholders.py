@@ -35,6 +35,11 @@ def render_notice(template: str, order: Order) -> str:
     return _PLACEHOLDER.sub(lambda found: _fill(found.group(0), order), template)
 
 
+def render_for(template: str, order: Order | None) -> str:
+    """`template` filled from `order` when there is one (a quick reply offered in a chat)."""
+    return render_notice(template, order) if order is not None else template
+
+
 def _fill(placeholder: str, order: Order) -> str:
     value = PLACEHOLDERS.get(placeholder)
     return value(order) if value else placeholder

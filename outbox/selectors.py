@@ -1,23 +1,30 @@
-"""Reads for the 通知 page and the status page: outgoing messages as staff may see them."""
+"""Reads of outgoing messages: the 通知 page, the status page, and the inbox's pending replies
+(what staff see of their messages to a buyer until Shopee has them)."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, Max, Min, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Shop
 from accounts.selectors import shops_visible_to
-from chat.models import OutgoingMessage
-from chat.outbox import outbox_due
+from chat.models import Conversation, Message
+from outbox.doubt import CLOCK_SKEW
+from outbox.models import OutgoingMessage
+from outbox.queue import outbox_due
+from tmschat.health import HEARTBEAT_STALE_AFTER, last_heartbeat
 
 State = OutgoingMessage.State
 
 # Due messages this long with nothing sent meanwhile: delivery has stopped (no worker, no beat).
 STALLED_AFTER = timedelta(seconds=60)
+# A reply due this long and still not taken by a worker is overdue: staff are told so.
+OVERDUE_AFTER = timedelta(seconds=60)
 
 
 def outgoing_visible_to(user) -> QuerySet[OutgoingMessage]:
@@ -57,7 +64,7 @@ def outgoing_counts(messages: QuerySet[OutgoingMessage]) -> dict[str, int]:
     return {state: found.get(state, 0) for state in State.values}
 
 
-def get_outgoing_for(user, pk: int) -> OutgoingMessage:
+def outgoing_for(user, pk: int) -> OutgoingMessage:
     """The message if `user` may see its shop; 404 otherwise."""
     return get_object_or_404(outgoing_visible_to(user), pk=pk)
 
@@ -102,3 +109,91 @@ def held_by_shop(messages: QuerySet[OutgoingMessage]) -> list[HeldShop]:
     counts = dict(messages.filter(state=State.HELD).order_by().values_list("shop").annotate(n=Count("id")))
     shops = Shop.objects.filter(pk__in=counts).order_by("name")
     return [HeldShop(shop, counts[shop.pk]) for shop in shops]
+
+
+# -- the inbox's pending replies ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingReply:
+    """One of our messages to the buyer not delivered yet (or failed), as staff should read it."""
+
+    message: OutgoingMessage
+    overdue_minutes: int | None = None  # due for a while and not sent: nothing is delivering it
+    worker_down: bool = False  # ... and the background worker has stopped
+
+    @property
+    def retry_at(self) -> datetime | None:
+        """When a queued message that failed for now is tried again."""
+        message = self.message
+        waiting = message.state == OutgoingMessage.State.QUEUED and message.error_code
+        return message.next_attempt_at if waiting and message.next_attempt_at > timezone.now() else None
+
+    @property
+    def key(self) -> str:
+        m = self.message
+        return f"{m.pk}:{m.state}:{m.attempts}:{m.error_code}:{self.overdue_minutes}:{self.worker_down}"
+
+
+def pending_of(conversation: Conversation) -> list[PendingReply]:
+    """Our messages to this buyer not delivered yet (queued, sending, held) or failed.
+
+    A message whose delivery is in doubt (the worker lost Shopee's answer) is left out once a
+    seller message with its text has arrived in the conversation since: that is very likely
+    the same message, and the outbox records it as delivered on its next look.
+    """
+    arrived = Message.objects.filter(
+        conversation=conversation,
+        from_buyer=False,
+        message_type=OuterRef("message_type"),
+        text=OuterRef("text"),
+        created_at__gte=ExpressionWrapper(OuterRef("doubt_since") - CLOCK_SKEW, output_field=DateTimeField()),
+    ).exclude(  # the delivery of another of our messages is not this one's
+        Exists(
+            OutgoingMessage.objects.filter(
+                shop_id=conversation.shop_id, shopee_message_id=OuterRef("message_id")
+            )
+        )
+    )
+    rows = list(
+        OutgoingMessage.objects.filter(shop_id=conversation.shop_id, buyer_id=conversation.buyer_id)
+        .exclude(state=OutgoingMessage.State.SENT)
+        .exclude(Exists(arrived))
+        .order_by("id")
+    )
+    overdue = {m.pk: waited for m in rows if (waited := _overdue_minutes(m)) is not None}
+    worker_down = bool(overdue) and _worker_down()
+    return [
+        PendingReply(m, overdue_minutes=overdue.get(m.pk), worker_down=worker_down and m.pk in overdue)
+        for m in rows
+    ]
+
+
+def _overdue_minutes(message: OutgoingMessage) -> int | None:
+    """Whole minutes a due message has waited for a worker, if longer than OVERDUE_AFTER."""
+    if message.state == OutgoingMessage.State.QUEUED:
+        due = message.next_attempt_at
+    elif message.state == OutgoingMessage.State.SENDING and message.lease_expires_at:
+        due = message.lease_expires_at  # its worker died mid-send
+    else:
+        return None
+    waited = timezone.now() - due
+    return int(waited // timedelta(minutes=1)) if waited > OVERDUE_AFTER else None
+
+
+def _worker_down() -> bool:
+    beat = last_heartbeat()
+    return beat is None or timezone.now() - beat > HEARTBEAT_STALE_AFTER
+
+
+def pending_key(pending: list[PendingReply]) -> str:
+    """Changes whenever a pending row appears, goes, or reads differently: the pane re-draws them."""
+    text = ";".join(reply.key for reply in pending)
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+def conversation_of(message: OutgoingMessage) -> Conversation | None:
+    """The conversation a message to a buyer shows in (a notice may be queued before it exists)."""
+    if message.conversation is not None:
+        return message.conversation
+    return Conversation.objects.filter(shop_id=message.shop_id, buyer_id=message.buyer_id).first()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from chat.models import OutgoingMessage
-from notifications.selectors import delivery_state, outgoing_counts
+from outbox.models import OutgoingMessage
+from outbox.selectors import delivery_state, outgoing_counts
 
 
 def status_section(request) -> dict:
     counts = outgoing_counts(OutgoingMessage.objects.all())
     return {
-        "template": "notifications/_status.html",
+        "template": "outbox/_status.html",
         "counts": [(value, label, counts[value]) for value, label in OutgoingMessage.State.choices],
         "delivery": delivery_state(),
     }

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from notifications import views
+from outbox import views
 
-app_name = "notifications"
+app_name = "outbox"
 urlpatterns = [
     path("", views.index, name="list"),
     path("<int:pk>/retry/", views.retry, name="retry"),

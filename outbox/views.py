@@ -10,15 +10,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from chat.models import OutgoingMessage
-from chat.outbox import outbox_retry, outbox_retry_failed
-from notifications.forms import OutgoingFilterForm
-from notifications.selectors import (
+from outbox.forms import OutgoingFilterForm
+from outbox.models import OutgoingMessage
+from outbox.queue import outbox_retry, outbox_retry_failed
+from outbox.selectors import (
     delivery_state,
-    get_outgoing_for,
     held_by_shop,
     outgoing_counts,
     outgoing_filtered,
+    outgoing_for,
 )
 
 PAGE_SIZE = 50
@@ -36,7 +36,7 @@ def index(request):
     query.pop("page", None)
     return render(
         request,
-        "notifications/index.html",
+        "outbox/index.html",
         {
             "form": form,
             "page": page,
@@ -60,7 +60,7 @@ def _without(query, key: str) -> str:
 
 @require_POST
 def retry(request, pk: int):
-    message = get_outgoing_for(request.user, pk)
+    message = outgoing_for(request.user, pk)
     if message.state != OutgoingMessage.State.FAILED:
         messages.info(request, _("This message has not failed; nothing to retry."))
     else:
@@ -102,4 +102,4 @@ def _back(request):
     back = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         return redirect(back)
-    return redirect(reverse("notifications:list"))
+    return redirect(reverse("outbox:list"))

@@ -34,6 +34,14 @@ def redis_available() -> bool:
         return False
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _translations_compiled():
+    """`pytest` alone (no `make test`) reads the zh-Hant texts: stale catalogues are compiled first."""
+    from tmschat.management.commands.compile_translations import compile_stale
+
+    compile_stale()
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """A request in another language leaves it active in the thread: the next test starts in the default."""
@@ -262,3 +270,37 @@ def browser_as(_browser, live_server, client):
     yield open_as
     for context in contexts:
         context.close()
+
+
+# --- Celery -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def eager_tasks(monkeypatch):
+    """Tasks handed to Celery run where they are handed over (no broker in these tests)."""
+    from celery import current_app
+
+    monkeypatch.setattr(current_app.conf, "task_always_eager", True)
+
+
+# --- shops known only to the database -------------------------------------------------
+
+
+@pytest.fixture
+def own_shop(salesperson):
+    """The salesperson's verified shop, known only to the database (no sandbox behind it)."""
+    from tests.factories import ShopFactory
+
+    return ShopFactory(
+        verified=True, shop_id="242826267", account="ktmst", name="我的測試賣場", salesperson=salesperson
+    )
+
+
+@pytest.fixture
+def others_shop(other_staff):
+    """Another salesperson's verified shop, known only to the database."""
+    from tests.factories import ShopFactory
+
+    return ShopFactory(
+        verified=True, shop_id="318990021", account="tmsbaby", name="寶寶生活館", salesperson=other_staff
+    )

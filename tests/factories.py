@@ -1,7 +1,7 @@
 """factory_boy factories for rows tests write straight into the database.
 
 Rows made here have no sandbox behind them: a test that needs Shopee to know the shop verifies it
-through accounts.services.shop_verify with a sandbox code instead (see tests/chat/sync_fixtures.py).
+through accounts.services.shop_verify with a sandbox code instead (see tests/chat/helpers.py).
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import Shop
-from chat.models import Conversation, Message, OutgoingMessage
+from chat.models import Conversation, Message
 from orders.models import Order
+from outbox.models import OutgoingMessage
 
 
 class ShopFactory(DjangoModelFactory):

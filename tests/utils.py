@@ -56,3 +56,23 @@ def screenshot_on_failure(page, name: str):
         out.mkdir(exist_ok=True)
         page.screenshot(path=str(out / f"{name}.png"), full_page=True)
         raise
+
+
+def signed_in(user, **client_options):
+    """A test client signed in as `user`."""
+    from django.test import Client
+
+    client = Client(**client_options)
+    client.force_login(user)
+    return client
+
+
+def assert_only_its_salesperson_and_a_manager_get(helper, thing, *, salesperson, other_staff, manager):
+    """The three-user check of a `<thing>_for(user, pk)` helper: the shop's salesperson and an
+    all-shops manager get `thing`, other staff a 404 (as if it did not exist)."""
+    from django.http import Http404
+
+    assert helper(salesperson, thing.pk) == thing
+    assert helper(manager, thing.pk) == thing
+    with pytest.raises(Http404):
+        helper(other_staff, thing.pk)

@@ -17,7 +17,7 @@ class Entry:
 SCHEDULE = [
     Entry("heartbeat", "tmschat.tasks.heartbeat", 30, "Worker and beat liveness for the status page"),
     Entry(
-        "outbox sweep", "chat.tasks.outbox_sweep", 5, "Re-kick due outgoing messages (the broker is a hint)"
+        "outbox sweep", "outbox.tasks.outbox_sweep", 5, "Re-kick due outgoing messages (the broker is a hint)"
     ),
     Entry(
         "chat sync",

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "accounts",
     "orders",
     "chat",
+    "outbox",
     "notifications",
 ]
 
@@ -210,7 +211,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
-    "chat.tasks.outbox_*": {"queue": "outbox"},
+    "outbox.tasks.*": {"queue": "outbox"},
     "chat.tasks.chat_sync_*": {"queue": "sync"},
     "orders.tasks.*": {"queue": "sync"},
 }

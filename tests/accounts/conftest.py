@@ -82,12 +82,6 @@ def seller_at_shopee(
 # -- our side of the round trip ------------------------------------------------------------------
 
 
-def signed_in(user, **client_options) -> Client:
-    client = Client(**client_options)
-    client.force_login(user)
-    return client
-
-
 def start(client: Client, shop: Shop | None = None) -> str:
     """Press [聊聊登入認證] (or "add a shop from Shopee"); returns Shopee's authorization URL."""
     url = reverse("accounts:verify", args=[shop.pk]) if shop else reverse("accounts:add_from_shopee")

@@ -7,10 +7,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Shop
+from accounts.models import Shop, ShopSync
 from chat.sync import chat_sync_shop
 from orders.services import orders_sync_recent
-from tests.accounts.conftest import KTMST, signed_in, verify_in_sandbox
+from tests.accounts.conftest import KTMST, verify_in_sandbox
+from tests.utils import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -28,11 +29,11 @@ def test_row_shows_when_chat_and_orders_last_synced(sandbox_shops, verified_shop
     chat_sync_shop(shop=verified_shop)
     orders_sync_recent(shop=verified_shop)
 
-    shop = Shop.objects.get(pk=verified_shop.pk)
-    row = shop_row(salesperson, shop)
+    row = shop_row(salesperson, verified_shop)
+    pulled = dict(ShopSync.objects.filter(shop=verified_shop).values_list("kind", "last_success_at"))
     local = timezone.localtime  # the page speaks Asia/Taipei
-    assert f"聊聊</span> {local(shop.last_chat_sync_at):%Y/%m/%d %H:%M}" in row
-    assert f"訂單</span> {local(shop.last_order_sync_at):%Y/%m/%d %H:%M}" in row
+    assert f"聊聊</span> {local(pulled['chat']):%Y/%m/%d %H:%M}" in row
+    assert f"訂單</span> {local(pulled['orders']):%Y/%m/%d %H:%M}" in row
     assert "尚未同步" not in row
 
 

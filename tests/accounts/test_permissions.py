@@ -5,8 +5,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Shop
-from tests.accounts.conftest import signed_in
+from accounts.selectors import shop_for
 from tests.factories import ShopFactory
+from tests.utils import assert_only_its_salesperson_and_a_manager_get, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +129,11 @@ def test_account_browser_runs_the_same_queries_for_many_shops(
         ShopFactory(name=f"賣場{n}", salesperson=salesperson, state=Shop.State.EXPIRED, state_reason="x")
     with django_assert_num_queries(len(one.captured_queries)):
         client.get(reverse("accounts:list"))
+
+
+def test_shop_for_gives_the_shop_to_its_salesperson_and_a_manager_and_404_to_other_staff(
+    shop, salesperson, other_staff, manager
+):
+    assert_only_its_salesperson_and_a_manager_get(
+        shop_for, shop, salesperson=salesperson, other_staff=other_staff, manager=manager
+    )

@@ -12,11 +12,11 @@ from django.utils import timezone
 
 from accounts import services, tasks
 from accounts.models import Shop
-from chat.models import OutgoingMessage
-from chat.outbox import outbox_queue
 from chat.tasks import chat_sync_all
-from tests.accounts.conftest import KTMST, back_from_shopee, flash, seller_at_shopee, signed_in, start
-from tests.utils import wait_until
+from outbox.models import OutgoingMessage
+from outbox.queue import outbox_queue
+from tests.accounts.conftest import KTMST, back_from_shopee, flash, seller_at_shopee, start
+from tests.utils import signed_in, wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

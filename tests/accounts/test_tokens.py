@@ -10,8 +10,9 @@ from django.utils import timezone
 from accounts import services, tasks
 from accounts.models import Shop
 from shopee.errors import AuthError, Transient
-from tests.accounts.conftest import KTMST, TMSBABY, signed_in, verify_in_sandbox
+from tests.accounts.conftest import KTMST, TMSBABY, verify_in_sandbox
 from tests.factories import ShopFactory
+from tests.utils import signed_in
 
 pytestmark = pytest.mark.django_db
 

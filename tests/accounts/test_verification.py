@@ -10,16 +10,9 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.models import Shop
-from tests.accounts.conftest import (
-    KTMST,
-    TMSBABY,
-    back_from_shopee,
-    flash,
-    seller_at_shopee,
-    signed_in,
-    start,
-)
+from tests.accounts.conftest import KTMST, TMSBABY, back_from_shopee, flash, seller_at_shopee, start
 from tests.factories import ShopFactory
+from tests.utils import signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -1,22 +1,17 @@
-"""Fixtures and helpers of the chat sync, push and inbox tests: shops verified through the real
-flow on the sandbox, buyers who write, and the sandbox's own view of a shop's chat.
-Import the fixtures by name into a test module."""
+"""Helpers of the chat sync, push and inbox tests: shops verified through the real flow on the
+sandbox, buyers who write, and the sandbox's own view of a shop's chat (fixtures: conftest.py)."""
 
 from __future__ import annotations
 
 import itertools
 import json
 
-import pytest
-from celery import current_app
-
 from accounts.models import Shop
 from accounts.services import shop_verify
 from shopee.signing import push_signature
-from tests.factories import ShopFactory
 
 # Worker processes started by these tests read this settings module (short sync lease).
-WORKER_SETTINGS = "tests.chat.sync_worker_settings"
+WORKER_SETTINGS = "tests.chat.worker_settings"
 BUYER_BASE = 700_000_000
 
 _accounts = itertools.count(1)
@@ -27,26 +22,6 @@ def verified_shop(sandbox, user, name: str = "我的測試賣場") -> Shop:
     remote = sandbox.create_shop(account=f"sync{next(_accounts)}", password="pw", name=name)
     code = sandbox.authorize_code(remote["shop_id"])
     return shop_verify(shop=None, code=code, shop_id=remote["shop_id"], user=user)
-
-
-@pytest.fixture(name="shop")
-def shop_fixture(sandbox, salesperson) -> Shop:
-    return verified_shop(sandbox, salesperson)
-
-
-@pytest.fixture(name="own_shop")
-def own_shop_fixture(salesperson) -> Shop:
-    """The salesperson's verified shop, known only to the database (no sandbox behind it)."""
-    return ShopFactory(
-        verified=True, shop_id="242826267", account="ktmst", name="我的測試賣場", salesperson=salesperson
-    )
-
-
-@pytest.fixture(name="others_shop")
-def others_shop_fixture(other_staff) -> Shop:
-    return ShopFactory(
-        verified=True, shop_id="318990021", account="tmsbaby", name="寶寶生活館", salesperson=other_staff
-    )
 
 
 def buyer_id(number: int) -> str:
@@ -88,22 +63,3 @@ def signed(settings, body: dict | bytes) -> tuple[bytes, str]:
     """A push body and its Authorization header, as Shopee signs them."""
     raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
     return raw, push_signature(settings.SHOPEE_PUSH_KEY, settings.SHOPEE_PUSH_URL, raw)
-
-
-@pytest.fixture(name="eager_tasks")
-def eager_tasks_fixture(monkeypatch):
-    """Tasks handed to Celery run where they are handed over (no broker in these tests)."""
-    monkeypatch.setattr(current_app.conf, "task_always_eager", True)
-
-
-@pytest.fixture(name="pushes_to")
-def pushes_to_fixture(sandbox, settings):
-    """Point the sandbox's pushes at a running server of ours (live_server.url)."""
-
-    def point(base_url: str) -> str:
-        url = f"{base_url}/shopee/push/"
-        settings.SHOPEE_PUSH_URL = url
-        sandbox.configure(callback_url=url)
-        return url
-
-    return point

@@ -10,14 +10,7 @@ from playwright.sync_api import expect
 
 from chat import sync
 from chat.models import Conversation
-from tests.chat.sync_fixtures import (  # noqa: F401 - fixtures
-    WORKER_SETTINGS,
-    buyer_id,
-    own_shop_fixture,
-    pushes_to_fixture,
-    remote_conversations,
-    shop_fixture,
-)
+from tests.chat.helpers import WORKER_SETTINGS, buyer_id, remote_conversations
 from tests.utils import screenshot_on_failure, wait_until
 
 PENDING_RED = "rgb(209, 36, 47)"  # --pending in app.css

@@ -11,13 +11,7 @@ from accounts.models import Shop
 from chat import push as pushes
 from chat.models import Conversation, Message, PushReceipt
 from orders.models import Order
-from tests.chat.sync_fixtures import (  # noqa: F401 - fixtures
-    buyer_id,
-    eager_tasks_fixture,
-    remote_chat,
-    shop_fixture,
-    signed,
-)
+from tests.chat.helpers import buyer_id, remote_chat, signed
 
 pytestmark = pytest.mark.django_db
 

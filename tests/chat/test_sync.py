@@ -6,19 +6,18 @@ from __future__ import annotations
 import pytest
 from django.db.models import Count
 
-from accounts.models import Shop
+from accounts.models import Shop, ShopSync
 from accounts.selectors import authorized_shop_pks
+from accounts.syncs import sync_lease_release, sync_lease_take
 from chat import sync
-from chat.models import ChatSync, Conversation, Message
-from tests.chat.sync_fixtures import (  # noqa: F401 - fixtures
+from chat.models import Conversation, Message
+from tests.chat.helpers import (
     WORKER_SETTINGS,
     api_calls,
     busy_chat,
     buyer_id,
-    pushes_to_fixture,
     remote_chat,
     remote_conversations,
-    shop_fixture,
 )
 from tests.utils import wait_until
 
@@ -39,6 +38,10 @@ def assert_same_as_sandbox(sandbox, shop: Shop) -> None:
         assert message.from_buyer == remote[message.message_id]["from_buyer"]
 
 
+def chat_sync_of(shop) -> ShopSync:
+    return ShopSync.objects.get(shop=shop, kind=ShopSync.Kind.CHAT)
+
+
 def test_shop_with_60_conversations_and_long_histories_is_pulled_completely(sandbox, shop):
     busy_chat(sandbox, shop, conversations=60, long_messages=70)
 
@@ -57,10 +60,8 @@ def test_shop_with_60_conversations_and_long_histories_is_pulled_completely(sand
     quiet = Conversation.objects.get(shop=shop, buyer_id=buyer_id(1))
     assert (quiet.buyer_name, quiet.unread_count, quiet.last_message_from_buyer) == ("買家1", 1, True)
     assert quiet.last_message_text == "請問商品1還有貨嗎?"
-    state = ChatSync.objects.get(shop=shop)
+    state = chat_sync_of(shop)
     assert state.last_success_at is not None and state.last_error == ""
-    shop.refresh_from_db()
-    assert shop.last_chat_sync_at == state.last_success_at
 
 
 def test_second_run_changes_nothing_and_asks_shopee_once(sandbox, shop):
@@ -106,7 +107,7 @@ def test_run_interrupted_again_and_again_then_repeated_stores_each_message_once(
         partial.append(Conversation.objects.filter(shop=shop).count())
     assert partial, "no run was interrupted"
     assert any(0 < count < 60 for count in partial), "no run stopped part-way"
-    assert ChatSync.objects.get(shop=shop).last_error == ""
+    assert chat_sync_of(shop).last_error == ""
 
     sandbox.set_faults(clear=True)
     sync.chat_sync_shop(shop=shop)
@@ -124,14 +125,12 @@ def test_failed_run_shows_its_error_and_keeps_the_cursor(sandbox, shop):
     result = sync.chat_sync_shop(shop=shop)
 
     assert result.error
-    state = ChatSync.objects.get(shop=shop)
-    assert state.last_error and state.last_success_at is None and state.conversations_ns == 0
-    shop.refresh_from_db()
-    assert shop.last_sync_error.startswith(sync.ERROR_TAG)
+    state = chat_sync_of(shop)
+    assert state.last_error and state.last_success_at is None and state.cursor == 0
+    assert state.last_error_code == "error_server" and state.error_text.startswith("[聊聊] error_server")
     sandbox.set_faults(clear=True)
     assert sync.chat_sync_shop(shop=shop).error == ""
-    shop.refresh_from_db()
-    assert shop.last_sync_error == ""
+    assert chat_sync_of(shop).last_error == chat_sync_of(shop).last_error_code == ""
 
 
 def test_without_shopees_chat_approval_the_shop_shows_why_and_stays_verified(sandbox, shop):
@@ -142,7 +141,7 @@ def test_without_shopees_chat_approval_the_shop_shows_why_and_stays_verified(san
 
     shop.refresh_from_db()
     assert shop.state == Shop.State.VERIFIED and not Conversation.objects.filter(shop=shop).exists()
-    assert "error_api_permission" in result.error and "approved" in shop.sync_error
+    assert "error_api_permission" in result.error and "approved" in chat_sync_of(shop).error_text
     sandbox.configure(chat_module_approved=True)
     assert sync.chat_sync_shop(shop=shop).error == ""
     assert Conversation.objects.filter(shop=shop).count() == 2
@@ -161,12 +160,12 @@ def test_revoked_shop_stops_syncing_and_shows_unverified(sandbox, shop):
 
 def test_only_one_run_per_shop_at_a_time(sandbox, shop):
     busy_chat(sandbox, shop, conversations=3, long_messages=4)
-    token = sync._lease_take(shop)  # another worker is pulling this shop
+    token = sync_lease_take(shop_pk=shop.pk, kind=ShopSync.Kind.CHAT, lease=sync.lease())  # another worker
 
     assert sync.chat_sync_shop(shop=shop).ran is False
     assert not Message.objects.filter(shop=shop).exists()
 
-    sync._lease_release(shop, token)
+    sync_lease_release(shop_pk=shop.pk, kind=ShopSync.Kind.CHAT, token=token)
     assert sync.chat_sync_shop(shop=shop).ran is True
     assert Message.objects.filter(shop=shop).exists()
 
@@ -219,7 +218,7 @@ def test_worker_killed_mid_pull_leaves_no_duplicates_and_the_next_worker_finishe
 
     def finished():
         chat_sync_shop.delay(shop.pk)  # the dead run's lease lapses after 2 s
-        return ChatSync.objects.filter(shop=shop, last_success_at__isnull=False).exists()
+        return ShopSync.objects.filter(shop=shop, kind="chat", last_success_at__isnull=False).exists()
 
     wait_until(finished, timeout=30, interval=1.0, message="the second worker to finish the pull")
     assert_same_as_sandbox(sandbox, shop)

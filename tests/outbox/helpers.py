@@ -1,6 +1,6 @@
-"""Fixtures and helpers of the outbox tests: shops verified through the real flow (sandbox
-authorize code + accounts.services.shop_verify), buyers who wrote first, and what the sandbox
-delivered. Import the `*_fixture` functions into a test module; their fixtures keep the short names."""
+"""Helpers of the outbox tests: shops verified through the real flow (sandbox authorize code +
+accounts.services.shop_verify), buyers who wrote first, and what the sandbox delivered
+(fixtures: conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,13 @@ import hashlib
 import itertools
 from collections import Counter
 
-import pytest
-from celery import current_app
-
 from accounts.models import Shop
 from accounts.services import shop_verify
-from chat.models import OutgoingMessage
-from chat.outbox import outbox_queue
+from outbox.models import OutgoingMessage
+from outbox.queue import outbox_queue
 
 # Child processes read these through DJANGO_SETTINGS_MODULE (short leases and backoffs).
-WORKER_SETTINGS = "tests.chat.outbox_worker_settings"
+WORKER_SETTINGS = "tests.outbox.worker_settings"
 
 _accounts = itertools.count(1)
 
@@ -26,21 +23,6 @@ def verify(sandbox, shop_id: str, user, shop: Shop | None = None) -> Shop:
     """[聊聊登入認證] as Shopee completes it: the seller approved, the callback brings a code."""
     code = sandbox.authorize_code(shop_id)
     return shop_verify(shop=shop, code=code, shop_id=shop_id, user=user)
-
-
-@pytest.fixture(name="make_shop")
-def make_shop_fixture(sandbox, salesperson):
-    """A shop on the sandbox, verified in the product, sending `rate` messages a second."""
-
-    def make(name: str = "我的測試賣場", *, rate: float = 100.0) -> Shop:
-        number = next(_accounts)
-        remote = sandbox.create_shop(account=f"outbox{number}", password="pw", name=name)
-        shop = verify(sandbox, remote["shop_id"], salesperson)
-        Shop.objects.filter(pk=shop.pk).update(send_rate_per_second=rate)
-        shop.refresh_from_db()
-        return shop
-
-    return make
 
 
 def buyers_who_wrote(sandbox, shop: Shop, count: int, *, first_id: int = 500_000_000) -> list[str]:
@@ -66,18 +48,3 @@ def delivered_texts(sandbox, shop: Shop | None = None) -> Counter[str]:
     """How many times each text reached a buyer (through send_message)."""
     rows = sandbox.deliveries(shop_id=shop.shop_id if shop else None)
     return Counter(row["content"].get("text") for row in rows)
-
-
-@pytest.fixture(name="no_broker")
-def no_broker_fixture(monkeypatch):
-    """In-process delivery tests: a kick runs where it is made instead of going to a broker."""
-    monkeypatch.setattr(current_app.conf, "task_always_eager", True)
-
-
-@pytest.fixture(name="fast_outbox")
-def fast_outbox_fixture(settings):
-    settings.OUTBOX_BACKOFF_BASE_SECONDS = 0.05
-    settings.OUTBOX_BACKOFF_MAX_SECONDS = 0.2
-    settings.OUTBOX_MAX_ATTEMPTS = 3
-    settings.SHOPEE_TIMEOUT_SECONDS = 0.5
-    return settings

@@ -3,6 +3,7 @@ what delivery does with each answer Shopee can give. Worker processes: test_outb
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import pytest
@@ -10,24 +11,19 @@ from django.db import transaction
 from django.utils import translation
 
 from accounts.models import Shop
-from chat.models import Message, OutgoingMessage
-from chat.outbox import OutboxRefused, outbox_deliver_due, outbox_retry, outbox_sweep, parallel_drains
-from chat.ratelimit import LocalSendRate, RedisSendRate
+from chat.models import Message
 from chat.sync import chat_sync_shop
-from notifications.placeholders import render_notice
 from orders.models import Order
-from tests.chat.outbox_fixtures import (  # noqa: F401 - fixtures
-    buyers_who_wrote,
-    delivered_texts,
-    fast_outbox_fixture,
-    make_shop_fixture,
-    no_broker_fixture,
-    queue,
-    verify,
-)
+from outbox.delivery import outbox_deliver_due
+from outbox.kick import parallel_drains
+from outbox.models import OutgoingMessage
+from outbox.placeholders import render_notice
+from outbox.queue import OutboxRefused, outbox_retry, outbox_sweep
+from outbox.rate import LocalSendRate, RedisSendRate
+from tests.outbox.helpers import buyers_who_wrote, delivered_texts, queue, verify
 from tests.utils import need, wait_until
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_broker")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
 State = OutgoingMessage.State
 
@@ -109,6 +105,20 @@ def test_a_batch_queued_in_one_transaction_kicks_delivery_a_few_times_not_once_p
                 queue(shop, buyer, "您的訂單已出貨")
     assert OutgoingMessage.objects.count() == 50
     assert 1 <= len(kicks) <= parallel_drains()
+
+
+def test_a_kick_lost_with_a_rolled_back_savepoint_is_asked_for_again(
+    shop, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as kicks:
+        with transaction.atomic():
+            for n in range(parallel_drains()):
+                with contextlib.suppress(RuntimeError), transaction.atomic():
+                    queue(shop, str(510_000_000 + n), "您的訂單已出貨")
+                    raise RuntimeError("the rest of the action failed: the row and its kick go")
+            queue(shop, "519999999", "您的訂單已出貨")
+    assert OutgoingMessage.objects.count() == 1
+    assert len(kicks) == 1  # the one row left is delivered without waiting for the sweeper
 
 
 @pytest.mark.parametrize("backend", ["local", "redis"])

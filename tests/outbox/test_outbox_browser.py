@@ -6,21 +6,15 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from chat.models import OutgoingMessage
-from chat.outbox import outbox_deliver_due
-from tests.chat.outbox_fixtures import (  # noqa: F401 - fixtures
-    buyers_who_wrote,
-    delivered_texts,
-    make_shop_fixture,
-    no_broker_fixture,
-    queue,
-)
+from outbox.delivery import outbox_deliver_due
+from outbox.models import OutgoingMessage
+from tests.outbox.helpers import buyers_who_wrote, delivered_texts, queue
 from tests.utils import screenshot_on_failure
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("no_broker"),
+    pytest.mark.usefixtures("eager_tasks"),
 ]
 
 

@@ -14,15 +14,9 @@ from django.db import close_old_connections, connection, transaction
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from accounts.models import Shop
-from chat.models import Message, OutgoingMessage
-from tests.chat.outbox_fixtures import (  # noqa: F401 - fixtures
-    WORKER_SETTINGS,
-    buyers_who_wrote,
-    delivered_texts,
-    make_shop_fixture,
-    queue,
-    verify,
-)
+from chat.models import Message
+from outbox.models import OutgoingMessage
+from tests.outbox.helpers import WORKER_SETTINGS, buyers_who_wrote, delivered_texts, queue, verify
 from tests.utils import wait_until
 
 pytestmark = [
@@ -54,7 +48,7 @@ def beat(start_beat):
     def start(*, every: int = 1, **kwargs):
         interval, _new = IntervalSchedule.objects.get_or_create(every=every, period=IntervalSchedule.SECONDS)
         PeriodicTask.objects.update_or_create(
-            name="outbox sweep", defaults={"task": "chat.tasks.outbox_sweep", "interval": interval}
+            name="outbox sweep", defaults={"task": "outbox.tasks.outbox_sweep", "interval": interval}
         )
         return start_beat(DJANGO_SETTINGS_MODULE=WORKER_SETTINGS, **kwargs)
 

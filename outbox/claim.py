@@ -1,0 +1,80 @@
+"""Claiming: a worker takes the due head of each conversation's queue for one shop and leases it.
+
+select_for_update with skip_locked keeps two workers off the same rows (SQLite serialises
+through IMMEDIATE transactions instead). A row still `sending` after its lease ran out was left
+by a worker that died in the call: that attempt is in doubt (`doubt_since`, see outbox.doubt).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+
+from outbox.models import OutgoingMessage
+from outbox.queue import outbox_due
+
+State = OutgoingMessage.State
+
+
+def lease_seconds() -> float:
+    # A claim must outlive Shopee's timeout, or an in-doubt read could race the first call.
+    return max(settings.OUTBOX_LEASE_SECONDS, 2 * settings.SHOPEE_TIMEOUT_SECONDS + 1)
+
+
+@dataclass
+class Claim:
+    message: OutgoingMessage
+    token: str
+    doubt_since: datetime | None  # an earlier attempt may have arrived after this moment
+    lease_ends: float  # time.monotonic() at which the lease runs out
+
+
+def claim_due(*, shop_pk: int, limit: int) -> list[Claim]:
+    """Take up to `limit` due messages of the shop, each the head of its conversation's queue."""
+    now = timezone.now()
+    # The lease is counted from here on both clocks: a claim that waited for the database
+    # (SQLite's write lock) must not believe it has more lease than the row says.
+    started = time.monotonic()
+    earlier_pending = OutgoingMessage.objects.filter(
+        shop_id=OuterRef("shop_id"),
+        buyer_id=OuterRef("buyer_id"),
+        id__lt=OuterRef("id"),
+        state__in=(State.QUEUED, State.SENDING, State.HELD),
+    )
+    lease = lease_seconds()
+    token = secrets.token_hex(8)
+    with transaction.atomic():
+        messages = list(
+            OutgoingMessage.objects.filter(outbox_due(now), shop_id=shop_pk)
+            .exclude(Exists(earlier_pending))
+            .select_related("shop", "conversation")
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("id")[:limit]
+        )
+        claims = []
+        for message in messages:
+            # A row still `sending` was left by a worker that died: that attempt is in doubt.
+            if message.state == State.SENDING and message.doubt_since is None:
+                message.doubt_since = message.claimed_at
+                OutgoingMessage.objects.filter(pk=message.pk).update(doubt_since=message.doubt_since)
+            message.state = State.SENDING
+            message.claim_token = token
+            message.claimed_at = now
+            message.lease_expires_at = now + timedelta(seconds=lease)
+            message.attempts += 1
+            claims.append(Claim(message, token, message.doubt_since, started + lease))
+        OutgoingMessage.objects.filter(pk__in=[message.pk for message in messages]).update(
+            state=State.SENDING,
+            claim_token=token,
+            claimed_at=now,
+            lease_expires_at=now + timedelta(seconds=lease),
+            attempts=F("attempts") + 1,
+        )
+    return claims

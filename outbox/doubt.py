@@ -1,0 +1,82 @@
+"""The in-doubt check: never deliver a message twice.
+
+A row whose earlier attempt may have reached Shopee unrecorded (its worker died in the call, or
+the call timed out) carries `doubt_since`. Before sending it again the worker reads the
+conversation on Shopee; if the message is there, it is recorded instead of sent again.
+The lease is always longer than Shopee's timeout, so this read never races the first call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from chat.models import Conversation
+from outbox.models import OutgoingMessage
+from shopee.client import ShopClient
+from shopee.errors import BadRequest
+
+CLOCK_SKEW = timedelta(seconds=10)  # allowed between our clock and Shopee's in the in-doubt search
+IN_DOUBT_PAGES = 4  # newest message pages read when looking for an in-doubt message
+
+
+def find_delivered(api: ShopClient, message: OutgoingMessage, *, since: datetime) -> dict[str, Any] | None:
+    """The message on Shopee that an earlier attempt delivered, if any: ours, same content, sent
+    after `since`, and not recorded for another row."""
+    oldest = int((since - CLOCK_SKEW).timestamp())
+    matches: list[dict[str, Any]] = []
+    try:
+        conversation_id = _conversation_id(api, message, oldest=oldest)
+        if conversation_id is None:
+            return None  # no conversation with this buyer: a first message that never arrived
+        offset = None
+        for _page in range(IN_DOUBT_PAGES):
+            page = api.get_messages(conversation_id, offset=offset)
+            recent = [raw for raw in page.messages if int(raw.get("created_timestamp") or 0) >= oldest]
+            matches += [raw for raw in recent if _same_message(raw, message)]
+            if len(recent) < len(page.messages) or not page.next_offset:
+                break
+            offset = page.next_offset
+    except BadRequest:  # Shopee does not know the conversation: nothing of ours arrived in it
+        return None
+    taken = set(
+        OutgoingMessage.objects.filter(
+            shop=message.shop, shopee_message_id__in=[str(m["message_id"]) for m in matches]
+        ).values_list("shopee_message_id", flat=True)
+    )
+    free = [m for m in matches if str(m["message_id"]) not in taken]
+    return free[-1] if free else None  # newest first: the last is the earliest
+
+
+def _same_message(raw: Mapping[str, Any], message: OutgoingMessage) -> bool:
+    """Sent by us to this buyer with the same content."""
+    content = raw.get("content") or {}
+    expected = message.shopee_content()
+    same = content.get("text") == expected["text"] if message.message_type == "text" else content == expected
+    return (
+        same and raw.get("message_type") == message.message_type and str(raw.get("to_id")) == message.buyer_id
+    )
+
+
+def _conversation_id(api: ShopClient, message: OutgoingMessage, *, oldest: int) -> str | None:
+    if message.conversation is not None:
+        return message.conversation.conversation_id
+    known = (
+        Conversation.objects.filter(shop=message.shop, buyer_id=message.buyer_id)
+        .values_list("conversation_id", flat=True)
+        .first()
+    )
+    if known:
+        return known
+    # A first message to this buyer: if it arrived, the conversation moved since `oldest`.
+    cursor = None
+    for _page in range(IN_DOUBT_PAGES):
+        page = api.get_conversation_list(direction="older", type="all", next_timestamp_nano=cursor)
+        for entry in page.conversations:
+            if str(entry.get("to_id")) == message.buyer_id:
+                return str(entry["conversation_id"])
+        cursor = page.next_timestamp_nano
+        if not page.more or not cursor or int(cursor) < oldest * 1_000_000_000:
+            return None
+    return None

@@ -1,0 +1,201 @@
+"""Queueing (F5): every message to a buyer enters the outbox here, checked before it is written.
+
+`outbox_queue` writes a row in the caller's transaction and kicks delivery on commit (outbox.kick).
+A message that cannot go as written is refused (`OutboxRefused`, with the reason in words) and
+nothing is queued. A shop that is not verified gets its messages `held`; they are released when
+the shop is verified again (`outbox_release_held`, and the sweeper as a safety net).
+Failed messages go again only when staff retry them (`outbox_retry`, `outbox_retry_failed`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Shop
+from chat.models import Conversation
+from outbox.kick import kick_on_commit, outbox_kick, parallel_drains
+from outbox.models import OutgoingMessage
+from outbox.placeholders import PLACEHOLDERS, placeholders_in, unknown_placeholders
+
+log = logging.getLogger(__name__)
+
+State = OutgoingMessage.State
+Problem = OutgoingMessage.Problem
+
+MAX_TEXT_CHARS = 600  # Shopee's limit for a text message
+
+
+class OutboxRefused(ValidationError):
+    """The message was not queued; `reason` says why in the user's language."""
+
+    @property
+    def reason(self) -> str:
+        return self.messages[0]
+
+
+def _check(*, buyer_id: str, text: str, message_type: str, content: Mapping[str, Any] | None) -> None:
+    if not buyer_id:
+        raise OutboxRefused(_("Shopee does not reveal this buyer, so they cannot be reached by chat."))
+    if message_type != "text":
+        if not content:
+            raise OutboxRefused(_("The message has no content."))
+        return
+    if not text.strip():
+        raise OutboxRefused(_("The message is empty."))
+    template_check(text)
+    left = placeholders_in(text)
+    if left:
+        raise OutboxRefused(
+            _("Placeholder %(names)s was not filled in: it needs an order."),
+            params={"names": "、".join(left)},
+        )
+
+
+def template_check(text: str) -> None:
+    """What Shopee and our placeholders allow of a text, before any placeholder is filled in
+    (saved quick replies are checked with it too)."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise OutboxRefused(
+            _("The message has %(count)d characters; Shopee allows at most %(limit)d."),
+            params={"count": len(text), "limit": MAX_TEXT_CHARS},
+        )
+    unknown = unknown_placeholders(text)
+    if unknown:
+        raise OutboxRefused(
+            _(
+                "Unknown placeholder %(unknown)s. Known placeholders: %(known)s. For brackets as text, use 【】."
+            ),
+            params={"unknown": "、".join(unknown), "known": "、".join(PLACEHOLDERS)},
+        )
+
+
+def outbox_queue(
+    *,
+    shop: Shop,
+    buyer_id: str,
+    text: str,
+    origin: str,
+    queued_by=None,
+    conversation: Conversation | None = None,
+    order_sn: str = "",
+    idempotency_key: str,
+    message_type: str = "text",
+    content: Mapping[str, Any] | None = None,
+) -> OutgoingMessage:
+    """Queue one message to a buyer, inside the caller's transaction; delivery starts on commit.
+
+    The same `idempotency_key` returns the row queued first (a double-clicked form sends once).
+    Raises OutboxRefused, queueing nothing, when the message cannot go as written. A shop that
+    is not verified gets the row `held` ("shop not verified"); it goes once the shop is verified.
+    """
+    existing = OutgoingMessage.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    if origin not in OutgoingMessage.Origin.values:
+        raise ValueError(f"unknown origin {origin!r}")
+    buyer_id = str(buyer_id)
+    # A form's textarea posts line breaks as CRLF; the composer counts (and the buyer reads) one.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    _check(buyer_id=buyer_id, text=text, message_type=message_type, content=content)
+    held = not shop.can_send
+    message = OutgoingMessage(
+        shop=shop,
+        conversation=conversation,
+        buyer_id=buyer_id,
+        order_sn=order_sn,
+        message_type=message_type,
+        text=text,
+        content=dict(content or {}),
+        origin=origin,
+        queued_by=queued_by,
+        idempotency_key=idempotency_key,
+        state=State.HELD if held else State.QUEUED,
+        error_code=Problem.SHOP_NOT_VERIFIED if held else "",
+    )
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        # The same form arrived twice at once: the other request's row wins.
+        return OutgoingMessage.objects.get(idempotency_key=idempotency_key)
+    if not held:
+        kick_on_commit()
+    return message
+
+
+def outbox_retry(*, message: OutgoingMessage, user=None) -> OutgoingMessage:
+    """A failed message gets a fresh set of attempts (held instead if its shop is not verified)."""
+    outbox_retry_failed(messages=OutgoingMessage.objects.filter(pk=message.pk), user=user)
+    return OutgoingMessage.objects.select_related("shop", "conversation").get(pk=message.pk)
+
+
+@dataclass(frozen=True)
+class Retried:
+    queued: int
+    held: int  # their shop is not verified: they go once it is
+
+
+def outbox_retry_failed(*, messages: QuerySet[OutgoingMessage], user=None) -> Retried:
+    """Every failed message among `messages` gets a fresh set of attempts; those of shops not
+    verified are held until they are."""
+    fresh = {"attempts": 0, "last_error": "", "next_attempt_at": timezone.now()}
+    failed = OutgoingMessage.objects.filter(pk__in=messages.order_by().values("pk"), state=State.FAILED)
+    with transaction.atomic():
+        held = failed.exclude(shop__state__in=Shop.AUTHORIZED_STATES).update(
+            state=State.HELD, error_code=Problem.SHOP_NOT_VERIFIED, **fresh
+        )
+        queued = failed.update(state=State.QUEUED, error_code="", **fresh)
+        if queued:
+            kick_on_commit()
+    log.info("outbox: %d failed messages queued again, %d held, by %s", queued, held, user)
+    return Retried(queued=queued, held=held)
+
+
+def outbox_release_held(*, shop_pk: int) -> int:
+    """After re-verification: the shop's held messages are queued again (in their old order)."""
+    with transaction.atomic():
+        if not Shop.objects.get(pk=shop_pk).can_send:
+            return 0
+        return _release(OutgoingMessage.objects.filter(shop_id=shop_pk))
+
+
+def _release(messages) -> int:
+    released = messages.filter(state=State.HELD).update(
+        state=State.QUEUED, error_code="", last_error="", next_attempt_at=timezone.now()
+    )
+    if released:
+        kick_on_commit()
+    return released
+
+
+def hold_shop(shop: Shop, detail: str) -> None:
+    OutgoingMessage.objects.filter(shop=shop, state=State.QUEUED).update(
+        state=State.HELD, error_code=Problem.SHOP_NOT_VERIFIED, last_error=detail[:500]
+    )
+
+
+def outbox_due(now: datetime) -> Q:
+    """Messages a worker should take up at `now`: queued and due, or still `sending` after their
+    lease ran out (their worker died)."""
+    return Q(state=State.QUEUED, next_attempt_at__lte=now) | Q(state=State.SENDING, lease_expires_at__lt=now)
+
+
+def outbox_sweep() -> int:
+    """Beat: release the held messages of shops verified again, and kick delivery if anything is due.
+    Returns how many kicks were sent."""
+    with transaction.atomic():
+        _release(OutgoingMessage.objects.filter(shop__state__in=Shop.AUTHORIZED_STATES))
+    due = OutgoingMessage.objects.filter(outbox_due(timezone.now()))[: parallel_drains()].count()
+    for _n in range(due):
+        outbox_kick()
+    return due

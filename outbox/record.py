@@ -1,0 +1,171 @@
+"""Recording: what became of one claimed message, written only while the claim is still ours.
+
+A claim whose lease ran out may have been taken over by another worker; its results are then
+dropped (`settle` writes nothing). A sent message is stored as the chat Message it became in
+the same transaction, so the inbox shows it once, whether the pull or the outbox sees it first.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import random
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import Shop
+from accounts.services import shop_auth_failed
+from chat.sync import chat_message_store
+from outbox.claim import Claim
+from outbox.models import OutgoingMessage
+from outbox.queue import hold_shop
+from outbox.rate import send_rate
+from shopee.errors import AuthError, RateLimited
+
+log = logging.getLogger(__name__)
+
+State = OutgoingMessage.State
+Problem = OutgoingMessage.Problem
+
+
+def max_attempts() -> int:
+    return settings.OUTBOX_MAX_ATTEMPTS
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential backoff with jitter after the `attempts`-th failed attempt."""
+    base = settings.OUTBOX_BACKOFF_BASE_SECONDS
+    ceiling = settings.OUTBOX_BACKOFF_MAX_SECONDS
+    return min(ceiling, base * 2 ** max(0, attempts - 1)) * random.uniform(0.5, 1.5)
+
+
+class Outcome(enum.Enum):
+    SENT = "sent"
+    NOT_SENT = "not sent"  # failed, retried later, or given back
+    # Shopee cannot take more of this shop's messages now (unreachable, slow down, not verified):
+    # the rest of its batch is given back untried rather than each meeting the same answer.
+    SHOP_STOPPED = "shop stopped"
+
+
+def settle(claim: Claim, **fields: Any) -> int:
+    """End the claim with `fields` written, if the row is still this claim's (a claim whose
+    lease ran out may have been taken over by another worker). Returns 1 if written."""
+    mine = OutgoingMessage.objects.filter(pk=claim.message.pk, state=State.SENDING, claim_token=claim.token)
+    return mine.update(claim_token="", lease_expires_at=None, **fields)
+
+
+def record_sent(claim: Claim, raw: Mapping[str, Any], *, sent_at: datetime | None) -> Outcome:
+    message = claim.message
+    shop = message.shop
+    # send_message's answer does not say who sent it; chat_message_store needs to know it was us.
+    raw = {
+        **raw,
+        "from_shop_id": shop.shop_id,
+        "to_id": message.buyer_id,
+        "created_timestamp": raw.get("created_timestamp") or int(time.time()),
+        "source_content": raw.get("source_content")
+        or ({"order_sn": message.order_sn} if message.order_sn else {}),
+    }
+    if sent_at is None:
+        sent_at = datetime.fromtimestamp(int(raw["created_timestamp"]), UTC)
+    with transaction.atomic():
+        stored, _new = chat_message_store(shop=shop, raw=raw)
+        recorded = settle(
+            claim,
+            state=State.SENT,
+            shopee_message_id=stored.message_id,
+            conversation_id=stored.conversation_id,
+            sent_at=sent_at,
+            doubt_since=None,
+            error_code="",
+            last_error="",
+        )
+    if not recorded:
+        log.warning("outbox message %s was sent but its claim had been taken over", message.pk)
+    return Outcome.SENT
+
+
+def record_final(claim: Claim, code: str, detail: str) -> None:
+    settle(claim, state=State.FAILED, error_code=code, last_error=str(detail)[:500], doubt_since=None)
+
+
+def record_retry(claim: Claim, detail: str, *, doubt: datetime | None) -> None:
+    """Back off and try again; after the last attempt, fail with a retry action for staff."""
+    attempts = claim.message.attempts
+    settle(
+        claim,
+        state=State.FAILED if attempts >= max_attempts() else State.QUEUED,
+        error_code=Problem.UNREACHABLE,
+        last_error=detail[:500],
+        next_attempt_at=timezone.now() + timedelta(seconds=backoff_seconds(attempts)),
+        doubt_since=doubt,
+    )
+
+
+def give_back(claims: list[Claim]) -> None:
+    """Return claimed messages untried: no attempt spent, due again at once."""
+    if not claims:
+        return
+    OutgoingMessage.objects.filter(
+        pk__in=[claim.message.pk for claim in claims], state=State.SENDING, claim_token=claims[0].token
+    ).update(
+        state=State.QUEUED,
+        attempts=F("attempts") - 1,
+        next_attempt_at=timezone.now(),
+        claim_token="",
+        lease_expires_at=None,
+    )
+
+
+def release_claim(claim: Claim, doubt: datetime | None) -> None:
+    """Give the message back untried: the attempt is not spent."""
+    settle(
+        claim,
+        state=State.QUEUED,
+        attempts=claim.message.attempts - 1,
+        next_attempt_at=timezone.now(),
+        doubt_since=doubt,
+    )
+
+
+def record_rate_limited(claim: Claim, exc: RateLimited, doubt: datetime | None) -> None:
+    """Shopee said "slow down": the shop pauses, the message waits, no attempt is spent."""
+    message = claim.message
+    send_rate().pause(message.shop_id, seconds=exc.retry_after)
+    settle(
+        claim,
+        state=State.QUEUED,
+        attempts=message.attempts - 1,
+        error_code=Problem.RATE_LIMITED,
+        last_error="",
+        next_attempt_at=timezone.now() + timedelta(seconds=exc.retry_after),
+        doubt_since=doubt,
+    )
+
+
+def record_auth_error(claim: Claim, exc: AuthError, doubt: datetime | None) -> None:
+    """Shopee refused the shop's tokens: the shop's messages wait (held) for re-verification."""
+    message = claim.message
+    shop = message.shop
+    shop_auth_failed(shop=shop, reason=str(exc))
+    with transaction.atomic():
+        # Still verified: the tokens were renewed meanwhile, so the message simply goes again.
+        still_verified = Shop.objects.filter(pk=shop.pk, state__in=Shop.AUTHORIZED_STATES).exists()
+        settle(
+            claim,
+            state=State.QUEUED if still_verified else State.HELD,
+            attempts=message.attempts - 1,
+            error_code="" if still_verified else Problem.SHOP_NOT_VERIFIED,
+            last_error="" if still_verified else str(exc)[:500],
+            next_attempt_at=timezone.now(),
+            doubt_since=doubt,
+        )
+        if not still_verified:
+            hold_shop(shop, str(exc))

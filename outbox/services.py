@@ -1,0 +1,26 @@
+"""The outbox's writes, in one place for the apps above it (notices, views).
+
+Queueing and retrying live in outbox.queue; delivery is the workers' business (outbox.delivery).
+"""
+
+from outbox.queue import (
+    MAX_TEXT_CHARS,
+    OutboxRefused,
+    Retried,
+    outbox_queue,
+    outbox_release_held,
+    outbox_retry,
+    outbox_retry_failed,
+    template_check,
+)
+
+__all__ = [
+    "MAX_TEXT_CHARS",
+    "OutboxRefused",
+    "Retried",
+    "outbox_queue",
+    "outbox_release_held",
+    "outbox_retry",
+    "outbox_retry_failed",
+    "template_check",
+]

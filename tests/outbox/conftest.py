@@ -1,0 +1,36 @@
+"""Fixtures of the outbox tests (helpers that are not fixtures: tests/outbox/helpers.py)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from accounts.models import Shop
+from tests.outbox.helpers import verify
+
+_accounts = itertools.count(1)
+
+
+@pytest.fixture
+def make_shop(sandbox, salesperson):
+    """A shop on the sandbox, verified in the product, sending `rate` messages a second."""
+
+    def make(name: str = "我的測試賣場", *, rate: float = 100.0) -> Shop:
+        number = next(_accounts)
+        remote = sandbox.create_shop(account=f"outbox{number}", password="pw", name=name)
+        shop = verify(sandbox, remote["shop_id"], salesperson)
+        Shop.objects.filter(pk=shop.pk).update(send_rate_per_second=rate)
+        shop.refresh_from_db()
+        return shop
+
+    return make
+
+
+@pytest.fixture
+def fast_outbox(settings):
+    settings.OUTBOX_BACKOFF_BASE_SECONDS = 0.05
+    settings.OUTBOX_BACKOFF_MAX_SECONDS = 0.2
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    settings.SHOPEE_TIMEOUT_SECONDS = 0.5
+    return settings
