@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Shop
 from accounts.services import shop_api, shop_auth_failed
+from orders.book import book_after_refresh
 from orders.models import Order
 from shopee.client import ShopClient
 from shopee.errors import AuthError
@@ -79,6 +80,7 @@ def orders_refresh(*, shop: Shop, order_sns: Iterable[str], api: ShopClient | No
     Order.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=["shop", "order_sn"], update_fields=UPDATED_FIELDS
     )
+    book_after_refresh(shop=shop, order_sns=[row.order_sn for row in rows])  # cancellations, auto import
     return len(rows)
 
 
@@ -148,6 +150,8 @@ def _item(item: Mapping[str, Any]) -> dict[str, Any]:
         "item_id": str(item.get("item_id") or ""),
         "item_name": str(item.get("item_name") or ""),
         "model_name": str(item.get("model_name") or ""),
+        # The order book matches products by SKU: the model's when the item has models.
+        "sku": str(item.get("model_sku") or item.get("item_sku") or ""),
         "quantity": int(item.get("model_quantity_purchased") or 0),
         "price": item.get("model_discounted_price"),
     }

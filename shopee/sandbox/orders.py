@@ -220,6 +220,18 @@ def order_set_status(core: Core, order_sn: str, status: str) -> Order:
     return order
 
 
+def order_set_items(core: Core, order_sn: str, items: Any) -> Order:
+    """Change an order's lines (e.g. a partly cancelled order): get_order_detail shows the new ones."""
+    if not (isinstance(items, list) and items and all(isinstance(i, dict) for i in items)):
+        raise ValueError("items must be a non-empty list of objects")
+    order = order_get(core, order_sn)
+    lines = [_order_line(core, item) for item in items]
+    order.items = lines
+    order.update_time = core.world.now_s()
+    core.changed()
+    return order
+
+
 def order_set_tracking_number(core: Core, order_sn: str, tracking_number: str | None = None) -> Order:
     """Give the order its tracking number (drawn in the carrier's format when none is given): push 4."""
     order = order_get(core, order_sn)
