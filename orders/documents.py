@@ -62,7 +62,7 @@ def book_documents(
     outcomes: dict[int, Outcome] = {}
     by_shop: dict[int, list[Order]] = defaultdict(list)
     for order in orders:
-        refusal = _refusal(order)
+        refusal = _no_document(order)  # the status is judged after reading it again from Shopee
         if refusal:
             outcomes[order.pk] = refusal
         else:
@@ -102,12 +102,20 @@ def _load(pks: list[int]) -> list[Order]:
     return list(Order.objects.filter(pk__in=pks).select_related("shop").order_by("created_on_shopee", "pk"))
 
 
-def _refusal(order: Order) -> Outcome | None:
+def _no_document(order: Order) -> Outcome | None:
     sn, pk = order.order_sn, order.pk
     if not has_shopee_document(order):
         if order_kind(order) == "seller":
             return Outcome(sn, "no_document_seller", order_pk=pk)
         return Outcome(sn, "no_document_carrier", {"carrier": order.shipping_carrier}, order_pk=pk)
+    return None
+
+
+def _refusal(order: Order) -> Outcome | None:
+    sn, pk = order.order_sn, order.pk
+    refusal = _no_document(order)
+    if refusal:
+        return refusal
     if order.status in CANCELLED_STATUSES:
         return Outcome(sn, "cancelled_on_shopee", order_pk=pk)
     if order.status in PICKED_UP:

@@ -141,6 +141,8 @@ def _convert_one(order: Order, *, api, user, sender: str, allow_blank_tracking: 
             arranged = _arrange(order, api=api, tracking=tracking)
             if arranged is not None:
                 return arranged
+            # Shopee took it: PROCESSED now (the next sync reads the rest).
+            Order.objects.filter(pk=pk, status="READY_TO_SHIP").update(status="PROCESSED")
         elif order.status not in TRACKED_STATUSES:
             return Outcome(sn, "status_not_shippable", {"status": order.status_label}, order_pk=pk)
         if not tracking:
