@@ -32,8 +32,7 @@ def book_action_start(
         kind=kind, user=user, order_pks=pks, options=options or {}, total=len(pks)
     )
     if kind in IN_REQUEST:
-        book_action_run(action_pk=action.pk)
-        action.refresh_from_db()
+        return book_action_run(action_pk=action.pk) or action
     else:
         from orders.book_tasks import book_action_run as task
 

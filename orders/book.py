@@ -24,13 +24,13 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Shop
 from orders.book_channels import order_kind
-from orders.models import BookOrder, BookOrderLine, BookShopSettings, Order, Product
+from orders.models import STATUS_LABELS, BookOrder, BookOrderLine, BookShopSettings, Order, Product
 from orders.outcomes import Outcome
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,13 @@ def book_import(
         return []
     now = timezone.now()
     with transaction.atomic():
-        orders = list(Order.objects.select_for_update(of=("self",)).filter(pk__in=pks).order_by("pk"))
+        orders = [
+            _Locked(*row)
+            for row in Order.objects.select_for_update(of=("self",))
+            .filter(pk__in=pks)
+            .order_by("pk")
+            .values_list("pk", "order_sn", "status", "created_on_shopee", "items", "tracking_number")
+        ]
         orders.sort(key=lambda order: (order.created_on_shopee, order.pk))
         found = {order.pk for order in orders}
         entries = {
@@ -134,7 +140,7 @@ def book_import(
         outcomes: list[Outcome] = [
             Outcome("", "not_found", {"pk": pk}, order_pk=pk) for pk in pks if pk not in found
         ]
-        new_entries: list[tuple[BookOrder, list[dict[str, Any]]]] = []
+        new_entries: list[tuple[_NewEntry, list[dict[str, Any]]]] = []
         changed_entries: list[tuple[BookOrder, list[dict[str, Any]]]] = []
         for order in orders:
             entry = entries.get(order.pk)
@@ -187,7 +193,7 @@ def book_import(
                 by_sku[sku].reserved += quantity
                 touched.add(by_sku[sku].pk)
             if entry is None:
-                entry = BookOrder(order=order, imported_at=now, imported_by=user, forced=force)
+                entry = _NewEntry(order.pk, now, user.pk if user else None, force)
                 entry.content_hash, entry.stock_reserved = digest, True
                 new_entries.append((entry, lines))
                 code = "imported_short" if short else "imported"
@@ -201,32 +207,134 @@ def book_import(
             if entry.tracking_number == "" and order.tracking_number:
                 entry.tracking_number = order.tracking_number
 
-        BookOrder.objects.bulk_create([entry for entry, _ in new_entries])
+        _insert_entries(new_entries, by_sku)
         if changed_entries:
             BookOrder.objects.bulk_update(
                 [entry for entry, _ in changed_entries],
                 ["imported_at", "imported_by", "forced", "content_hash", "stock_reserved", "tracking_number"],
             )
             BookOrderLine.objects.filter(book_order__in=[entry for entry, _ in changed_entries]).delete()
-        BookOrderLine.objects.bulk_create(
-            [
-                BookOrderLine(
-                    book_order=entry,
-                    sku=line["sku"],
-                    name=line["name"],
-                    quantity=line["quantity"],
-                    price=line["price"],
-                    product=by_sku[line["sku"]],
-                )
-                for entry, lines in new_entries + changed_entries
-                for line in lines
-            ]
-        )
+        _insert_lines(changed_entries, by_sku)
         if touched:
             for pk in touched:
                 by_pk[pk].updated_at = now
             Product.objects.bulk_update([by_pk[pk] for pk in sorted(touched)], ["reserved", "updated_at"])
     return outcomes
+
+
+class _NewEntry:
+    """A BookOrder about to be inserted (a plain record: no model instance per order)."""
+
+    __slots__ = ("order_id", "imported_at", "imported_by_id", "forced", "content_hash", "stock_reserved")
+    __slots__ += ("tracking_number", "pk")
+
+    def __init__(self, order_id: int, imported_at, imported_by_id: int | None, forced: bool) -> None:
+        self.order_id, self.imported_at, self.imported_by_id, self.forced = (
+            order_id,
+            imported_at,
+            imported_by_id,
+            forced,
+        )
+        self.content_hash, self.stock_reserved, self.tracking_number, self.pk = "", True, "", None
+
+    def model(self) -> BookOrder:
+        return BookOrder(
+            order_id=self.order_id,
+            imported_at=self.imported_at,
+            imported_by_id=self.imported_by_id,
+            forced=self.forced,
+            content_hash=self.content_hash,
+            stock_reserved=self.stock_reserved,
+            tracking_number=self.tracking_number,
+        )
+
+
+class _Locked:
+    """The fields of a locked Order the import reads (no model instances: 2,000 at a time)."""
+
+    __slots__ = ("pk", "order_sn", "status", "created_on_shopee", "items", "tracking_number")
+
+    def __init__(self, pk, order_sn, status, created_on_shopee, items, tracking_number) -> None:
+        self.pk, self.order_sn, self.status = pk, order_sn, status
+        self.created_on_shopee, self.items, self.tracking_number = created_on_shopee, items, tracking_number
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS.get(self.status, self.status))
+
+
+def _insert_entries(
+    new_entries: list[tuple[_NewEntry, list[dict[str, Any]]]], by_sku: dict[str, Product]
+) -> None:
+    """The new book entries and their lines, in two statements on PostgreSQL (unnest of arrays:
+    no per-row Python model work), else through bulk_create."""
+    if not new_entries:
+        return
+    if connection.vendor != "postgresql":
+        created = BookOrder.objects.bulk_create([entry.model() for entry, _ in new_entries])
+        for (entry, _lines), model in zip(new_entries, created, strict=True):
+            entry.pk = model.pk
+        _insert_lines(new_entries, by_sku)
+        return
+    first = new_entries[0][0]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO orders_bookorder (order_id, state, imported_at, imported_by_id, forced,
+                content_hash, stock_reserved, sender, tracking_number, updated_at)
+            SELECT o, %(state)s, %(now)s, %(user)s, %(forced)s, h, true, '', t, %(now)s
+            FROM unnest(%(orders)s::bigint[], %(hashes)s::varchar[], %(tracking)s::varchar[]) AS u(o, h, t)
+            RETURNING id, order_id
+            """,
+            {
+                "state": BookOrder.State.IMPORTED.value,
+                "now": first.imported_at,
+                "user": first.imported_by_id,
+                "forced": first.forced,
+                "orders": [entry.order_id for entry, _ in new_entries],
+                "hashes": [entry.content_hash for entry, _ in new_entries],
+                "tracking": [entry.tracking_number for entry, _ in new_entries],
+            },
+        )
+        ids = dict((order_id, pk) for pk, order_id in cursor.fetchall())
+    for entry, _lines in new_entries:
+        entry.pk = ids[entry.order_id]
+    _insert_lines(new_entries, by_sku)
+
+
+def _insert_lines(entries: list[tuple[Any, list[dict[str, Any]]]], by_sku: dict[str, Product]) -> None:
+    rows = [(entry.pk, line) for entry, lines in entries for line in lines]
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        BookOrderLine.objects.bulk_create(
+            BookOrderLine(
+                book_order_id=pk,
+                sku=line["sku"],
+                name=line["name"],
+                quantity=line["quantity"],
+                price=line["price"],
+                product=by_sku[line["sku"]],
+            )
+            for pk, line in rows
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO orders_bookorderline (book_order_id, sku, name, quantity, price, product_id)
+            SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::integer[], %s::numeric[],
+                %s::bigint[])
+            """,
+            [
+                [pk for pk, _ in rows],
+                [line["sku"] for _, line in rows],
+                [line["name"] for _, line in rows],
+                [line["quantity"] for _, line in rows],
+                [line["price"] for _, line in rows],
+                [by_sku[line["sku"]].pk for _, line in rows],
+            ],
+        )
 
 
 def book_release(*, entry: BookOrder, products: dict[int, Product]) -> None:
