@@ -63,6 +63,7 @@ def book_action_run(*, action_pk: int) -> BookAction | None:
             user=action.user,
             sender=str(options.get("sender") or ""),
             allow_blank_tracking=bool(options.get("allow_blank_tracking")),
+            tracking_numbers=dict(options.get("tracking_numbers") or {}),
             progress=progress,
         )
     elif action.kind == Kind.DOCUMENTS:

@@ -78,7 +78,11 @@ def book_action(request):
         sender = request.POST.get("sender", "").strip()
         allow_blank = request.POST.get("allow_blank_tracking") == "1"
         book_user_settings_save(user=request.user, sender=sender, allow_blank_tracking=allow_blank)
-        options = {"sender": sender, "allow_blank_tracking": allow_blank}
+        options = {
+            "sender": sender,
+            "allow_blank_tracking": allow_blank,
+            "tracking_numbers": _tracking_lines(request.POST.get("tracking_numbers", "")),
+        }
     action = book_action_start(kind=kind, user=request.user, order_pks=pks, options=options)
     return redirect("orders:book_result", pk=action.pk)
 
@@ -156,3 +160,13 @@ def product_list(request):
             status=400,
         )
     return render(request, "orders/products.html", {"products": products_for_list(), "errors": []})
+
+
+def _tracking_lines(text: str) -> dict[str, str]:
+    """'order number, tracking number' per line (comma, tab or spaces between) -> {sn: number}."""
+    numbers = {}
+    for raw in text.splitlines():
+        parts = raw.replace(",", " ").replace("\t", " ").split()
+        if len(parts) == 2:
+            numbers[parts[0].upper()] = parts[1]
+    return numbers

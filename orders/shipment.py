@@ -3,6 +3,7 @@
 Contract of `book_convert(order_pks=…, user=…, sender=…, allow_blank_tracking=…)`:
 - The selection is first re-read from Shopee, so an order cancelled there in between is refused
   with the reason (and its reservation released by the refresh).
+- `tracking_numbers` ({order_sn: number}) gives seller-delivery orders the seller's own numbers.
 - An order still READY_TO_SHIP on Shopee is arranged through get_shipping_parameter then
   ship_order, by the method Shopee asks for (drop-off, pickup at the first address and the
   recommended slot, or non-integrated with the seller's own tracking number); the tracking
@@ -53,6 +54,7 @@ def book_convert(
     user=None,
     sender: str = "",
     allow_blank_tracking: bool = False,
+    tracking_numbers: dict[str, str] | None = None,
     progress: Progress | None = None,
 ) -> list[Outcome]:
     pks = list(dict.fromkeys(int(pk) for pk in order_pks))
@@ -94,7 +96,12 @@ def book_convert(
         for order in shop_orders:
             order = fresh.get(order.pk, order)
             outcomes[order.pk] = _convert_one(
-                order, api=api, user=user, sender=sender, allow_blank_tracking=allow_blank_tracking
+                order,
+                api=api,
+                user=user,
+                sender=sender,
+                allow_blank_tracking=allow_blank_tracking,
+                own_tracking=(tracking_numbers or {}).get(order.order_sn, ""),
             )
             done += 1
             if progress:
@@ -118,7 +125,9 @@ def _already(order: Order, entry: BookOrder) -> Outcome:
     )
 
 
-def _convert_one(order: Order, *, api, user, sender: str, allow_blank_tracking: bool) -> Outcome:
+def _convert_one(
+    order: Order, *, api, user, sender: str, allow_blank_tracking: bool, own_tracking: str = ""
+) -> Outcome:
     sn, pk = order.order_sn, order.pk
     entry = getattr(order, "book_entry", None)
     if entry is None:
@@ -131,6 +140,8 @@ def _convert_one(order: Order, *, api, user, sender: str, allow_blank_tracking: 
         return Outcome(sn, "not_paid", {"status": order.status_label}, order_pk=pk)
     kind = order_kind(order)
     tracking = entry.tracking_number or order.tracking_number
+    if kind == "seller" and not tracking:
+        tracking = own_tracking.strip()[:64]  # the seller's own number, typed in at conversion
     needs_tracking = kind in ("home", "seller") and not allow_blank_tracking
     package = order.package_number or None
     try:

@@ -154,3 +154,26 @@ def test_the_sender_and_switch_are_remembered_per_user(salesperson, other_staff)
         "sales": "王小美 倉庫",
         "other": "阿明",
     }
+
+
+def test_seller_delivery_ships_with_the_sellers_own_tracking_number(
+    sandbox, shop, staff_client, salesperson, eager_tasks
+):
+    product("CUP", 10)
+    seller = remote_order(sandbox, shop, line("CUP", 1), carrier="賣家宅配")
+    orders = imported(sandbox, shop, salesperson, seller)
+
+    response = staff_client.post(
+        "/orders/book/action/",
+        {
+            "action": "convert",
+            "order": [orders[0].pk],
+            "sender": "王小美",
+            "tracking_numbers": f"{seller['order_sn']}, S0000012345\nnonsense line\n",
+        },
+        follow=True,
+    )
+
+    assert "已轉出貨，寄件編號 S0000012345" in response.content.decode()
+    assert sandbox.state()["orders"][seller["order_sn"]]["tracking_number"] == "S0000012345"
+    assert BookOrder.objects.get(order=orders[0]).tracking_number == "S0000012345"
