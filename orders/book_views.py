@@ -24,6 +24,7 @@ from orders.models import BookAction, BookUserSettings, Order
 from orders.products import products_import_xlsx
 from orders.shipment import book_user_settings_save
 
+NO_DOCUMENT_CODES = frozenset({"no_document_carrier", "no_document_seller"})
 ACTIONS = {
     "import": BookAction.Kind.IMPORT,
     "force_import": BookAction.Kind.FORCE_IMPORT,
@@ -97,14 +98,20 @@ def book_result(request, pk: int):
         return JsonResponse(
             {"done": action.done, "total": action.total, "finished": bool(action.finished_at)}
         )
+    # Orders whose carrier has no Shopee document are listed apart (they need their own label).
+    apart = [o for o in outcomes if o.code in NO_DOCUMENT_CODES]
     return render(
         request,
         "orders/book_result.html",
         {
             "action": action,
-            "outcomes": outcomes,
+            "outcomes": [o for o in outcomes if o.code not in NO_DOCUMENT_CODES],
+            "apart": apart,
+            "total": len(outcomes),
             "ok_count": sum(1 for o in outcomes if o.ok),
-            "refused_count": sum(1 for o in outcomes if not o.ok and not o.waiting),
+            "refused_count": sum(
+                1 for o in outcomes if not o.ok and not o.waiting and o.code not in NO_DOCUMENT_CODES
+            ),
             "waiting_count": sum(1 for o in outcomes if o.waiting),
         },
     )

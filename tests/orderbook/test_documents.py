@@ -4,6 +4,7 @@ the file opens (an HTML page, a PDF pypdf reads, or a ZIP of both)."""
 from __future__ import annotations
 
 import io
+import re
 import time
 import zipfile
 
@@ -11,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from orders.documents import book_documents
-from orders.models import BookOrder
+from orders.models import BookAction, BookOrder
 from tests.orderbook.conftest import by_sn, line, pull, remote_order
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("require_postgres")]
@@ -102,3 +103,22 @@ def test_a_document_not_ready_in_time_is_to_try_again_not_failed(sandbox, shop):
 
     assert outcome.code == "document_not_ready" and outcome.waiting and not outcome.ok
     assert document is None
+
+
+def test_the_results_page_lists_orders_without_a_shopee_document_apart(
+    sandbox, shop, staff_client, eager_tasks, django_capture_on_commit_callbacks
+):
+    seven = arranged(sandbox, shop, "7-ELEVEN")
+    tcat = arranged(sandbox, shop, "黑貓宅急便")
+    orders = pull(shop, seven, tcat)
+
+    with django_capture_on_commit_callbacks(execute=True):  # the task runs when the request commits
+        staff_client.post("/orders/book/action/", {"action": "documents", "order": [o.pk for o in orders]})
+    action = BookAction.objects.get()
+    page = staff_client.get(f"/orders/book/actions/{action.pk}/").content.decode()
+
+    main, apart = page.split('id="apart-title"')
+    assert seven["order_sn"] in main and tcat["order_sn"] not in main
+    assert tcat["order_sn"] in apart and "黑貓宅急便 由物流自備託運單" in apart
+    document = staff_client.get(re.search(r'href="(/orders/book/actions/\d+/document/)"', page).group(1))
+    assert document["Content-Type"].startswith("text/html") and seven["order_sn"] in document.content.decode()
