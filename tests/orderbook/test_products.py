@@ -105,3 +105,21 @@ def test_admin_edits_products_and_shows_imported_orders_read_mostly(admin_client
     assert response.status_code == 200 and Product.objects.get(sku="LAMP").on_hand == 8
     assert admin_client.get("/admin/orders/bookorder/").status_code == 200
     assert admin_client.get("/admin/orders/bookorder/add/").status_code == 403
+
+
+def test_the_demo_has_products_for_the_sandbox_demo_orders_skus():
+    from django.core.management import call_command
+
+    from shopee.sandbox import Sandbox
+
+    call_command("create_demo_admin", stdout=io.StringIO())
+    sandbox = Sandbox()
+    sandbox.reset(demo=True)  # the demo seed, in memory (no server needed)
+    skus = {
+        line.get("model_sku") or line.get("item_sku")
+        for order in sandbox.state()["orders"].values()
+        for line in order["items"]
+    }
+    known = set(Product.objects.values_list("sku", flat=True))
+    assert skus and skus <= known
+    assert Product.objects.filter(on_hand__lt=5).exists()  # some orders cannot be imported
