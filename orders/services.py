@@ -25,6 +25,7 @@ from accounts.syncs import (
     sync_lease_take,
     sync_succeeded,
 )
+from orders.book import book_after_refresh
 from orders.models import Order
 from shopee.client import ShopClient
 from shopee.errors import AuthError
@@ -86,6 +87,7 @@ def orders_refresh(*, shop: Shop, order_sns: Iterable[str], api: ShopClient | No
     Order.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=["shop", "order_sn"], update_fields=UPDATED_FIELDS
     )
+    book_after_refresh(shop=shop, order_sns=[row.order_sn for row in rows])  # cancellations, auto import
     return len(rows)
 
 
@@ -155,6 +157,8 @@ def _item(item: Mapping[str, Any]) -> dict[str, Any]:
         "item_id": str(item.get("item_id") or ""),
         "item_name": str(item.get("item_name") or ""),
         "model_name": str(item.get("model_name") or ""),
+        # The order book matches products by SKU: the model's when the item has models.
+        "sku": str(item.get("model_sku") or item.get("item_sku") or ""),
         "quantity": int(item.get("model_quantity_purchased") or 0),
         "price": item.get("model_discounted_price"),
     }

@@ -116,6 +116,7 @@ def _sandbox_server():
         push_key=settings.SHOPEE_PUSH_KEY,
         push_retry_delays=[0.2, 0.5, 1.0],
         webchat_push_retry_delays=[0.2, 0.5, 1.0],
+        document_ready_seconds=0.3,  # shipping documents take a moment, a short one in tests
     )
     sandbox.start(host="127.0.0.1", port=0)
     yield sandbox

@@ -70,6 +70,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "tmschat.urls"
+# A selection of a few thousand orders is posted as one field per order (Django allows 1,000).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
 WSGI_APPLICATION = "tmschat.wsgi.application"
 
 TEMPLATES = [

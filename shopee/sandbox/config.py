@@ -76,7 +76,10 @@ class SandboxConfig:
     shop_calls_per_second: float | None = None
     daily_quota_exceeded: bool = False
 
-    # Shipping documents stay PROCESSING for this many result polls, then READY.
+    # Shipping documents take a moment [OFF: "poll until READY"]: PROCESSING until this many
+    # seconds of the sandbox clock have passed since create_shipping_document, and for at least
+    # `document_processing_polls` result polls; READY after.
+    document_ready_seconds: float = 2.0
     document_processing_polls: int = 1
 
     # State file: saved at most this often after changes.

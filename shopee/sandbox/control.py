@@ -96,6 +96,11 @@ def _create_order(sb, body, query, match):
     return sb.create_order(**body)
 
 
+@route("POST", r"/orders/(?P<order_sn>\w+)/items")
+def _set_order_items(sb, body, query, match):
+    return sb.set_order_items(match["order_sn"], body.get("items"))
+
+
 @route("POST", r"/orders/(?P<order_sn>\w+)/status")
 def _set_order_status(sb, body, query, match):
     return sb.set_order_status(match["order_sn"], body.get("status", ""))

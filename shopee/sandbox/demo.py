@@ -260,10 +260,15 @@ def _order(core: Core, rng: random.Random, demo: DemoShop, buyer: Buyer, now: in
     channel = channel_by_carrier(carrier)
     items = []
     for name, models, price in rng.sample(demo.catalog, rng.choice((1, 1, 1, 2, 2, 3))):
+        model = rng.choice(models)
+        # SKUs as a seller keys them in Seller Centre: per item, and per model when it has models.
+        item_sku = f"{demo.account.upper()}-{demo.catalog.index((name, models, price)) + 1:02d}"
         items.append(
             {
                 "item_name": name,
-                "model_name": rng.choice(models),
+                "model_name": model,
+                "item_sku": item_sku,
+                "model_sku": f"{item_sku}-{models.index(model) + 1}" if model else "",
                 "price": price,
                 "quantity": rng.choice((1, 1, 1, 2, 3)),
             }

@@ -22,10 +22,25 @@ DOCUMENT_TYPES = (
 SELLER_ADDRESS_ID = 200001
 
 _SHIP_METHOD = {"store": "dropoff", "home": "pickup", "seller": "non_integrated"}
+# Past arranging: Shopee answers "Order has been shipped." [OFF, ship_order's documented errors].
+_SHIPPED = frozenset({"SHIPPED", "TO_CONFIRM_RECEIVE", "COMPLETED", "TO_RETURN"})
+# Cancelled orders have no shipping document; one created before the cancellation fails.
+_CANCELLED = frozenset({"IN_CANCEL", "CANCELLED"})
+
+
+def require_ready_to_ship(order: Order) -> None:
+    """get_shipping_parameter and ship_order work only on READY_TO_SHIP orders (SHOPEE_API.md §3.4:
+    "only status you can ship from"), refused with ship_order's documented errors."""
+    if order.status == "READY_TO_SHIP":
+        return
+    if order.status in _SHIPPED:
+        raise ApiError("logistics.error_param", "Order has been shipped.")
+    raise ApiError("logistics.error_param", "The order status is not ready to ship.")
 
 
 def shipping_parameter(core: Core, order: Order) -> dict[str, Any]:
     """What ship_order needs: store channels drop off, couriers pick up, the seller ships alone."""
+    require_ready_to_ship(order)
     channel = CHANNELS[order.channel_id]
     method = _SHIP_METHOD[channel.kind]
     if method == "dropoff":
@@ -66,8 +81,7 @@ def shipping_parameter(core: Core, order: Order) -> dict[str, Any]:
 
 def ship(core: Core, order: Order, body: dict[str, Any]) -> None:
     """ship_order: READY_TO_SHIP -> PROCESSED; integrated channels get their tracking number."""
-    if order.status != "READY_TO_SHIP":
-        raise ApiError("logistics.error_param", "The order status is not ready to ship.")
+    require_ready_to_ship(order)
     channel = CHANNELS[order.channel_id]
     method = _SHIP_METHOD[channel.kind]
     chosen = body.get(method)
@@ -178,20 +192,25 @@ def document_create(core: Core, shop: Shop, entries: list[Any]) -> list[dict[str
         if not failure and document_type not in DOCUMENT_TYPES:
             failure = _fail("logistics.error_param", "shipping_document_type is invalid.")
         if not failure:
-            core.world.documents[order.order_sn] = DocumentJob(order.order_sn, document_type)
+            core.world.documents[order.order_sn] = DocumentJob(
+                order.order_sn, document_type, created_at=core.world.now()
+            )
         results.append(_result(entry, order, failure))
     core.changed()
     return results
 
 
 def document_results(core: Core, shop: Shop, entries: list[Any]) -> list[dict[str, Any]]:
-    """PROCESSING for the first `document_processing_polls` asks, READY after; download needs READY."""
+    """PROCESSING until `document_ready_seconds` passed (and `document_processing_polls` asks),
+    READY after; FAILED once the order is cancelled. Download needs READY."""
     results = []
     for entry in entries:
         order, failure = _entry_order(core, shop, entry)
         job = core.world.documents.get(order.order_sn) if order else None
         if not failure and job is None:
             failure = _fail("logistics.error_param", "The shipping document has not been created.")
+        if not failure and order.status in _CANCELLED:
+            failure = _fail("logistics.invalid_order_status", "Order status does not support awb printing")
         if failure:
             results.append(_result(entry, order, failure | {"status": "FAILED"}))
             continue
@@ -203,7 +222,8 @@ def document_results(core: Core, shop: Shop, entries: list[Any]) -> list[dict[st
 
 
 def _ready(core: Core, job: DocumentJob) -> bool:
-    return job.polls > core.config.document_processing_polls
+    waited = core.world.now() - job.created_at
+    return job.polls > core.config.document_processing_polls and waited >= core.config.document_ready_seconds
 
 
 def document_download(core: Core, shop: Shop, entries: list[Any]) -> tuple[bytes, str]:
@@ -213,6 +233,8 @@ def document_download(core: Core, shop: Shop, entries: list[Any]) -> tuple[bytes
         order, failure = _entry_order(core, shop, entry)
         if failure:
             raise ApiError(failure["fail_error"], failure["fail_message"])
+        if order.status in _CANCELLED:
+            raise ApiError("logistics.invalid_order_status", "Order status does not support awb printing")
         job = core.world.documents.get(order.order_sn)
         if job is None or not _ready(core, job):
             raise ApiError(

@@ -166,9 +166,18 @@ def _order_line(core: Core, item: dict[str, Any]) -> dict[str, Any]:
         "item_name": str(name),
         "model_id": int(item.get("model_id") or 0),
         "model_name": str(item.get("model_name") or ""),
+        "item_sku": _sku(item, "item_sku"),
+        "model_sku": _sku(item, "model_sku"),
         "quantity": int(item.get("quantity", 1)),
         "price": float(item.get("price", 0)),
     }
+
+
+def _sku(item: dict[str, Any], name: str) -> str:
+    value = item.get(name) or ""
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string")
+    return value
 
 
 def default_recipient(channel: Channel) -> dict[str, str]:
@@ -207,6 +216,18 @@ def order_set_status(core: Core, order_sn: str, status: str) -> Order:
     if status == "CANCELLED" and not order.cancel_by:
         order.cancel_by, order.cancel_reason = "buyer", "Need to change delivery address"
     _push_status(core, order)
+    core.changed()
+    return order
+
+
+def order_set_items(core: Core, order_sn: str, items: Any) -> Order:
+    """Change an order's lines (e.g. a partly cancelled order): get_order_detail shows the new ones."""
+    if not (isinstance(items, list) and items and all(isinstance(i, dict) for i in items)):
+        raise ValueError("items must be a non-empty list of objects")
+    order = order_get(core, order_sn)
+    lines = [_order_line(core, item) for item in items]
+    order.items = lines
+    order.update_time = core.world.now_s()
     core.changed()
     return order
 
@@ -358,10 +379,10 @@ def _item(line: dict[str, Any], order: Order) -> dict[str, Any]:
     return {
         "item_id": line["item_id"],
         "item_name": line["item_name"],
-        "item_sku": "",
+        "item_sku": line.get("item_sku", ""),
         "model_id": line["model_id"],
         "model_name": line["model_name"],
-        "model_sku": "",
+        "model_sku": line.get("model_sku", ""),
         "model_quantity_purchased": line["quantity"],
         "model_original_price": line["price"],
         "model_discounted_price": line["price"],

@@ -207,6 +207,10 @@ class Sandbox:
         with self.core.lock:
             return _order_out(orders.order_set_status(self.core, order_sn, status))
 
+    def set_order_items(self, order_sn: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+        with self.core.lock:
+            return _order_out(orders.order_set_items(self.core, order_sn, items))
+
     def set_tracking_number(self, order_sn: str, tracking_number: str | None = None) -> dict[str, Any]:
         with self.core.lock:
             return _order_out(orders.order_set_tracking_number(self.core, order_sn, tracking_number))

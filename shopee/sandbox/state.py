@@ -138,6 +138,7 @@ class DocumentJob:
     order_sn: str
     document_type: str
     polls: int = 0
+    created_at: float = 0.0  # sandbox clock at create_shipping_document
 
 
 @dataclass

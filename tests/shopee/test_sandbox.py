@@ -517,6 +517,8 @@ def test_shipping_document_is_processing_then_ready_then_downloads(sb, shop, car
     entry = {"order_list": [{"order_sn": sn}], "shipping_document_type": "NORMAL_AIR_WAYBILL"}
     refused(shop.post("/api/v2/logistics/download_shipping_document", entry), 400, "logistics.error_param")
     assert documents(shop, "get_shipping_document_result", sn)[0]["status"] == "PROCESSING"
+    assert documents(shop, "get_shipping_document_result", sn)[0]["status"] == "PROCESSING"  # takes a moment
+    sb.shift_clock(2)
     assert documents(shop, "get_shipping_document_result", sn)[0]["status"] == "READY"
     download = shop.post("/api/v2/logistics/download_shipping_document", entry)
     assert download.status_code == 200
@@ -533,6 +535,73 @@ def test_tcat_and_unshipped_orders_cannot_print(sb, shop):
     assert result["fail_message"] == "The package can not print now"
     [result] = documents(shop, "create_shipping_document", waiting["order_sn"])
     assert result["fail_message"] == "Order status does not support awb printing"
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        ("CANCELLED", "The order status is not ready to ship."),
+        ("IN_CANCEL", "The order status is not ready to ship."),
+        ("UNPAID", "The order status is not ready to ship."),
+        ("SHIPPED", "Order has been shipped."),
+        ("COMPLETED", "Order has been shipped."),
+    ],
+)
+def test_shipping_parameter_and_ship_order_refuse_orders_not_ready_to_ship(sb, shop, status, message):
+    order = sb.create_order(shop_id=SHOP_ID, carrier="全家", status=status)
+    sn = order["order_sn"]
+    refused(
+        shop.get("/api/v2/logistics/get_shipping_parameter", order_sn=sn),
+        400,
+        "logistics.error_param",
+        message,
+    )
+    refused(
+        shop.post("/api/v2/logistics/ship_order", {"order_sn": sn, "dropoff": {}}),
+        400,
+        "logistics.error_param",
+        message,
+    )
+    assert sb.state()["orders"][sn]["status"] == status
+
+
+def test_a_cancelled_orders_shipping_document_fails(sb, shop):
+    order = sb.create_order(shop_id=SHOP_ID, carrier="7-ELEVEN", status="PROCESSED", tracking_number="auto")
+    sn = order["order_sn"]
+    assert documents(shop, "create_shipping_document", sn)[0]["fail_error"] == ""
+    sb.set_order_status(sn, "CANCELLED")
+    sb.shift_clock(5)
+    [result] = documents(shop, "get_shipping_document_result", sn)
+    assert (
+        result["status"] == "FAILED"
+        and result["fail_message"] == "Order status does not support awb printing"
+    )
+    entry = {"order_list": [{"order_sn": sn}], "shipping_document_type": "NORMAL_AIR_WAYBILL"}
+    refused(
+        shop.post("/api/v2/logistics/download_shipping_document", entry),
+        400,
+        "logistics.invalid_order_status",
+    )
+
+
+def test_order_items_carry_their_skus(sb, shop):
+    items = [
+        {"item_name": "米餅", "item_sku": "RICE-50", "model_sku": "RICE-50-O", "quantity": 2, "price": 89}
+    ]
+    order = sb.create_order(shop_id=SHOP_ID, items=items)
+    detail = ok(
+        shop.get(
+            "/api/v2/order/get_order_detail",
+            order_sn_list=order["order_sn"],
+            response_optional_fields="item_list",
+        )
+    )
+    [item] = detail["order_list"][0]["item_list"]
+    assert (item["item_sku"], item["model_sku"], item["model_quantity_purchased"]) == (
+        "RICE-50",
+        "RICE-50-O",
+        2,
+    )
 
 
 def test_shipment_list_pages_orders_waiting_to_ship(sb, shop):

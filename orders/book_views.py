@@ -1,0 +1,179 @@
+"""Pages of the order book: the orders with their book state and the actions on a selection,
+an action's results (with the shipping-document file), products and their stock."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.selectors import get_shop_for, shops_visible_to
+from orders.actions import book_action_outcomes, book_action_start
+from orders.book import book_auto_import_set
+from orders.book_selectors import (
+    action_for,
+    auto_import_shops,
+    book_orders,
+    book_rows,
+    products_for_list,
+)
+from orders.models import BookAction, BookUserSettings, Order
+from orders.products import products_import_xlsx
+from orders.shipment import book_user_settings_save
+
+NO_DOCUMENT_CODES = frozenset({"no_document_carrier", "no_document_seller"})
+ACTIONS = {
+    "import": BookAction.Kind.IMPORT,
+    "force_import": BookAction.Kind.FORCE_IMPORT,
+    "supplement": BookAction.Kind.SUPPLEMENT,
+    "convert": BookAction.Kind.CONVERT,
+    "documents": BookAction.Kind.DOCUMENTS,
+}
+
+
+@require_GET
+def book_page(request):
+    shop_pk = request.GET.get("shop") or None
+    not_imported = request.GET.get("not_imported") == "1"
+    try:
+        shop_pk = int(shop_pk) if shop_pk else None
+    except ValueError:
+        shop_pk = None
+    orders = list(book_orders(user=request.user, shop_pk=shop_pk, not_imported=not_imported))
+    user_settings = BookUserSettings.objects.filter(user=request.user).first()
+    return render(
+        request,
+        "orders/book.html",
+        {
+            "rows": book_rows(orders),
+            "shops": auto_import_shops(user=request.user),
+            "shop_pk": shop_pk,
+            "not_imported": not_imported,
+            "sender": user_settings.sender if user_settings else "",
+            "allow_blank_tracking": user_settings.allow_blank_tracking if user_settings else False,
+        },
+    )
+
+
+@require_POST
+def book_action(request):
+    kind = ACTIONS.get(request.POST.get("action", ""))
+    if kind is None:
+        raise Http404
+    try:
+        pks = [int(pk) for pk in request.POST.getlist("order")]
+    except ValueError:
+        pks = []
+    # Only orders of the user's shops: others' are dropped as if not selected.
+    pks = list(
+        Order.objects.filter(pk__in=pks, shop__in=shops_visible_to(request.user)).values_list("pk", flat=True)
+    )
+    if not pks:
+        messages.warning(request, _("Select at least one order."))
+        return redirect(request.POST.get("next") or reverse("orders:book"))
+    options = {}
+    if kind == BookAction.Kind.CONVERT:
+        sender = request.POST.get("sender", "").strip()
+        allow_blank = request.POST.get("allow_blank_tracking") == "1"
+        book_user_settings_save(user=request.user, sender=sender, allow_blank_tracking=allow_blank)
+        options = {
+            "sender": sender,
+            "allow_blank_tracking": allow_blank,
+            "tracking_numbers": _tracking_lines(request.POST.get("tracking_numbers", "")),
+        }
+    action = book_action_start(kind=kind, user=request.user, order_pks=pks, options=options)
+    return redirect("orders:book_result", pk=action.pk)
+
+
+@require_GET
+def book_result(request, pk: int):
+    action = action_for(user=request.user, pk=pk)
+    if action is None:
+        raise Http404
+    outcomes = book_action_outcomes(action)
+    if request.GET.get("format") == "json":  # the page's progress poll
+        return JsonResponse(
+            {"done": action.done, "total": action.total, "finished": bool(action.finished_at)}
+        )
+    # Orders whose carrier has no Shopee document are listed apart (they need their own label).
+    apart = [o for o in outcomes if o.code in NO_DOCUMENT_CODES]
+    return render(
+        request,
+        "orders/book_result.html",
+        {
+            "action": action,
+            "outcomes": [o for o in outcomes if o.code not in NO_DOCUMENT_CODES],
+            "apart": apart,
+            "total": len(outcomes),
+            "ok_count": sum(1 for o in outcomes if o.ok),
+            "refused_count": sum(
+                1 for o in outcomes if not o.ok and not o.waiting and o.code not in NO_DOCUMENT_CODES
+            ),
+            "waiting_count": sum(1 for o in outcomes if o.waiting),
+        },
+    )
+
+
+@require_GET
+def book_document(request, pk: int):
+    action = action_for(user=request.user, pk=pk)
+    if action is None or not action.document:
+        raise Http404
+    filename = (action.options or {}).get("filename") or "shipping-documents"
+    response = HttpResponse(bytes(action.document), content_type=action.document_type)
+    disposition = (
+        "inline" if action.document_type.startswith(("text/html", "application/pdf")) else "attachment"
+    )
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+@require_POST
+def book_auto_import(request, shop_pk: int):
+    shop = get_shop_for(request.user, shop_pk)
+    enabled = request.POST.get("enabled") == "1"
+    book_auto_import_set(shop=shop, enabled=enabled)
+    if enabled:
+        messages.success(
+            request, _("%(shop)s: new orders are imported after each sync.") % {"shop": shop.name}
+        )
+    else:
+        messages.info(request, _("%(shop)s: automatic import is off.") % {"shop": shop.name})
+    return redirect("orders:book")
+
+
+@require_http_methods(["GET", "POST"])
+def product_list(request):
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.warning(request, _("Choose an .xlsx file first."))
+            return redirect("orders:products")
+        result = products_import_xlsx(file=upload)
+        if result.ok:
+            messages.success(
+                request,
+                _("Products imported: %(created)s new, %(updated)s updated.")
+                % {"created": result.created, "updated": result.updated},
+            )
+            return redirect("orders:products")
+        return render(
+            request,
+            "orders/products.html",
+            {"products": products_for_list(), "errors": result.errors},
+            status=400,
+        )
+    return render(request, "orders/products.html", {"products": products_for_list(), "errors": []})
+
+
+def _tracking_lines(text: str) -> dict[str, str]:
+    """'order number, tracking number' per line (comma, tab or spaces between) -> {sn: number}."""
+    numbers = {}
+    for raw in text.splitlines():
+        parts = raw.replace(",", " ").replace("\t", " ").split()
+        if len(parts) == 2:
+            numbers[parts[0].upper()] = parts[1]
+    return numbers
