@@ -75,8 +75,12 @@ class DownloadForm(DateRangeForm):
 
     date_range = ("created_from", "created_to")
     shop = forms.TypedChoiceField(label=_("Account"), required=False, coerce=int, empty_value=None)
-    created_from = forms.DateField(label=_("Created from"))
-    created_to = forms.DateField(label=_("to"))
+    created_from = forms.DateField(
+        label=_("Created from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    created_to = forms.DateField(
+        label=_("to"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     scope = forms.ChoiceField(label=_("Read scope"), choices=Scope.choices, initial=Scope.ALL)
     only_not_imported = forms.BooleanField(label=_("Only orders not yet imported"), required=False)
 

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -64,7 +65,7 @@ def order_list(request):
         "sort_query": sort_query.urlencode(),
         "sort": form.filters().sort or "-created",
         "selected_count": len(selected),
-        "download_form": DownloadForm(initial=_download_initial(request.GET), shops=shops),
+        "download_form": DownloadForm(initial=_download_initial(request.GET), shops=shops, auto_id="dl_%s"),
         "import_form": ImportOneForm(shops=shops),
         "downloads": downloads_for_page(user=request.user),
         "exports": OrderExport.objects.filter(user=request.user).order_by("-created_at")[:3],
@@ -224,7 +225,7 @@ def export(request):
         messages.info(request, _("The export of %(count)d orders is being written.") % {"count": len(pks)})
         return _back(request)
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
     excel.orders_excel_write(orders=orders, out=response)
     return response
 
