@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import F, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import F, Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.selectors import shops_visible_to
-from orders.models import Order, OrderDownload, Product
+from orders.models import STATUS_LABELS, Order, OrderDownload, Product
 from orders.scopes import scope_q
 
 
@@ -98,13 +99,17 @@ def orders_stock_enough(*, orders: QuerySet[Order]) -> set[int]:
 
 
 def order_choices(*, user) -> tuple[list[str], list[str]]:
-    """Statuses and carriers present in the user's orders, for the filter menus."""
-    orders = Order.objects.filter(shop__in=shops_visible_to(user))
-    statuses = sorted(set(orders.values_list("status", flat=True).distinct()))
-    carriers = sorted(
-        set(orders.exclude(shipping_carrier="").values_list("shipping_carrier", flat=True).distinct())
-    )
-    return statuses, carriers
+    """Statuses (all of Shopee's) and the carriers present in the user's orders, for the filter
+    menus. The carriers are a DISTINCT over every order: kept in the cache until an order is added
+    (a status change never brings a new carrier)."""
+    newest = Order.objects.aggregate(newest=Max("id"))["newest"] or 0
+    key = f"orders:carriers:{user.pk}:{newest}"
+    carriers = cache.get(key)
+    if carriers is None:
+        orders = Order.objects.filter(shop__in=shops_visible_to(user)).exclude(shipping_carrier="")
+        carriers = sorted(set(orders.values_list("shipping_carrier", flat=True).distinct()))
+        cache.set(key, carriers, 3600)
+    return list(STATUS_LABELS), carriers
 
 
 def orders_of_buyer(*, shop_id: int, buyer_id: str, limit: int = 20) -> list[Order]:

@@ -87,5 +87,14 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(condition=models.Q(('state__in', ['queued', 'running'])), fields=('key',), name='uniq_active_download')],
             },
         ),
+        migrations.AddIndex(
+            model_name="order",
+            index=models.Index(
+                condition=models.Q(("status__in", ("READY_TO_SHIP", "RETRY_SHIP", "PROCESSED"))),
+                fields=["shop", "-created_on_shopee"],
+                include=("channel_kind", "tracking_number"),
+                name="order_pending_recent",
+            ),
+        ),
         migrations.RunPython(classify_channels, migrations.RunPython.noop),
     ]
