@@ -89,7 +89,8 @@ def orders_excel_write(*, orders: QuerySet[Order], out: IO[bytes], progress=None
     """Write the orders (in the queryset's order) as .xlsx to `out`; returns how many.
     `progress(done)` is called after each chunk."""
     shop_names = dict(Shop.objects.values_list("pk", "account"))
-    kinds = dict(ChannelKind.choices)
+    kinds = {value: str(label) for value, label in ChannelKind.choices}
+    statuses = {value: str(label) for value, label in STATUS_LABELS.items()}
     wb = Workbook(write_only=True)
     sheet = wb.create_sheet(_("Orders"))
     items_sheet = wb.create_sheet(_("Items"))
@@ -106,9 +107,9 @@ def orders_excel_write(*, orders: QuerySet[Order], out: IO[bytes], progress=None
                 _text(sheet, account),
                 _text(sheet, row["order_sn"]),
                 _when(sheet, row["created_on_shopee"]),
-                _text(sheet, str(STATUS_LABELS.get(row["status"], row["status"]))),
+                statuses.get(row["status"]) or _text(sheet, row["status"]),
                 _text(sheet, row["shipping_carrier"]),
-                _text(sheet, str(kinds.get(row["channel_kind"], row["channel_kind"]))),
+                kinds.get(row["channel_kind"], ""),
                 _text(sheet, row["tracking_number"]),
                 _money(sheet, row["total_amount"]),
                 _text(sheet, names),

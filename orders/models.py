@@ -55,11 +55,12 @@ class Order(models.Model):
         verbose_name_plural = _("orders")
         indexes = [
             models.Index(fields=["shop", "buyer_user_id"], name="order_shop_buyer"),
-            models.Index(fields=["shop", "-created_on_shopee"], name="order_shop_recent"),
-            # The pending-shipment scopes (four of the six): counted and paged from this small
-            # index alone once the table is vacuumed (index-only scans).
+            # The order table counts and pages (newest first, id breaking ties) from these indexes
+            # alone once the table is vacuumed (index-only scans); the pending-shipment scopes
+            # (four of the six) from the small partial one.
+            models.Index(fields=["shop", "-created_on_shopee", "-id"], name="order_shop_recent_id"),
             models.Index(
-                fields=["shop", "-created_on_shopee"],
+                fields=["shop", "-created_on_shopee", "-id"],
                 include=["channel_kind", "tracking_number"],
                 condition=models.Q(status__in=PENDING_SHIPMENT),
                 name="order_pending_recent",

@@ -87,11 +87,16 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(condition=models.Q(('state__in', ['queued', 'running'])), fields=('key',), name='uniq_active_download')],
             },
         ),
+        migrations.RemoveIndex(model_name="order", name="order_shop_recent"),
+        migrations.AddIndex(
+            model_name="order",
+            index=models.Index(fields=["shop", "-created_on_shopee", "-id"], name="order_shop_recent_id"),
+        ),
         migrations.AddIndex(
             model_name="order",
             index=models.Index(
                 condition=models.Q(("status__in", ("READY_TO_SHIP", "RETRY_SHIP", "PROCESSED"))),
-                fields=["shop", "-created_on_shopee"],
+                fields=["shop", "-created_on_shopee", "-id"],
                 include=("channel_kind", "tracking_number"),
                 name="order_pending_recent",
             ),
