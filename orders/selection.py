@@ -9,7 +9,7 @@ come back, so a shop taken away from someone drops out of their selection.
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from accounts.selectors import shops_visible_to
@@ -68,3 +68,19 @@ def selection_toggle(*, user, order: Order, selected: bool) -> int:
         selection.order_pks = sorted(pks)
         selection.save(update_fields=["order_pks", "updated_at"])
     return len(pks)
+
+
+def selection_on_page(*, user, order_pks: list[int]) -> tuple[int, set[int]]:
+    """How many orders are selected, and which of `order_pks` (one page) are. On PostgreSQL the
+    database answers, so a page never loads a selection of 100,000 ids to tick 100 boxes."""
+    if connection.vendor != "postgresql":
+        selected = selected_pks(user=user)
+        return len(selected), set(selected) & set(order_pks)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT jsonb_array_length(order_pks), ARRAY(SELECT e::bigint FROM jsonb_array_elements_text(order_pks) e"
+            " WHERE e::bigint = ANY(%s)) FROM orders_orderselection WHERE user_id = %s",
+            [list(order_pks), user.pk],
+        )
+        row = cursor.fetchone()
+    return (row[0], set(row[1])) if row else (0, set())

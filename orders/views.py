@@ -56,7 +56,9 @@ def order_list(request):
     query.pop("page", None)
     sort_query = query.copy()
     sort_query.pop("sort", None)
-    selected = set(selection.selected_pks(user=request.user))
+    selected_count, selected = selection.selection_on_page(
+        user=request.user, order_pks=list(page.object_list)
+    )
     enough = orders_stock_enough(orders=Order.objects.filter(pk__in=[o.pk for o in rows]))
     shops = shops_visible_to(request.user)
     context = {
@@ -66,7 +68,7 @@ def order_list(request):
         "query": query.urlencode(),
         "sort_query": sort_query.urlencode(),
         "sort": form.filters().sort or "-created",
-        "selected_count": len(selected),
+        "selected_count": selected_count,
         "download_form": DownloadForm(initial=_download_initial(request.GET), shops=shops, auto_id="dl_%s"),
         "import_form": ImportOneForm(shops=shops),
         "downloads": downloads_for_page(user=request.user),
