@@ -265,3 +265,38 @@ def _parse_stamp(value: str | None) -> datetime:
         return datetime.fromtimestamp(float(value or ""), UTC)
     except ValueError:
         return datetime.now(UTC)
+
+
+# -- [聊聊] on an order ------------------------------------------------------------------------
+
+
+@require_GET
+def order_conversation(request, pk: int):
+    """The order's buyer's conversation in the inbox, or back to the order with the reason."""
+    from django.contrib import messages
+    from django.utils.translation import gettext as _
+
+    from chat.models import Conversation
+    from orders.selectors import order_for
+
+    order = order_for(user=request.user, pk=pk)
+    back = f"{reverse('orders:list')}?{urlencode({'q': order.order_sn})}"
+    if not order.buyer_user_id:
+        messages.warning(
+            request,
+            _(
+                "Shopee hides the buyer of order %(order_sn)s (seller-arranged delivery), so there is "
+                "no chat to open."
+            )
+            % {"order_sn": order.order_sn},
+        )
+        return redirect(back)
+    conversation = Conversation.objects.filter(shop=order.shop, buyer_id=order.buyer_user_id).first()
+    if conversation is None:
+        messages.warning(
+            request,
+            _("The buyer of order %(order_sn)s has not chatted with %(shop)s yet: there is no conversation.")
+            % {"order_sn": order.order_sn, "shop": order.shop},
+        )
+        return redirect(back)
+    return redirect(f"{reverse('chat:inbox')}?{urlencode({'c': conversation.pk})}")

@@ -4,7 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import STATUS_LABELS
-from orders.selectors import OrderFilter
+from orders.scopes import Scope
+from orders.selectors import SORTS, OrderFilter
 
 
 class DateRangeForm(forms.Form):
@@ -33,6 +34,11 @@ class OrderFilterForm(DateRangeForm):
     )
     status = forms.ChoiceField(label=_("Status"), required=False)
     carrier = forms.ChoiceField(label=_("Logistics"), required=False)
+    scope = forms.ChoiceField(
+        label=_("Read scope"), required=False, choices=[("", _("Any scope")), *Scope.choices]
+    )
+    only_not_imported = forms.BooleanField(label=_("Only orders not yet imported"), required=False)
+    sort = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
     q = forms.CharField(
         label=_("Search"),
         required=False,
@@ -58,4 +64,60 @@ class OrderFilterForm(DateRangeForm):
             status=data.get("status") or "",
             carrier=data.get("carrier") or "",
             search=data.get("q") or "",
+            scope=data.get("scope") or "",
+            only_not_imported=bool(data.get("only_not_imported")),
+            sort=data.get("sort") if data.get("sort", "").lstrip("-") in SORTS else "",
         )
+
+
+class DownloadForm(DateRangeForm):
+    """蝦皮訂單API匯出: account (all / one), created-date range, read scope, only not imported."""
+
+    date_range = ("created_from", "created_to")
+    shop = forms.TypedChoiceField(label=_("Account"), required=False, coerce=int, empty_value=None)
+    created_from = forms.DateField(
+        label=_("Created from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    created_to = forms.DateField(
+        label=_("to"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    scope = forms.ChoiceField(label=_("Read scope"), choices=Scope.choices, initial=Scope.ALL)
+    only_not_imported = forms.BooleanField(label=_("Only orders not yet imported"), required=False)
+
+    def __init__(self, *args, shops, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shops = {shop.pk: shop for shop in shops}
+        self.fields["shop"].choices = [
+            ("", _("All accounts")),
+            *((pk, str(s)) for pk, s in self.shops.items()),
+        ]
+
+    def chosen_shops(self) -> list:
+        pk = self.cleaned_data.get("shop")
+        return [self.shops[pk]] if pk else list(self.shops.values())
+
+
+class ImportOneForm(forms.Form):
+    """匯入[訂單編號]: fetch one order by its number."""
+
+    order_sn = forms.RegexField(
+        label=_("Order number"),
+        regex=r"^\s*[0-9A-Za-z]{6,32}\s*$",
+        error_messages={"invalid": _("An order number is 6 to 32 letters and digits.")},
+    )
+    shop = forms.TypedChoiceField(label=_("Account"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, shops, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shops = {shop.pk: shop for shop in shops}
+        self.fields["shop"].choices = [
+            ("", _("All accounts")),
+            *((pk, str(s)) for pk, s in self.shops.items()),
+        ]
+
+    def clean_order_sn(self) -> str:
+        return self.cleaned_data["order_sn"].strip().upper()
+
+    def chosen_shops(self) -> list:
+        pk = self.cleaned_data.get("shop")
+        return [self.shops[pk]] if pk else list(self.shops.values())

@@ -2,6 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from orders.channels import ChannelKind
+from orders.scopes import PENDING_SHIPMENT, Scope
+
 # Shopee's order statuses in the words staff use (SHOPEE_API.md §3.4).
 STATUS_LABELS = {
     "UNPAID": _("Unpaid"),
@@ -33,6 +36,9 @@ class Order(models.Model):
     currency = models.CharField(max_length=3, default="TWD")
     shipping_carrier = models.CharField(_("Logistics"), max_length=64, blank=True)
     logistics_channel_id = models.CharField(max_length=16, blank=True)
+    channel_kind = models.CharField(
+        _("Delivery"), max_length=8, choices=ChannelKind.choices, default=ChannelKind.UNKNOWN
+    )
     package_number = models.CharField(max_length=64, blank=True)
     tracking_number = models.CharField(_("Tracking number"), max_length=64, blank=True)
     items = models.JSONField(default=list, blank=True)
@@ -49,7 +55,16 @@ class Order(models.Model):
         verbose_name_plural = _("orders")
         indexes = [
             models.Index(fields=["shop", "buyer_user_id"], name="order_shop_buyer"),
-            models.Index(fields=["shop", "-created_on_shopee"], name="order_shop_recent"),
+            # The order table counts and pages (newest first, id breaking ties) from these indexes
+            # alone once the table is vacuumed (index-only scans); the pending-shipment scopes
+            # (four of the six) from the small partial one.
+            models.Index(fields=["shop", "-created_on_shopee", "-id"], name="order_shop_recent_id"),
+            models.Index(
+                fields=["shop", "-created_on_shopee", "-id"],
+                include=["channel_kind", "tracking_number"],
+                condition=models.Q(status__in=PENDING_SHIPMENT),
+                name="order_pending_recent",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -224,3 +239,119 @@ class BookAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+
+class OrderDownload(models.Model):
+    """One shop's on-demand order download (蝦皮訂單API匯出): a job that outlives the page.
+
+    Staff who ask for the same shop, range, scope and "only not imported" while it is active share
+    it (`key`, unique among active jobs). The order numbers are listed once and kept, `done`
+    counts the ones stored, and the counts move in the same transaction as the orders they count:
+    a worker killed mid-way leaves a job the sweeper hands to another worker, which carries on
+    from `done` without pulling or counting anything twice."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    ACTIVE_STATES = (State.QUEUED, State.RUNNING)
+
+    key = models.CharField(max_length=120)
+    shop = models.ForeignKey("accounts.Shop", on_delete=models.CASCADE, related_name="order_downloads")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_from = models.DateField()
+    created_to = models.DateField()
+    scope = models.CharField(max_length=20, choices=Scope.choices, default=Scope.ALL)
+    only_not_imported = models.BooleanField(default=False)
+
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    cancel_requested = models.BooleanField(default=False)
+    listed = models.BooleanField(default=False)
+    order_sns = models.JSONField(default=list, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    current_order_sn = models.CharField(max_length=32, blank=True)
+    new = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)  # already imported, when only not imported
+    failures = models.JSONField(default=list, blank=True)  # [{"order_sn", "reason"}]
+    error = models.CharField(max_length=500, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=models.Q(state__in=["queued", "running"]),
+                name="uniq_active_download",
+            )
+        ]
+        indexes = [models.Index(fields=["shop", "-created_at"], name="download_shop_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.shop} {self.created_from}–{self.created_to} {self.scope}"
+
+    @property
+    def active(self) -> bool:
+        return self.state in self.ACTIVE_STATES
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def current_order_display(self) -> str:
+        """The seed writes the order number with its date apart: 200415/BVCQARP."""
+        sn = self.current_order_sn
+        return f"{sn[:6]}/{sn[6:]}" if len(sn) > 6 else sn
+
+
+class OrderSelection(models.Model):
+    """The orders a staff member has selected on the order table, kept on the server so the
+    selection survives paging and reloads; actions (import, notices, Excel) apply to it."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    order_pks = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {len(self.order_pks)}"
+
+
+class OrderExport(models.Model):
+    """A large Excel export, written by a worker; the page polls it and then offers the file."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    order_pks = models.JSONField(default=list, blank=True)
+    filename = models.CharField(max_length=200)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0

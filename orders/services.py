@@ -26,6 +26,7 @@ from accounts.syncs import (
     sync_succeeded,
 )
 from orders.book import book_after_refresh
+from orders.channels import ChannelKind, channel_kind
 from orders.models import Order
 from shopee.client import ShopClient
 from shopee.errors import AuthError
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 TRACKED_STATUSES = frozenset(
     {"PROCESSED", "RETRY_SHIP", "SHIPPED", "TO_CONFIRM_RECEIVE", "COMPLETED", "TO_RETURN"}
 )
+AWAITING_SHIPMENT = frozenset({"READY_TO_SHIP", "RETRY_SHIP"})
 # A shop's first order sync reaches back as far as Shopee lets us message a buyer about an order.
 FIRST_SYNC = timedelta(days=30)
 OVERLAP = timedelta(minutes=10)  # orders updated while the previous sync ran are read again
@@ -50,6 +52,7 @@ UPDATED_FIELDS = [
     "currency",
     "shipping_carrier",
     "logistics_channel_id",
+    "channel_kind",
     "package_number",
     "tracking_number",
     "items",
@@ -60,6 +63,7 @@ UPDATED_FIELDS = [
     "pay_time",
     "fetched_at",
 ]
+COMPARED_FIELDS = [name for name in UPDATED_FIELDS if name != "fetched_at"]
 
 
 def orders_refresh(*, shop: Shop, order_sns: Iterable[str], api: ShopClient | None = None) -> int:
@@ -70,25 +74,44 @@ def orders_refresh(*, shop: Shop, order_sns: Iterable[str], api: ShopClient | No
         return 0
     try:
         api = api or shop_api(shop)
-        rows = [_order_row(detail, shop) for detail in api.get_order_details(order_sns)]
-        known = dict(
-            Order.objects.filter(shop=shop, order_sn__in=[row.order_sn for row in rows]).values_list(
-                "order_sn", "tracking_number"
-            )
-        )
-        for row in rows:
-            row.tracking_number = known.get(row.order_sn, "")
-            if not row.tracking_number and row.status in TRACKED_STATUSES:
-                answer = api.get_tracking_number(row.order_sn, row.package_number or None)
-                row.tracking_number = str(answer.get("tracking_number") or "")
+        return len(orders_store(shop=shop, details=api.get_order_details(order_sns), api=api))
     except AuthError as exc:
         shop_auth_failed(shop=shop, reason=str(exc))
         raise
+
+
+def orders_store(*, shop: Shop, details: Iterable[Mapping[str, Any]], api: ShopClient) -> dict[str, str]:
+    """Upsert orders from get_order_detail answers (the one way an order is written), asking
+    Shopee for tracking numbers not yet known once shipment is arranged. Returns each order's
+    outcome: "new", "updated" or "unchanged" (unchanged rows are not written)."""
+    rows = [_order_row(detail, shop) for detail in details]
+    known = {
+        order.order_sn: order
+        for order in Order.objects.filter(shop=shop, order_sn__in=[row.order_sn for row in rows]).only(
+            "order_sn", *COMPARED_FIELDS
+        )
+    }
+    outcomes: dict[str, str] = {}
+    changed: list[Order] = []
+    for row in rows:
+        old = known.get(row.order_sn)
+        row.tracking_number = old.tracking_number if old else ""
+        if not row.tracking_number and _tracking_due(row):
+            answer = api.get_tracking_number(row.order_sn, row.package_number or None)
+            row.tracking_number = str(answer.get("tracking_number") or "")
+        if old is None:
+            outcomes[row.order_sn] = "new"
+        elif any(getattr(old, name) != getattr(row, name) for name in COMPARED_FIELDS):
+            outcomes[row.order_sn] = "updated"
+        else:
+            outcomes[row.order_sn] = "unchanged"
+            continue
+        changed.append(row)
     Order.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=["shop", "order_sn"], update_fields=UPDATED_FIELDS
+        changed, update_conflicts=True, unique_fields=["shop", "order_sn"], update_fields=UPDATED_FIELDS
     )
     book_after_refresh(shop=shop, order_sns=[row.order_sn for row in rows])  # cancellations, auto import
-    return len(rows)
+    return outcomes
 
 
 def orders_sync_recent(*, shop: Shop) -> int | None:
@@ -128,10 +151,20 @@ def orders_sync_failed(*, shop: Shop, error: Exception) -> None:
     sync_failed(shop_pk=shop.pk, kind=ORDERS, error=error)
 
 
+def _tracking_due(row: Order) -> bool:
+    """Worth asking Shopee for the tracking number: shipment is arranged, or a store-pickup order
+    awaiting shipment (Taiwan's store code, 寄件編號, can exist before shipment is arranged)."""
+    if row.status in TRACKED_STATUSES:
+        return True
+    return row.status in AWAITING_SHIPMENT and row.channel_kind == ChannelKind.STORE
+
+
 def _order_row(detail: Mapping[str, Any], shop: Shop) -> Order:
     package = (detail.get("package_list") or [{}])[0]
     amount = detail.get("total_amount")
     buyer_id = str(detail.get("buyer_user_id") or "")
+    carrier = str(detail.get("shipping_carrier") or package.get("shipping_carrier") or "")
+    channel_id = str(package.get("logistics_channel_id") or "")
     return Order(
         shop=shop,
         order_sn=str(detail["order_sn"]),
@@ -140,8 +173,9 @@ def _order_row(detail: Mapping[str, Any], shop: Shop) -> Order:
         buyer_username=str(detail.get("buyer_username") or ""),
         total_amount=Decimal(str(amount)) if amount is not None else None,
         currency=str(detail.get("currency") or "TWD"),
-        shipping_carrier=str(detail.get("shipping_carrier") or package.get("shipping_carrier") or ""),
-        logistics_channel_id=str(package.get("logistics_channel_id") or ""),
+        shipping_carrier=carrier,
+        logistics_channel_id=channel_id,
+        channel_kind=channel_kind(channel_id=channel_id, carrier=carrier),
         package_number=str(package.get("package_number") or ""),
         items=[_item(item) for item in detail.get("item_list") or []],
         message_to_seller=str(detail.get("message_to_seller") or ""),

@@ -6,7 +6,7 @@ from celery import shared_task
 
 from accounts.models import Shop
 from accounts.selectors import authorized_shop_pks
-from orders import services
+from orders import download, excel, services
 from shopee.errors import AuthError, ShopeeError
 
 
@@ -45,3 +45,25 @@ def orders_refresh(self, shop_pk: int, order_sns: list[str]) -> int:
         return 0
     except ShopeeError as exc:
         raise self.retry(exc=exc, countdown=30) from exc
+
+
+# -- the on-demand download and large Excel exports (orders.download, orders.excel) --------------
+
+
+@shared_task(time_limit=3600, soft_time_limit=3500)
+def order_download_run(job_pk: int) -> str | None:
+    """Run one shop's order download job; a second delivery of the same job does nothing."""
+    job = download.download_run(job_pk=job_pk)
+    return job.state if job else None
+
+
+@shared_task(time_limit=60, soft_time_limit=50, expires=60)
+def order_downloads_sweep() -> int:
+    """Beat: hand jobs whose worker died (lease ran out) to a live worker."""
+    return download.downloads_sweep()
+
+
+@shared_task(time_limit=900, soft_time_limit=850)
+def order_export_run(export_pk: int) -> str | None:
+    export = excel.export_run(export_pk=export_pk)
+    return export.state if export else None

@@ -1,25 +1,249 @@
-from django.core.paginator import Paginator
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""The order page: filters and read scopes, the order download with its live progress, the
+server-side selection and its helpers, 匯入[訂單編號], and 匯出Excel."""
 
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import Shop
 from accounts.selectors import shops_visible_to
-from orders.forms import OrderFilterForm
-from orders.models import Order
-from orders.selectors import order_choices, orders_for_list
+from orders import download, excel, selection
+from orders.forms import DownloadForm, ImportOneForm, OrderFilterForm
+from orders.models import Order, OrderExport
+from orders.selectors import (
+    download_for,
+    downloads_for_page,
+    order_choices,
+    order_for,
+    orders_for_list,
+    orders_stock_enough,
+)
+from shopee.errors import ShopeeError
 
 PAGE_SIZE = 100
+SELECTION_ACTIONS = ("all", "none", "stock", "imported")
 
 
-@require_GET
-def order_list(request):
+def _filtered(request, data):
+    """The filter form bound to `data` and the orders it selects (none when it is invalid)."""
     statuses, carriers = order_choices(user=request.user)
     form = OrderFilterForm(
-        request.GET or None, shops=shops_visible_to(request.user), statuses=statuses, carriers=carriers
+        data or None, shops=shops_visible_to(request.user), statuses=statuses, carriers=carriers
     )
     # Invalid filters list nothing rather than everything: the form says what to fix.
     valid = not form.is_bound or form.is_valid()
     orders = orders_for_list(user=request.user, filters=form.filters()) if valid else Order.objects.none()
-    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    return form, orders
+
+
+@require_GET
+def order_list(request):
+    form, orders = _filtered(request, request.GET)
+    # Page over ids first (sorted from an index, narrow rows), then read just that page's orders.
+    page = Paginator(orders.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    by_pk = orders.order_by().in_bulk(list(page.object_list))
+    rows = [by_pk[pk] for pk in page.object_list if pk in by_pk]
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "orders/index.html", {"form": form, "page": page, "query": query.urlencode()})
+    sort_query = query.copy()
+    sort_query.pop("sort", None)
+    selected_count, selected = selection.selection_on_page(
+        user=request.user, order_pks=list(page.object_list)
+    )
+    enough = orders_stock_enough(orders=Order.objects.filter(pk__in=[o.pk for o in rows]))
+    shops = shops_visible_to(request.user)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": [(order, order.pk in selected, order.pk in enough) for order in rows],
+        "query": query.urlencode(),
+        "sort_query": sort_query.urlencode(),
+        "sort": form.filters().sort or "-created",
+        "selected_count": selected_count,
+        "download_form": DownloadForm(initial=_download_initial(request.GET), shops=shops, auto_id="dl_%s"),
+        "import_form": ImportOneForm(shops=shops),
+        "downloads": downloads_for_page(user=request.user),
+        "exports": OrderExport.objects.filter(user=request.user).order_by("-created_at")[:3],
+    }
+    return render(request, "orders/index.html", context)
+
+
+def _download_initial(query) -> dict:
+    return {
+        name: query.get(name) for name in ("shop", "created_from", "created_to", "scope") if query.get(name)
+    }
+
+
+def _back(request):
+    """Back to the order page with the filter the form came from."""
+    query = request.POST.get("query", "")
+    return redirect(f"{reverse('orders:list')}?{query}" if query else reverse("orders:list"))
+
+
+# -- the download ------------------------------------------------------------------------------
+
+
+@require_POST
+def download_start(request):
+    form = DownloadForm(request.POST, shops=shops_visible_to(request.user))
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        return _back(request)
+    shops = [shop for shop in form.chosen_shops() if shop.state in Shop.AUTHORIZED_STATES and shop.shop_id]
+    if not shops:
+        messages.error(request, _("No verified account to download from: verify the account first."))
+        return _back(request)
+    data = form.cleaned_data
+    download.download_start(
+        user=request.user,
+        shops=shops,
+        created_from=data["created_from"],
+        created_to=data["created_to"],
+        scope=data["scope"],
+        only_not_imported=data["only_not_imported"],
+    )
+    # The table then shows what was asked for: the same accounts, range and scope.
+    query = {
+        "created_from": data["created_from"].isoformat(),
+        "created_to": data["created_to"].isoformat(),
+        "scope": data["scope"],
+    }
+    if data.get("shop"):
+        query["shop"] = data["shop"]
+    if data["only_not_imported"]:
+        query["only_not_imported"] = "on"
+    return redirect(f"{reverse('orders:list')}?{urlencode(query)}")
+
+
+@require_GET
+def downloads_panel(request):
+    """Polled by htmx while a download runs: the progress lines."""
+    return render(request, "orders/_downloads.html", {"downloads": downloads_for_page(user=request.user)})
+
+
+@require_POST
+def download_cancel(request, pk: int):
+    job = download_for(user=request.user, pk=pk)
+    download.download_cancel(job=job)
+    if request.htmx:
+        return downloads_panel(request)
+    return _back(request)
+
+
+# -- selection ---------------------------------------------------------------------------------
+
+
+@require_POST
+def selection_change(request):
+    """全選 / 全不選 / 選庫存足夠 / 選已匯入 over the whole filtered result."""
+    action = request.POST.get("action", "")
+    if action not in SELECTION_ACTIONS:
+        return HttpResponse(status=400)
+    _form, orders = _filtered(request, QueryDict(request.POST.get("query", "")))
+    user = request.user
+    if action == "all":
+        count = selection.selection_select_all(user=user, orders=orders)
+    elif action == "none":
+        count = selection.selection_clear(user=user)
+    elif action == "stock":
+        count = selection.selection_select_stock_enough(user=user, orders=orders)
+    else:
+        count = selection.selection_select_imported(user=user, orders=orders)
+    messages.info(request, _("%(count)d orders selected.") % {"count": count})
+    return _back(request)
+
+
+@require_POST
+def selection_toggle(request, pk: int):
+    order = order_for(user=request.user, pk=pk)
+    count = selection.selection_toggle(user=request.user, order=order, selected=request.POST.get("on") == "1")
+    return render(request, "orders/_selected_count.html", {"selected_count": count})
+
+
+# -- one order ---------------------------------------------------------------------------------
+
+
+@require_POST
+def import_one(request):
+    """匯入[訂單編號]: fetch one order by number; it is then selected."""
+    form = ImportOneForm(request.POST, shops=shops_visible_to(request.user))
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return _back(request)
+    order_sn = form.cleaned_data["order_sn"]
+    try:
+        order = download.order_fetch_one(shops=form.chosen_shops(), order_sn=order_sn)
+    except download.OrderNotFound:
+        messages.error(
+            request,
+            _("Order %(order_sn)s was not found on Shopee in your verified accounts.")
+            % {"order_sn": order_sn},
+        )
+        return _back(request)
+    except ShopeeError as exc:
+        messages.error(
+            request,
+            _("Shopee did not answer for %(order_sn)s: %(error)s") % {"order_sn": order_sn, "error": exc},
+        )
+        return _back(request)
+    selection.selection_toggle(user=request.user, order=order, selected=True)
+    messages.success(
+        request,
+        _("Order %(order_sn)s fetched from %(shop)s and selected.")
+        % {"order_sn": order_sn, "shop": order.shop},
+    )
+    return redirect(f"{reverse('orders:list')}?q={order.order_sn}")
+
+
+# -- Excel -------------------------------------------------------------------------------------
+
+
+@require_POST
+def export(request):
+    """匯出Excel: the selection, or the filtered orders when nothing is selected."""
+    form, filtered = _filtered(request, QueryDict(request.POST.get("query", "")))
+    chosen = selection.selected_orders(user=request.user)
+    orders = chosen.order_by("-created_on_shopee", "-id") if chosen.exists() else filtered
+    filters = form.filters() if form.is_bound and form.is_valid() else None
+    shop_pks = set(orders.order_by().values_list("shop_id", flat=True).distinct()[:4])
+    accounts = [s.account or s.name for s in shops_visible_to(request.user) if s.pk in shop_pks]
+    filename = excel.export_filename(
+        accounts=accounts,
+        created_from=filters.created_from if filters else None,
+        created_to=filters.created_to if filters else None,
+    )
+    pks = list(orders.values_list("pk", flat=True))
+    if len(pks) > excel.INLINE_MAX:
+        excel.export_start(user=request.user, order_pks=pks, filename=filename)
+        messages.info(request, _("The export of %(count)d orders is being written.") % {"count": len(pks)})
+        return _back(request)
+    response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    excel.orders_excel_write(orders=orders, out=response)
+    return response
+
+
+@require_GET
+def exports_panel(request):
+    exports = OrderExport.objects.filter(user=request.user).order_by("-created_at")[:3]
+    return render(request, "orders/_exports.html", {"exports": exports})
+
+
+@require_GET
+def export_file(request, pk: int):
+    export_job = get_object_or_404(OrderExport, pk=pk, user=request.user, state=OrderExport.State.DONE)
+    path = excel.export_path(export_job)
+    if not path.exists():
+        raise Http404
+    return FileResponse(path.open("rb"), as_attachment=True, filename=export_job.filename)

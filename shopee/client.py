@@ -234,7 +234,7 @@ class ShopeeClient:
         """The parsed body, or the typed error it (or its HTTP status) carries."""
         status = response.status_code
         try:
-            payload = json.loads(response.content)
+            payload = json.loads(response.content, object_hook=_str_ids)
         except ValueError:
             payload = None
         if not isinstance(payload, dict):
@@ -281,7 +281,7 @@ class ShopeeClient:
         result = payload.get("response")
         if not isinstance(result, dict):
             result = {key: value for key, value in payload.items() if key not in _ENVELOPE}
-        return _ids_to_str(result)
+        return result  # ids already strings (_str_ids, while parsing)
 
     def _retry_after(self, response: requests.Response) -> float | None:
         value = response.headers.get("Retry-After")
@@ -660,6 +660,18 @@ _ID_KEYS = frozenset(
 
 def _is_id_key(key: str) -> bool:
     return key.endswith(("_id", "_id_list", "_ids")) or key in _ID_KEYS
+
+
+def _str_ids(obj: dict[str, Any]) -> dict[str, Any]:
+    """json object_hook doing `_ids_to_str` while parsing: one pass over each object, no second
+    walk of a large answer (an order-detail page is thousands of values)."""
+    for key, value in obj.items():
+        kind = type(value)
+        if kind is int and _is_id_key(key):
+            obj[key] = str(value)
+        elif kind is list and value and _is_id_key(key):
+            obj[key] = [str(item) if type(item) is int else item for item in value]
+    return obj
 
 
 def _ids_to_str(value: Any, key: str = "") -> Any:

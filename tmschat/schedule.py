@@ -47,4 +47,10 @@ SCHEDULE = [
         600,
         "Pull recently updated orders of every verified shop",
     ),
+    Entry(
+        "order download sweep",
+        "orders.tasks.order_downloads_sweep",
+        30,
+        "Hand order downloads whose worker died to a live worker",
+    ),
 ]

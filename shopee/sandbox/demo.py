@@ -238,7 +238,40 @@ def seed_demo(core: Core) -> None:
         )
         shop_orders = [_order(core, rng, demo, rng.choice(buyers), now) for _ in range(demo.orders)]
         _conversations(core, rng, demo, buyers, shop_orders, now)
+    _scope_examples(core, now)
     core.changed()
+
+
+# Orders of 我的測試賣場 with fixed numbers, one or more per read scope of the order download
+# (docs/ORDER_SCOPES.md), created two days ago: (order_sn, status, carrier, tracking number?).
+SCOPE_EXAMPLES = (
+    ("200415BVCQARP", "READY_TO_SHIP", "全家", False),  # store pickup, no tracking number yet
+    ("200415CVSNUM1", "READY_TO_SHIP", "7-ELEVEN", True),  # store pickup, 寄件編號 assigned
+    ("200415CVSPRC2", "PROCESSED", "蝦皮店到店", True),  # store pickup, shipment arranged
+    ("200415HOMERT3", "READY_TO_SHIP", "黑貓宅急便", False),  # home delivery to ship
+    ("200415SELLER4", "READY_TO_SHIP", "賣家宅配", False),  # seller-arranged home delivery
+    ("200415SHIPPD5", "SHIPPED", "OK Mart", True),  # handed to the carrier
+    ("200415UNPAID6", "UNPAID", "萊爾富", False),  # not paid yet
+)
+
+
+def _scope_examples(core: Core, now: int) -> None:
+    for number, (order_sn, status, carrier, tracked) in enumerate(SCOPE_EXAMPLES):
+        order_create(
+            core,
+            shop_id="242826267",
+            buyer_id=300_000_000 + number,
+            buyer_name=f"scope{number}",
+            order_sn=order_sn,
+            status=status,
+            carrier=carrier,
+            tracking_number="auto" if tracked else None,
+            items=[
+                {"item_name": "北歐風陶瓷馬克杯 350ml", "model_name": "霧白", "quantity": 1, "price": 289}
+            ],
+            create_time=now - 2 * DAY,
+            push=False,
+        )
 
 
 def _buyer(core: Core, rng: random.Random, n: int) -> Buyer:

@@ -1,0 +1,175 @@
+"""The order table with 100,000 orders on PostgreSQL: server time (p50/p95) of a filtered page and
+of 全選 (select all in filter), and the SQL queries each runs.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tmschat_orders \
+    .venv/bin/python bench/orders_table.py [--orders 100000] [--rounds 30]
+
+Requests go through Django's test client in this process (middleware, view, template: the whole
+server side, no network). The orders belong to three shops of the staff user "bench-table"; they
+are made once and reused while their count matches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tmschat.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from accounts.models import Shop  # noqa: E402
+from orders.channels import channel_kind  # noqa: E402
+from orders.models import Order  # noqa: E402
+
+PREFIX = "bench-table"
+CARRIERS = (
+    ("30005", "7-ELEVEN"),
+    ("30006", "全家"),
+    ("30029", "蝦皮店到店"),
+    ("30001", "黑貓宅急便"),
+    ("", "賣家宅配"),
+)
+STATUSES = ("READY_TO_SHIP", "READY_TO_SHIP", "PROCESSED", "SHIPPED", "COMPLETED", "COMPLETED", "CANCELLED")
+
+
+def seed(user, count: int) -> list[Shop]:
+    shops = list(Shop.objects.filter(salesperson=user).order_by("pk"))
+    if len(shops) == 3 and Order.objects.filter(shop__in=shops).count() == count:
+        return shops
+    Shop.objects.filter(salesperson=user).delete()
+    shops = [
+        Shop.objects.create(name=f"表格賣場{n}", account=f"{PREFIX}-{n}", salesperson=user, state="verified")
+        for n in range(3)
+    ]
+    rng = random.Random(5)
+    now = timezone.now()
+    started = time.perf_counter()
+    batch = []
+    for number in range(count):
+        channel_id, carrier = rng.choice(CARRIERS)
+        status = rng.choice(STATUSES)
+        tracked = status != "READY_TO_SHIP" or rng.random() < 0.4
+        batch.append(
+            Order(
+                shop=shops[number % 3],
+                order_sn=f"B{number:012d}",
+                status=status,
+                buyer_user_id=str(900_000_000 + number % 20_000),
+                buyer_username=f"buyer{number % 20_000}",
+                total_amount=Decimal(rng.randrange(99, 5000)),
+                shipping_carrier=carrier,
+                logistics_channel_id=channel_id,
+                channel_kind=channel_kind(channel_id=channel_id, carrier=carrier),
+                tracking_number=f"T{number:010d}" if tracked else "",
+                items=[
+                    {"item_name": f"商品{n}", "sku": f"SKU{n}", "quantity": 1 + n % 2, "price": 199}
+                    for n in rng.sample(range(300), rng.choice((1, 1, 2, 3)))
+                ],
+                created_on_shopee=now - timedelta(seconds=rng.randrange(60 * 86400)),
+            )
+        )
+        if len(batch) == 5000:
+            Order.objects.bulk_create(batch)
+            batch = []
+    Order.objects.bulk_create(batch)
+    print(f"seeded {count} orders in {time.perf_counter() - started:.1f} s")
+    return shops
+
+
+def measure(label: str, rounds: int, request) -> None:
+    times, queries = [], set()
+    for round_number in range(rounds):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = request(round_number)
+            times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code in (200, 302), response.status_code
+        queries.add(len(captured.captured_queries))
+    times.sort()
+    p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
+    print(
+        f"{label}: p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms, max {times[-1]:.1f} ms; "
+        f"SQL queries per request {sorted(queries)}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=30)
+    args = parser.parse_args()
+    setup_test_environment()
+    print(f"database: {connection.vendor}")
+    User = get_user_model()
+    user, _ = User.objects.get_or_create(username=PREFIX, defaults={"is_staff": True})
+    seed(user, args.orders)
+    # What autovacuum does on a live table: statistics, and the visibility map index-only scans need.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE orders_order")
+    client = Client()
+    client.force_login(user)
+    url = reverse("orders:list")
+    today = timezone.localdate()
+    month = f"created_from={(today - timedelta(days=30)).isoformat()}&created_to={today.isoformat()}"
+    pending = Order.objects.filter(shop__salesperson=user, status__in=("READY_TO_SHIP", "PROCESSED"))
+    print(
+        f"{Order.objects.filter(shop__salesperson=user).count()} orders; pending shipment {pending.count()}"
+    )
+
+    client.post(reverse("orders:selection"), {"action": "none", "query": ""})
+    measure("page 1, no filter", args.rounds, lambda n: client.get(url))
+    measure(
+        "filtered page (30 days, 待出貨(全部), a page deep in the result, sorted by amount)",
+        args.rounds,
+        lambda n: client.get(f"{url}?{month}&scope=pending&sort=-amount&page={5 + n}"),
+    )
+    measure(
+        "filtered page (待出貨(超商-已取號), search by buyer)",
+        args.rounds,
+        lambda n: client.get(f"{url}?scope=store_numbered&q=buyer1{n}"),
+    )
+    measure(
+        "全選 over 待出貨(全部), 30 days",
+        args.rounds,
+        lambda n: client.post(
+            reverse("orders:selection"), {"action": "all", "query": f"{month}&scope=pending"}
+        ),
+    )
+    measure(
+        "全選 over every order (no filter)",
+        max(5, args.rounds // 3),
+        lambda n: client.post(reverse("orders:selection"), {"action": "all", "query": ""}),
+    )
+    measure(
+        "filtered page with that whole selection held",
+        args.rounds,
+        lambda n: client.get(f"{url}?{month}&scope=pending&page={1 + n}"),
+    )
+    measure(
+        "選已匯入 over every order",
+        max(5, args.rounds // 3),
+        lambda n: client.post(reverse("orders:selection"), {"action": "imported", "query": ""}),
+    )
+
+
+if __name__ == "__main__":
+    main()

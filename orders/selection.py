@@ -1,0 +1,86 @@
+"""The order table's selection: which orders a staff member has ticked, kept on the server.
+
+One row per user holding order pks, so the selection survives paging and reloads and is the same
+in every tab. The helpers (全選, 全不選, 選庫存足夠, 選已匯入) work over the whole filtered result,
+not the visible page, each with one query. Actions on a selection (import, shipping notices, Excel)
+read it with `selection_for(user)` / `selected_orders(user=)`: only orders the user may still see
+come back, so a shop taken away from someone drops out of their selection.
+"""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+from django.db.models import QuerySet
+
+from accounts.selectors import shops_visible_to
+from orders.models import Order, OrderSelection
+from orders.selectors import orders_stock_enough
+
+
+def selection_for(user) -> OrderSelection:
+    selection, _new = OrderSelection.objects.get_or_create(user=user)
+    return selection
+
+
+def selected_pks(*, user) -> list[int]:
+    """The selected pks as stored (cheap: one row). Use `selected_orders` to act on them."""
+    return list(OrderSelection.objects.filter(user=user).values_list("order_pks", flat=True).first() or [])
+
+
+def selected_orders(*, user) -> QuerySet[Order]:
+    return Order.objects.filter(pk__in=selected_pks(user=user), shop__in=shops_visible_to(user))
+
+
+def selection_replace(*, user, order_pks) -> int:
+    """Select exactly these orders; returns how many are selected."""
+    pks = sorted(set(int(pk) for pk in order_pks))
+    OrderSelection.objects.update_or_create(user=user, defaults={"order_pks": pks})
+    return len(pks)
+
+
+def selection_select_all(*, user, orders: QuerySet[Order]) -> int:
+    """全選: every order of the filtered result (all pages)."""
+    return selection_replace(user=user, order_pks=orders.order_by().values_list("pk", flat=True))
+
+
+def selection_clear(*, user) -> int:
+    """全不選."""
+    return selection_replace(user=user, order_pks=[])
+
+
+def selection_select_imported(*, user, orders: QuerySet[Order]) -> int:
+    """選已匯入: the filtered orders already in the order book."""
+    pks = orders.filter(book_entry__isnull=False).order_by().values_list("pk", flat=True)
+    return selection_replace(user=user, order_pks=pks)
+
+
+def selection_select_stock_enough(*, user, orders: QuerySet[Order]) -> int:
+    """選庫存足夠: the filtered orders whose stock is enough (orders.selectors.orders_stock_enough)."""
+    return selection_replace(user=user, order_pks=orders_stock_enough(orders=orders))
+
+
+def selection_toggle(*, user, order: Order, selected: bool) -> int:
+    """Tick or untick one order (the caller has checked the user may see it)."""
+    with transaction.atomic():
+        selection, _new = OrderSelection.objects.select_for_update().get_or_create(user=user)
+        pks = set(selection.order_pks)
+        (pks.add if selected else pks.discard)(order.pk)
+        selection.order_pks = sorted(pks)
+        selection.save(update_fields=["order_pks", "updated_at"])
+    return len(pks)
+
+
+def selection_on_page(*, user, order_pks: list[int]) -> tuple[int, set[int]]:
+    """How many orders are selected, and which of `order_pks` (one page) are. On PostgreSQL the
+    database answers, so a page never loads a selection of 100,000 ids to tick 100 boxes."""
+    if connection.vendor != "postgresql":
+        selected = selected_pks(user=user)
+        return len(selected), set(selected) & set(order_pks)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT jsonb_array_length(order_pks), ARRAY(SELECT e::bigint FROM jsonb_array_elements_text(order_pks) e"
+            " WHERE e::bigint = ANY(%s)) FROM orders_orderselection WHERE user_id = %s",
+            [list(order_pks), user.pk],
+        )
+        row = cursor.fetchone()
+    return (row[0], set(row[1])) if row else (0, set())

@@ -1,0 +1,166 @@
+"""匯出Excel: the file opened with openpyxl — headers, values, formats, widths, frozen header,
+formula-safe text, the selection or the filter, large exports as a job."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from orders import excel
+from orders.models import BookOrder, OrderExport
+from tests.factories import OrderFactory, ShopFactory
+
+pytestmark = pytest.mark.django_db
+
+TAIPEI = ZoneInfo("Asia/Taipei")
+
+
+@pytest.fixture
+def own_shop(salesperson):
+    return ShopFactory(verified=True, account="ktmst", name="我的測試賣場", salesperson=salesperson)
+
+
+@pytest.fixture
+def orders(own_shop):
+    made = [
+        OrderFactory(
+            shop=own_shop,
+            order_sn="241101AAAA0001",
+            status="READY_TO_SHIP",
+            shipping_carrier="全家",
+            channel_kind="store",
+            tracking_number="12345678901",
+            total_amount=Decimal("1238.00"),
+            buyer_username="yating88",
+            created_on_shopee=datetime(2024, 11, 1, 9, 30, tzinfo=TAIPEI),
+            items=[
+                {
+                    "item_name": '=HYPERLINK("http://evil.example","點我")',
+                    "model_name": "",
+                    "sku": "A1",
+                    "quantity": 2,
+                    "price": 500,
+                },
+                {
+                    "item_name": "寶寶米餅 原味 50g",
+                    "model_name": "原味",
+                    "sku": "B2",
+                    "quantity": 1,
+                    "price": 178,
+                },
+            ],
+        ),
+        OrderFactory(
+            shop=own_shop,
+            order_sn="241102BBBB0002",
+            status="SHIPPED",
+            shipping_carrier="黑貓宅急便",
+            channel_kind="home",
+            buyer_username="+886912345678",
+            total_amount=Decimal("99"),
+            created_on_shopee=datetime(2024, 11, 2, 23, 5, tzinfo=TAIPEI),
+            items=[{"item_name": "@SUM(1+1)", "quantity": 1, "price": 99}],
+        ),
+    ]
+    BookOrder.objects.create(order=made[1], imported_at=made[1].created_on_shopee)
+    return made
+
+
+def export(client, query=""):
+    response = client.post(reverse("orders:export"), {"query": query})
+    assert response.status_code == 200, response
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return response, load_workbook(io.BytesIO(body))
+
+
+def test_the_excel_file_has_the_tables_columns_values_and_formats(staff_client, orders):
+    response, book = export(staff_client, "created_from=2024-11-01&created_to=2024-11-02")
+    assert response["Content-Disposition"] == 'attachment; filename="orders_ktmst_20241101-20241102.xlsx"'
+    sheet, items = book.worksheets
+    header = [cell.value for cell in sheet[1]]
+    assert header == [
+        "帳號",
+        "訂單單號",
+        "成立時間",
+        "狀態",
+        "物流方式",
+        "配送類型",
+        "寄件編號",
+        "結帳金額",
+        "商品名稱",
+        "買家",
+        "已匯入",
+    ]
+    newest = [cell for cell in sheet[2]]
+    assert newest[1].value == "241102BBBB0002"
+    assert newest[2].value == datetime(2024, 11, 2, 23, 5) and newest[2].number_format == "yyyy/mm/dd hh:mm"
+    assert newest[5].value == "宅配" and newest[10].value == "是"
+    oldest = [cell.value for cell in sheet[3]]
+    assert oldest[:2] == ["ktmst", "241101AAAA0001"]
+    assert oldest[4:8] == ["全家", "超商取貨", "12345678901", 1238]
+    assert sheet["H3"].number_format == '"NT$"#,##0' and sheet["H3"].data_type == "n"
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["I"].width == 50
+
+    assert [cell.value for cell in items[1]] == [
+        "帳號",
+        "訂單單號",
+        "商品名稱",
+        "規格",
+        "貨號",
+        "數量",
+        "單價",
+    ]
+    assert [cell.value for cell in items[3]][2:] == [
+        '=HYPERLINK("http://evil.example","點我")',
+        None,
+        "A1",
+        2,
+        500,
+    ]
+    assert items.max_row == 4
+
+
+def test_text_that_looks_like_a_formula_stays_text(staff_client, orders):
+    _response, book = export(staff_client)
+    sheet, items = book.worksheets
+    hyperlink = items["C3"]
+    assert hyperlink.data_type == "s" and hyperlink.quotePrefix
+    assert sheet["I3"].value.startswith("=HYPERLINK") and sheet["I3"].data_type == "s"
+    assert items["C2"].data_type == "s" and items["C2"].value == "@SUM(1+1)"
+    assert sheet["J2"].value == "+886912345678" and sheet["J2"].data_type == "s"
+
+
+def test_the_selection_is_exported_when_there_is_one(staff_client, orders):
+    staff_client.post(reverse("orders:selection_toggle", args=[orders[0].pk]), {"on": "1"})
+    _response, book = export(staff_client)
+    assert [row[1] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)] == ["241101AAAA0001"]
+
+
+def test_a_large_export_runs_as_a_job_with_a_download_link(staff_client, orders, monkeypatch, salesperson):
+    monkeypatch.setattr(excel, "INLINE_MAX", 1)
+    response = staff_client.post(reverse("orders:export"), {"query": ""})
+    assert response.status_code == 302
+    job = OrderExport.objects.get()
+    assert job.total == 2 and job.state == "queued"
+
+    excel.export_run(export_pk=job.pk)  # what the worker does
+
+    panel = staff_client.get(reverse("orders:exports_panel")).content.decode()
+    link = reverse("orders:export_file", args=[job.pk])
+    assert link in panel
+    file = staff_client.get(link)
+    book = load_workbook(io.BytesIO(b"".join(file.streaming_content)))
+    assert book.worksheets[0].max_row == 3
+
+
+def test_someone_elses_export_is_not_found(client, other_staff, orders, salesperson):
+    job = OrderExport.objects.create(user=salesperson, filename="x.xlsx", state="done")
+    client.force_login(other_staff)
+    assert client.get(reverse("orders:export_file", args=[job.pk])).status_code == 404

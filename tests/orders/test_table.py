@@ -1,0 +1,179 @@
+"""The order table: sorting, paging, the server-side selection and its helpers over the whole
+filtered result, 匯入[訂單編號], and [聊聊] from an order."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from chat.models import Conversation
+from orders.models import BookOrder, Order, Product
+from orders.selection import selected_orders
+from tests.factories import OrderFactory, ShopFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("orders:list")
+
+
+@pytest.fixture
+def own_shop(salesperson):
+    return ShopFactory(verified=True, account="ktmst", name="我的測試賣場", salesperson=salesperson)
+
+
+@pytest.fixture
+def many_orders(own_shop):
+    """250 orders an hour apart (three pages): every tenth is delivered already."""
+    now = timezone.now()
+    return [
+        OrderFactory(
+            shop=own_shop,
+            order_sn=f"2411{n:06d}",
+            status="COMPLETED" if n % 10 == 0 else "READY_TO_SHIP",
+            created_on_shopee=now - timedelta(hours=n),
+            total_amount=Decimal(100 + n),
+            items=[{"item_name": f"商品{n}", "sku": f"SKU{n % 3}", "quantity": 1 + n % 2, "price": 100}],
+        )
+        for n in range(250)
+    ]
+
+
+def rows(response):
+    return response.context["rows"]
+
+
+def selected_count(response) -> int:
+    match = re.search(r'id="selected-count"[^>]*>已選 (\d+) 筆', response.content.decode())
+    assert match, "the selected count is shown"
+    return int(match.group(1))
+
+
+def select(client, action, query=""):
+    return client.post(reverse("orders:selection"), {"action": action, "query": query})
+
+
+def test_select_all_covers_every_page_of_the_filter_and_survives_reloads(staff_client, many_orders):
+    response = select(staff_client, "all", "scope=pending")
+    assert response.status_code == 302 and "scope=pending" in response["Location"]
+
+    for page in (1, 2, 3):
+        response = staff_client.get(f"{LIST}?scope=pending&page={page}")
+        assert selected_count(response) == 225  # the 25 delivered orders are not pending
+        assert all(selected for _order, selected, _enough in rows(response))
+    shown = staff_client.get(LIST)  # without the filter: still the same selection
+    assert selected_count(shown) == 225
+    assert not any(selected for order, selected, _e in rows(shown) if order.status == "COMPLETED")
+
+
+def test_ticking_one_order_and_select_none(staff_client, many_orders, salesperson):
+    select(staff_client, "all")
+    untick = staff_client.post(reverse("orders:selection_toggle", args=[many_orders[3].pk]))
+    assert "已選 249 筆" in untick.content.decode()
+    assert many_orders[3].pk not in set(selected_orders(user=salesperson).values_list("pk", flat=True))
+
+    tick = staff_client.post(reverse("orders:selection_toggle", args=[many_orders[3].pk]), {"on": "1"})
+    assert "已選 250 筆" in tick.content.decode()
+
+    select(staff_client, "none")
+    assert selected_count(staff_client.get(LIST)) == 0
+
+
+def test_select_imported_and_stock_enough_over_the_filter(staff_client, many_orders, salesperson):
+    for order in many_orders[:3]:
+        BookOrder.objects.create(order=order, imported_at=timezone.now(), stock_reserved=True)
+    Product.objects.create(sku="SKU1", name="有貨", on_hand=5, reserved=4)  # 1 available
+    Product.objects.create(sku="SKU2", name="缺貨", on_hand=0)
+
+    select(staff_client, "imported")
+    assert set(selected_orders(user=salesperson).values_list("order_sn", flat=True)) == {
+        "2411000000",
+        "2411000001",
+        "2411000002",
+    }
+
+    select(staff_client, "stock")
+    chosen = set(selected_orders(user=salesperson).values_list("pk", flat=True))
+    # SKU1 orders want 1 + n % 2 pieces: only even n fits the one available; imported ones hold theirs.
+    expected = {o.pk for n, o in enumerate(many_orders) if n < 3 or (n % 3 == 1 and n % 2 == 0)}
+    assert chosen == expected
+    page = staff_client.get(LIST)
+    enough_column = {order.pk for order, _selected, enough in rows(page) if enough}
+    assert enough_column == expected & {order.pk for order, _s, _e in rows(page)}
+
+
+def test_a_selection_is_per_user_and_only_of_visible_orders(
+    staff_client, client, other_staff, many_orders, salesperson
+):
+    select(staff_client, "all")
+    client.force_login(other_staff)
+    assert selected_count(client.get(LIST)) == 0
+    assert client.post(reverse("orders:selection_toggle", args=[many_orders[0].pk])).status_code == 404
+
+
+def test_the_table_sorts_and_pages(staff_client, many_orders):
+    newest_first = staff_client.get(LIST)
+    assert [o.order_sn for o, *_ in rows(newest_first)][:2] == ["2411000000", "2411000001"]
+    assert newest_first.context["page"].paginator.num_pages == 3
+
+    by_amount = staff_client.get(f"{LIST}?sort=-amount")
+    assert [o.total_amount for o, *_ in rows(by_amount)][:2] == [Decimal(349), Decimal(348)]
+    last_page = staff_client.get(f"{LIST}?sort=amount&page=3")
+    assert [o.total_amount for o, *_ in rows(last_page)][-1] == Decimal(349)
+
+
+def test_the_table_queries_stay_constant(staff_client, many_orders, django_assert_num_queries):
+    """Session and user (4), newest order (carrier menu cached), shops, count, the page's ids and
+    rows, selection, stock (2), the forms' shops, downloads, exports: the same for any page,
+    filter or selection size."""
+    staff_client.get(LIST)  # fills the carrier menu's cache
+    with django_assert_num_queries(15):
+        staff_client.get(LIST)
+    select(staff_client, "all")
+    with django_assert_num_queries(15):
+        staff_client.get(f"{LIST}?scope=pending&page=3&sort=amount")
+
+
+def test_importing_an_unknown_order_number_says_so(sandbox, shop, staff_client):
+    response = staff_client.post(reverse("orders:import_one"), {"order_sn": "241101NOSUCH1"}, follow=True)
+    assert "在您已驗證的帳號中，蝦皮查無訂單 241101NOSUCH1。" in response.content.decode()
+    assert not Order.objects.exists()
+
+    response = staff_client.post(reverse("orders:import_one"), {"order_sn": "no!"}, follow=True)
+    assert "訂單編號是 6 到 32 個英文字母或數字。" in response.content.decode()
+
+
+def test_importing_an_order_number_fetches_and_selects_it(sandbox, shop, staff_client, salesperson):
+    sandbox.create_order(
+        shop_id=shop.shop_id, order_sn="241101KNOWN01", carrier="全家", tracking_number="auto"
+    )
+    response = staff_client.post(reverse("orders:import_one"), {"order_sn": "241101known01"}, follow=True)
+    assert "已從" in response.content.decode()
+    order = Order.objects.get(order_sn="241101KNOWN01")
+    assert order.tracking_number and order.channel_kind == "store"
+    assert list(selected_orders(user=salesperson)) == [order]
+    assert [o.order_sn for o, *_ in rows(response)] == ["241101KNOWN01"]
+
+
+def test_chat_opens_the_buyers_conversation_or_says_why_not(staff_client, own_shop):
+    hidden = OrderFactory(shop=own_shop, order_sn="241101HIDDEN1", buyer_user_id="")
+    response = staff_client.get(reverse("chat:order_conversation", args=[hidden.pk]), follow=True)
+    assert "蝦皮隱藏了訂單 241101HIDDEN1 的買家" in response.content.decode()
+
+    quiet = OrderFactory(shop=own_shop, order_sn="241101QUIET01", buyer_user_id="700000001")
+    response = staff_client.get(reverse("chat:order_conversation", args=[quiet.pk]), follow=True)
+    assert "尚未與" in response.content.decode()
+
+    conversation = Conversation.objects.create(shop=own_shop, conversation_id="1", buyer_id="700000001")
+    response = staff_client.get(reverse("chat:order_conversation", args=[quiet.pk]))
+    assert response.status_code == 302 and response["Location"] == f"/chat/?c={conversation.pk}"
+
+
+def test_chat_of_another_staff_members_order_is_not_found(client, other_staff, own_shop):
+    order = OrderFactory(shop=own_shop)
+    client.force_login(other_staff)
+    assert client.get(reverse("chat:order_conversation", args=[order.pk])).status_code == 404
