@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -333,7 +333,17 @@ def shop_verify(*, shop: Shop | None, code: str, shop_id: str, user) -> Shop:
         target.state_changed_at = target.verified_at = now
         target.last_sync_error = ""  # about the old authorization; the next sync tells afresh
         _tokens_store(target, pair)
-        target.save()
+        if target.pk is None:
+            try:
+                with transaction.atomic():  # a savepoint: the unique shop_id decides a race
+                    target.save()
+            except IntegrityError:
+                # Another callback for the same Shopee shop created it a moment ago.
+                raise VerificationRefused(
+                    gettext_noop("This Shopee shop was added a moment ago and already exists.")
+                ) from None
+        else:
+            target.save()
         transaction.on_commit(lambda: _outbox_release(target))
         transaction.on_commit(lambda: _pull_now(target))
     log.info("shop %s verified by %s", target, user)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -12,18 +13,20 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 
 from chat import selectors
 from chat.forms import InboxFilterForm, ReplyForm
 from chat.models import OutgoingMessage, PushReceipt
 from chat.outbox import OutboxRefused, outbox_queue, outbox_retry
-from chat.push import push_accept
+from chat.push import push_accept, push_refusal
 from chat.sync import conversation_mark_read
 from shopee.client import parse_push
 from shopee.signing import verify_push
 
 LIST_TARGET = "conversation-list"
+log = logging.getLogger(__name__)
 
 
 # -- the page and its list ---------------------------------------------------------------------
@@ -215,9 +218,11 @@ def outgoing_retry(request, pk: int):
 @csrf_exempt
 @login_not_required
 @require_POST
+@sensitive_variables()  # the push key is a local in the frames below: never on an error page
 def shopee_push(request):
-    """Shopee's pushes: 401 without a valid signature, 400 for a body that is no push, else
-    200 with an empty body as fast as possible (Shopee waits 2-3 s, then retries)."""
+    """Shopee's pushes: 401 without a valid signature, 400 for a body that is no push or one
+    stamped outside the live window (a replay), else 200 with an empty body as fast as possible
+    (Shopee waits 2-3 s, then retries)."""
     raw = request.body
     if not verify_push(
         settings.SHOPEE_PUSH_KEY, settings.SHOPEE_PUSH_URL, raw, request.headers.get("Authorization")
@@ -230,6 +235,9 @@ def shopee_push(request):
     if not isinstance(push.data, dict):
         return HttpResponse(status=400)
     if push.code:  # code 0 is the check Shopee sends when the callback URL is set
+        if refusal := push_refusal(push):
+            log.warning("push refused: %s (code %s, shop %s)", refusal, push.code, push.shop_id)
+            return HttpResponse(status=400)
         push_accept(push=push, via=PushReceipt.Via.LIVE)
     return HttpResponse(b"")
 
