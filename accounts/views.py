@@ -68,7 +68,7 @@ def shop_verify_callback(request):
         return redirect("accounts:list")
     shop = get_shop_for(request.user, verification.shop_pk) if verification.shop_pk else None
     code, shop_id = request.GET.get("code", ""), request.GET.get("shop_id", "")
-    if not code or not shop_id.isdigit():
+    if not code or not (shop_id.isascii() and shop_id.isdigit() and len(shop_id) <= 20):
         messages.error(request, _("The authorization was not granted on Shopee; the shop is unchanged."))
         return redirect("accounts:list")
     try:

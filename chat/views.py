@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -67,8 +67,8 @@ def inbox(request):
     if request.htmx and request.htmx.target == LIST_TARGET:
         return render(request, "chat/_list.html", view.first_page())
     pane = {"pane": None}
-    if request.GET.get("c", "").isdigit():
-        conversation = selectors.conversation_for(user=request.user, pk=int(request.GET["c"]))
+    if (pk := _id_param(request.GET.get("c"))) is not None:
+        conversation = selectors.conversation_for(user=request.user, pk=pk)
         pane = _pane_context(conversation)
     return render(request, "chat/index.html", view.first_page() | pane)
 
@@ -78,7 +78,9 @@ def list_more(request):
     """The next page of the list (infinite scroll)."""
     view = _Inbox(request)
     cursor = selectors.ListCursor.parse(request.GET.get("after"))
-    if not view.valid or cursor is None:
+    if cursor is None:
+        return HttpResponseBadRequest("after: not a list position")
+    if not view.valid:
         return HttpResponse(status=204)
     page = selectors.conversations_for_inbox(shop_pks=view.shop_pks, filters=view.filters, after=cursor)
     return render(request, "chat/_list_rows.html", view.context(page=page))
@@ -91,6 +93,8 @@ def list_changes(request):
     if not view.valid:
         return HttpResponse(status=204)
     since = _parse_stamp(request.GET.get("since"))
+    if since is None:
+        return HttpResponseBadRequest("since: not a time")
     rows, next_since = selectors.conversations_changed(
         shop_pks=view.shop_pks, filters=view.filters, since=since
     )
@@ -130,10 +134,10 @@ def conversation_read(request, pk: int):
 @require_GET
 def conversation_older(request, pk: int):
     conversation = selectors.conversation_for(user=request.user, pk=pk)
-    before = request.GET.get("before", "")
-    messages, has_older = selectors.messages_older(
-        conversation=conversation, before_pk=int(before) if before.isdigit() else 0
-    )
+    before_pk = _id_param(request.GET.get("before"), default=0)
+    if before_pk is None:
+        return HttpResponseBadRequest("before: not a message id")
+    messages, has_older = selectors.messages_older(conversation=conversation, before_pk=before_pk)
     return render(
         request,
         "chat/_older.html",
@@ -151,8 +155,9 @@ def conversation_updates(request, pk: int):
     """Polled every ~2 s by the open conversation: new messages and the pending block when
     either changed, else 204."""
     conversation = selectors.conversation_for(user=request.user, pk=pk)
-    after = request.GET.get("after", "")
-    after_pk = int(after) if after.isdigit() else 0
+    after_pk = _id_param(request.GET.get("after"), default=0)
+    if after_pk is None:
+        return HttpResponseBadRequest("after: not a message id")
     messages = selectors.messages_after(conversation=conversation, after_pk=after_pk)
     pending = selectors.pending_of(conversation)
     key = selectors.pending_key(pending)
@@ -255,8 +260,24 @@ def _stamp(moment: datetime) -> str:
     return f"{moment.timestamp():.6f}"
 
 
-def _parse_stamp(value: str | None) -> datetime:
-    try:
-        return datetime.fromtimestamp(float(value or ""), UTC)
-    except ValueError:
+def _parse_stamp(value: str | None) -> datetime | None:
+    """A `since` the list was given; now when there is none, None when it is no time."""
+    if not value:
         return datetime.now(UTC)
+    try:
+        return datetime.fromtimestamp(float(value), UTC)
+    except (ValueError, OverflowError, OSError):  # "abc", "inf", 1e20
+        return None
+
+
+ID_MAX = 2**63 - 1  # a database id (bigint)
+
+
+def _id_param(value: str | None, *, default: int | None = None) -> int | None:
+    """A row id from the query string: `default` when absent, None when it is no id at all
+    (only ASCII digits: int() would also take "١٢" and str.isdigit() "²")."""
+    if not value:
+        return default
+    if value.isascii() and value.isdigit() and int(value) <= ID_MAX:
+        return int(value)
+    return None
