@@ -1,10 +1,13 @@
 from django.contrib import admin
 
+from accounts.admin_scope import ShopScopedAdmin
 from orders.models import Order
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ShopScopedAdmin):
+    """Orders of the shops the staff member may see."""
+
     list_display = (
         "order_sn",
         "shop",
