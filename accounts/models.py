@@ -5,6 +5,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from accounts.crypto import EncryptedTextField
+from accounts.shopee_words import shopee_error_words
 
 # Why a shop left (or is about to leave) the verified states. Ours are stored as these English
 # msgids and translated when shown; any other reason is Shopee's own error text.
@@ -105,7 +106,15 @@ class Shop(models.Model):
             return ""
         if self.state_reason in OWN_REASONS:
             return gettext(self.state_reason)
-        return gettext("Shopee refused this shop's authorization: %(error)s") % {"error": self.state_reason}
+        words = shopee_error_words(self.state_reason).words
+        return gettext("Shopee refused this shop's authorization: %(error)s") % {"error": words}
+
+    @property
+    def state_reason_detail(self) -> str:
+        """Shopee's own words behind `state_reason_text` (for a muted line), if they differ."""
+        if self.state_reason in OWN_REASONS:
+            return ""
+        return shopee_error_words(self.state_reason).raw
 
     @property
     def sync_error(self) -> str:
@@ -113,7 +122,19 @@ class Shop(models.Model):
         authorization is not synced, and its state reason already says why."""
         if not self.can_send:
             return ""
+        tag, label, text = self._sync_error_parts()
+        words = shopee_error_words(text).words
+        return f"[{label}] {words}" if tag else words
+
+    @property
+    def sync_error_detail(self) -> str:
+        """Shopee's own words behind `sync_error` (for a muted line), if they differ."""
+        if not self.can_send:
+            return ""
+        return shopee_error_words(self._sync_error_parts()[2]).raw
+
+    def _sync_error_parts(self) -> tuple[str, str, str]:
         for tag, label in SYNC_ERROR_TAGS.items():
             if self.last_sync_error.startswith(tag):
-                return f"[{label}] {self.last_sync_error[len(tag) :]}"
-        return self.last_sync_error
+                return tag, str(label), self.last_sync_error[len(tag) :]
+        return "", "", self.last_sync_error

@@ -10,6 +10,7 @@ from accounts import services
 from accounts.authorization import StateRefused, verification_state_issue, verification_state_redeem
 from accounts.forms import ShopForm
 from accounts.selectors import get_shop_for, shops_visible_to
+from accounts.shopee_words import shopee_error_said
 from shopee.errors import ShopeeError
 
 
@@ -79,7 +80,7 @@ def shop_verify_callback(request):
         messages.error(
             request,
             _("Shopee did not confirm the login (%(error)s). Nothing was changed; please try again.")
-            % {"error": exc},
+            % {"error": shopee_error_said(str(exc))},
         )
     else:
         messages.success(request, _("%(shop)s is verified.") % {"shop": shop.name})
