@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import services
@@ -41,6 +42,7 @@ def shop_edit(request, pk: int):
 
 
 @require_POST
+@sensitive_variables()  # frames below hold the partner key, the code and the new tokens
 def shop_verify_start(request, pk: int):
     """[聊聊登入認證]: off to Shopee's authorization page, where the seller signs in."""
     shop = get_shop_for(request.user, pk)
@@ -48,6 +50,7 @@ def shop_verify_start(request, pk: int):
 
 
 @require_POST
+@sensitive_variables()  # frames below hold the partner key, the code and the new tokens
 def shop_add_start(request):
     """Add a new shop: the same authorization, and Shopee tells us which shop it is."""
     return _to_shopee(request, shop_pk=None)
@@ -60,6 +63,7 @@ def _to_shopee(request, *, shop_pk: int | None):
 
 
 @require_GET
+@sensitive_variables()  # frames below hold the partner key, the code and the new tokens
 def shop_verify_callback(request):
     """Shopee sends the seller back here with `code` and `shop_id` (or without, if denied)."""
     try:

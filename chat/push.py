@@ -5,6 +5,10 @@ keyed on the push's content, so Shopee's retries and a later recovery of the sam
 find it already taken. A buyer's chat message (code 10) is stored in that same transaction: the
 inbox shows it at once. Everything needing Shopee (order refresh, authorization changes, a new
 conversation's details) is handed to Celery after commit and done by `push_act`.
+
+A live push stamped outside LIVE_PUSH_WINDOW, or whose ids and chat message do not fit what we
+store, is refused (`push_refusal`): the window is shorter than the receipts' lifetime, so a replayed
+push always meets its receipt.
 """
 
 from __future__ import annotations
@@ -69,6 +73,8 @@ def _webchat_message_ok(raw: object) -> bool:
         if raw.get(key) not in (None, "") and not _is_id(str(raw[key])):
             return False
     stamp = raw.get("created_timestamp")
+    if isinstance(stamp, str) and stamp.isascii() and stamp.isdigit():
+        stamp = int(stamp)
     if stamp not in (None, "") and not (isinstance(stamp, int) and 0 <= stamp < 2**32):
         return False
     content, source = raw.get("content") or {}, raw.get("source_content") or {}
