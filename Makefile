@@ -6,6 +6,10 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
 .PHONY: run test install prepare lint bench-help
 
+# DEBUG is off unless asked for (production must not have to remember); the demo and the tests
+# ask for it, which brings the embedded defaults (SQLite, filesystem broker, sandbox, demo secrets).
+run prepare test lint: export DEBUG ?= 1
+
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "TMS Chat needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)

@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 from accounts import services
 from accounts.models import Shop, ShopSync
 from accounts.selectors import shops_visible_to
+from accounts.shopee_words import shopee_error_said
 from shopee.errors import AuthError, ShopeeError
 
 
@@ -69,7 +70,9 @@ class ShopAdmin(admin.ModelAdmin):
             result = services.shop_authorizations_check(shop_pks=list(queryset.values_list("pk", flat=True)))
         except ShopeeError as exc:
             self.message_user(
-                request, _("Shopee could not be asked: %(error)s") % {"error": exc}, messages.ERROR
+                request,
+                _("Shopee could not be asked: %(error)s") % {"error": shopee_error_said(str(exc))},
+                messages.ERROR,
             )
             return
         self.message_user(
@@ -91,13 +94,15 @@ class ShopAdmin(admin.ModelAdmin):
             except AuthError as exc:
                 self.message_user(
                     request,
-                    _("%(shop)s lost its authorization: %(error)s") % {"shop": shop, "error": exc},
+                    _("%(shop)s lost its authorization: %(error)s")
+                    % {"shop": shop, "error": shopee_error_said(str(exc))},
                     messages.ERROR,
                 )
             except ShopeeError as exc:
                 self.message_user(
                     request,
-                    _("%(shop)s: Shopee could not be asked: %(error)s") % {"shop": shop, "error": exc},
+                    _("%(shop)s: Shopee could not be asked: %(error)s")
+                    % {"shop": shop, "error": shopee_error_said(str(exc))},
                     messages.WARNING,
                 )
         self.message_user(

@@ -7,6 +7,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from accounts.crypto import EncryptedTextField
+from accounts.shopee_words import shopee_error_words
 
 # Why a shop left (or is about to leave) the verified states. Ours are stored as these English
 # msgids and translated when shown; any other reason is Shopee's own error text.
@@ -113,7 +114,15 @@ class Shop(models.Model):
             return ""
         if self.state_reason in OWN_REASONS:
             return gettext(self.state_reason)
-        return gettext("Shopee refused this shop's authorization: %(error)s") % {"error": self.state_reason}
+        words = shopee_error_words(self.state_reason).words
+        return gettext("Shopee refused this shop's authorization: %(error)s") % {"error": words}
+
+    @property
+    def state_reason_detail(self) -> str:
+        """Shopee's own words behind `state_reason_text` (for a muted line), if they differ."""
+        if self.state_reason in OWN_REASONS:
+            return ""
+        return shopee_error_words(self.state_reason).raw
 
 
 class ShopSync(models.Model):
@@ -164,4 +173,10 @@ class ShopSync(models.Model):
         """The last error as staff read it, marked with what failed: "[聊聊] error_server: …"."""
         if not self.last_error:
             return ""
-        return f"[{self.get_kind_display()}] {self.last_error}"
+        words = shopee_error_words(self.last_error).words
+        return f"[{self.get_kind_display()}] {words}"
+
+    @property
+    def error_detail(self) -> str:
+        """Shopee's own words behind `error_text` (for a muted line), if they differ."""
+        return shopee_error_words(self.last_error).raw if self.last_error else ""

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -339,7 +339,17 @@ def shop_verify(*, shop: Shop | None, code: str, shop_id: str, user) -> Shop:
         target.state_reason = REASON_EXPIRES_SOON if soon else ""
         target.state_changed_at = target.verified_at = now
         _tokens_store(target, pair)
-        target.save()
+        if target.pk is None:
+            try:
+                with transaction.atomic():  # a savepoint: the unique shop_id decides a race
+                    target.save()
+            except IntegrityError:
+                # Another callback for the same Shopee shop created it a moment ago.
+                raise VerificationRefused(
+                    gettext_noop("This Shopee shop was added a moment ago and already exists.")
+                ) from None
+        else:
+            target.save()
         sync_errors_clear(shop_pk=target.pk)  # about the old authorization; the next runs tell afresh
         # The outbox releases the shop's held messages; chats and orders are pulled at once.
         send_on_commit(shop_verified, shop_pk=target.pk)

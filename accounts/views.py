@@ -4,12 +4,14 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import services
 from accounts.authorization import StateRefused, verification_state_issue, verification_state_redeem
 from accounts.forms import ShopForm
 from accounts.selectors import shop_for, shops_visible_to, with_syncs
+from accounts.shopee_words import shopee_error_said
 from shopee.errors import ShopeeError
 
 
@@ -41,6 +43,7 @@ def shop_edit(request, pk: int):
 
 
 @require_POST
+@sensitive_variables()  # frames below hold the partner key, the code and the new tokens
 def shop_verify_start(request, pk: int):
     """[聊聊登入認證]: off to Shopee's authorization page, where the seller signs in."""
     shop = shop_for(request.user, pk)
@@ -48,6 +51,7 @@ def shop_verify_start(request, pk: int):
 
 
 @require_POST
+@sensitive_variables()  # frames below hold the partner key, the code and the new tokens
 def shop_add_start(request):
     """Add a new shop: the same authorization, and Shopee tells us which shop it is."""
     return _to_shopee(request, shop_pk=None)
@@ -60,6 +64,7 @@ def _to_shopee(request, *, shop_pk: int | None):
 
 
 @require_GET
+@sensitive_variables()  # frames below hold the partner key, the code and the new tokens
 def shop_verify_callback(request):
     """Shopee sends the seller back here with `code` and `shop_id` (or without, if denied)."""
     try:
@@ -69,7 +74,7 @@ def shop_verify_callback(request):
         return redirect("accounts:list")
     shop = shop_for(request.user, verification.shop_pk) if verification.shop_pk else None
     code, shop_id = request.GET.get("code", ""), request.GET.get("shop_id", "")
-    if not code or not shop_id.isdigit():
+    if not code or not (shop_id.isascii() and shop_id.isdigit() and len(shop_id) <= 20):
         messages.error(request, _("The authorization was not granted on Shopee; the shop is unchanged."))
         return redirect("accounts:list")
     try:
@@ -80,7 +85,7 @@ def shop_verify_callback(request):
         messages.error(
             request,
             _("Shopee did not confirm the login (%(error)s). Nothing was changed; please try again.")
-            % {"error": exc},
+            % {"error": shopee_error_said(str(exc))},
         )
     else:
         messages.success(request, _("%(shop)s is verified.") % {"shop": shop.name})

@@ -5,6 +5,10 @@ keyed on the push's content, so Shopee's retries and a later recovery of the sam
 find it already taken. A buyer's chat message (code 10) is stored in that same transaction: the
 inbox shows it at once. Everything needing Shopee (order refresh, authorization changes, a new
 conversation's details) is handed to Celery after commit and done by `push_act`.
+
+A live push stamped outside LIVE_PUSH_WINDOW, or whose ids and chat message do not fit what we
+store, is refused (`push_refusal`): the window is shorter than the receipts' lifetime, so a replayed
+push always meets its receipt.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -34,6 +38,55 @@ ACTED_ON = {AUTHORIZATION_CANCELED, ORDER_STATUS, ORDER_TRACKING_NUMBER, WEBCHAT
 
 # Shopee retries for up to three hours and keeps lost pushes three days: receipts outlive both.
 RECEIPTS_KEPT = timedelta(days=7)
+# A live push stamped further than this from our clock is refused: Shopee's last retry comes about
+# 3.6 hours after the first try, and a receipt still remembers any push younger than this, so a
+# captured push cannot be replayed once its receipt is purged.
+LIVE_PUSH_WINDOW = timedelta(days=1)
+assert LIVE_PUSH_WINDOW < RECEIPTS_KEPT
+
+_ID_MAX = 20  # Shopee's ids are int64: at most 20 digits
+
+
+def push_refusal(push: Push, *, now: datetime | None = None) -> str | None:
+    """Why a signed live push is refused (out of its time window, ids that are no ids, a chat
+    message of the wrong shape), or None to take it."""
+    now = now or timezone.now()
+    if abs(now.timestamp() - push.timestamp) > LIVE_PUSH_WINDOW.total_seconds():
+        return "timestamp outside the window"
+    if push.shop_id is not None and not _is_id(push.shop_id):
+        return "shop_id is no id"
+    if push.code == WEBCHAT and push.data.get("type") == "message":
+        raw = push.data.get("content")
+        if raw is not None and not _webchat_message_ok(raw):
+            return "webchat message of the wrong shape"
+    return None
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= _ID_MAX
+
+
+def _webchat_message_ok(raw: object) -> bool:
+    if not isinstance(raw, dict):
+        return False
+    for key in ("message_id", "conversation_id", "from_id", "to_id", "from_shop_id", "to_shop_id"):
+        if raw.get(key) not in (None, "") and not _is_id(str(raw[key])):
+            return False
+    stamp = raw.get("created_timestamp")
+    if isinstance(stamp, str) and stamp.isascii() and stamp.isdigit():
+        stamp = int(stamp)
+    if stamp not in (None, "") and not (isinstance(stamp, int) and 0 <= stamp < 2**32):
+        return False
+    content, source = raw.get("content") or {}, raw.get("source_content") or {}
+    if not isinstance(content, dict | str) or not isinstance(source, dict):
+        return False
+    # What is stored in columns of a fixed width must fit them.
+    order_sn = source.get("order_sn") or (content.get("order_sn") if isinstance(content, dict) else "")
+    return (
+        len(str(raw.get("from_user_name") or "")) <= 255
+        and len(str(raw.get("message_type") or "")) <= 32
+        and len(str(order_sn or "")) <= 32
+    )
 
 
 def push_digest(push: Push) -> str:

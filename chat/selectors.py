@@ -47,8 +47,10 @@ class ListCursor:
     def parse(cls, value: str | None) -> ListCursor | None:
         try:
             stamp, pk = (value or "").split("_")
+            if not (pk.isascii() and pk.isdigit()):
+                return None
             return cls(datetime.fromtimestamp(float(stamp), tz=UTC), int(pk))
-        except ValueError:
+        except (ValueError, OverflowError, OSError):  # e.g. "1e20_1": no such time
             return None
 
 

@@ -7,21 +7,23 @@ of both chat and outbox (see docs/DESIGN.md, "Layers").
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 
 from chat import selectors
 from chat.forms import InboxFilterForm, ReplyForm
 from chat.models import PushReceipt
-from chat.push import push_accept
+from chat.push import push_accept, push_refusal
 from chat.sync import conversation_mark_read
 from outbox.models import OutgoingMessage
 from outbox.placeholders import render_for
@@ -31,6 +33,7 @@ from shopee.client import parse_push
 from shopee.signing import verify_push
 
 LIST_TARGET = "conversation-list"
+log = logging.getLogger(__name__)
 
 
 # -- the page and its list ---------------------------------------------------------------------
@@ -71,8 +74,8 @@ def inbox(request):
     if request.htmx and request.htmx.target == LIST_TARGET:
         return render(request, "chat/_list.html", view.first_page())
     pane = {"pane": None}
-    if request.GET.get("c", "").isdigit():
-        conversation = selectors.conversation_for(request.user, int(request.GET["c"]))
+    if (pk := _id_param(request.GET.get("c"))) is not None:
+        conversation = selectors.conversation_for(request.user, pk)
         pane = _pane_context(conversation)
     return render(request, "chat/index.html", view.first_page() | pane)
 
@@ -82,7 +85,9 @@ def list_more(request):
     """The next page of the list (infinite scroll)."""
     view = _Inbox(request)
     cursor = selectors.ListCursor.parse(request.GET.get("after"))
-    if not view.valid or cursor is None:
+    if cursor is None:
+        return HttpResponseBadRequest("after: not a list position")
+    if not view.valid:
         return HttpResponse(status=204)
     page = selectors.conversations_for_inbox(shop_pks=view.shop_pks, filters=view.filters, after=cursor)
     return render(request, "chat/_list_rows.html", view.context(page=page))
@@ -95,6 +100,8 @@ def list_changes(request):
     if not view.valid:
         return HttpResponse(status=204)
     since = _parse_stamp(request.GET.get("since"))
+    if since is None:
+        return HttpResponseBadRequest("since: not a time")
     rows, next_since = selectors.conversations_changed(
         shop_pks=view.shop_pks, filters=view.filters, since=since
     )
@@ -140,10 +147,10 @@ def conversation_read(request, pk: int):
 @require_GET
 def conversation_older(request, pk: int):
     conversation = selectors.conversation_for(request.user, pk)
-    before = request.GET.get("before", "")
-    messages, has_older = selectors.messages_older(
-        conversation=conversation, before_pk=int(before) if before.isdigit() else 0
-    )
+    before_pk = _id_param(request.GET.get("before"), default=0)
+    if before_pk is None:
+        return HttpResponseBadRequest("before: not a message id")
+    messages, has_older = selectors.messages_older(conversation=conversation, before_pk=before_pk)
     return render(
         request,
         "chat/_older.html",
@@ -161,8 +168,9 @@ def conversation_updates(request, pk: int):
     """Polled every ~2 s by the open conversation: new messages and the pending block when
     either changed, else 204."""
     conversation = selectors.conversation_for(request.user, pk)
-    after = request.GET.get("after", "")
-    after_pk = int(after) if after.isdigit() else 0
+    after_pk = _id_param(request.GET.get("after"), default=0)
+    if after_pk is None:
+        return HttpResponseBadRequest("after: not a message id")
     messages = selectors.messages_after(conversation=conversation, after_pk=after_pk)
     pending = pending_of(conversation)
     key = pending_key(pending)
@@ -228,9 +236,11 @@ def outgoing_retry(request, pk: int):
 @csrf_exempt
 @login_not_required
 @require_POST
+@sensitive_variables()  # the push key is a local in the frames below: never on an error page
 def shopee_push(request):
-    """Shopee's pushes: 401 without a valid signature, 400 for a body that is no push, else
-    200 with an empty body as fast as possible (Shopee waits 2-3 s, then retries)."""
+    """Shopee's pushes: 401 without a valid signature, 400 for a body that is no push or one
+    stamped outside the live window (a replay), else 200 with an empty body as fast as possible
+    (Shopee waits 2-3 s, then retries)."""
     raw = request.body
     if not verify_push(
         settings.SHOPEE_PUSH_KEY, settings.SHOPEE_PUSH_URL, raw, request.headers.get("Authorization")
@@ -243,6 +253,9 @@ def shopee_push(request):
     if not isinstance(push.data, dict):
         return HttpResponse(status=400)
     if push.code:  # code 0 is the check Shopee sends when the callback URL is set
+        if refusal := push_refusal(push):
+            log.warning("push refused: %s (code %s, shop %s)", refusal, push.code, push.shop_id)
+            return HttpResponse(status=400)
         push_accept(push=push, via=PushReceipt.Via.LIVE)
     return HttpResponse(b"")
 
@@ -260,11 +273,27 @@ def _stamp(moment: datetime) -> str:
     return f"{moment.timestamp():.6f}"
 
 
-def _parse_stamp(value: str | None) -> datetime:
-    try:
-        return datetime.fromtimestamp(float(value or ""), UTC)
-    except ValueError:
+def _parse_stamp(value: str | None) -> datetime | None:
+    """A `since` the list was given; now when there is none, None when it is no time."""
+    if not value:
         return datetime.now(UTC)
+    try:
+        return datetime.fromtimestamp(float(value), UTC)
+    except (ValueError, OverflowError, OSError):  # "abc", "inf", 1e20
+        return None
+
+
+ID_MAX = 2**63 - 1  # a database id (bigint)
+
+
+def _id_param(value: str | None, *, default: int | None = None) -> int | None:
+    """A row id from the query string: `default` when absent, None when it is no id at all
+    (only ASCII digits: int() would also take "١٢" and str.isdigit() "²")."""
+    if not value:
+        return default
+    if value.isascii() and value.isdigit() and int(value) <= ID_MAX:
+        return int(value)
+    return None
 
 
 # -- [聊聊] on an order ------------------------------------------------------------------------
@@ -279,7 +308,7 @@ def order_conversation(request, pk: int):
     from chat.models import Conversation
     from orders.selectors import order_for
 
-    order = order_for(user=request.user, pk=pk)
+    order = order_for(request.user, pk)
     back = f"{reverse('orders:list')}?{urlencode({'q': order.order_sn})}"
     if not order.buyer_user_id:
         messages.warning(

@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_scope import ShopScopedAdmin
 from orders.models import BookOrder, BookOrderLine, BookShopSettings, Order, Product
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ShopScopedAdmin):
+    """Orders of the shops the staff member may see."""
+
     list_display = (
         "order_sn",
         "shop",

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.selectors import get_shop_for, shops_visible_to
+from accounts.selectors import shop_for, shops_visible_to
 from orders.actions import book_action_outcomes, book_action_start
 from orders.book import book_auto_import_set
 from orders.book_selectors import (
@@ -133,7 +133,7 @@ def book_document(request, pk: int):
 
 @require_POST
 def book_auto_import(request, shop_pk: int):
-    shop = get_shop_for(request.user, shop_pk)
+    shop = shop_for(request.user, shop_pk)
     enabled = request.POST.get("enabled") == "1"
     book_auto_import_set(shop=shop, enabled=enabled)
     if enabled:

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import STATUS_LABELS
 from orders.scopes import Scope
 from orders.selectors import SORTS, OrderFilter
+
+# Dates a filter may name: Shopee did not exist before, and a day after 9999-12-31 does not exist
+# at all (the list's "up to the end of that day" would fail).
+EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2099, 12, 31)
 
 
 class DateRangeForm(forms.Form):
@@ -15,8 +21,16 @@ class DateRangeForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for name in self.date_range:
+            day = data.get(name)
+            if day and not EARLIEST_DATE <= day <= LATEST_DATE:
+                self.add_error(
+                    name,
+                    _("Pick a date between %(first)s and %(last)s.")
+                    % {"first": EARLIEST_DATE.isoformat(), "last": LATEST_DATE.isoformat()},
+                )
         start, end = (data.get(name) for name in self.date_range)
-        if start and end and start > end:
+        if start and end and start > end and not self.errors:
             self.add_error(self.date_range[1], _("The end date is before the start date."))
         return data
 

@@ -141,7 +141,7 @@ def download_for(*, user, pk: int) -> OrderDownload:
     return get_object_or_404(OrderDownload.objects.filter(shop__in=shops_visible_to(user)), pk=pk)
 
 
-def order_for(*, user, pk: int) -> Order:
+def order_for(user, pk: int) -> Order:
     return get_object_or_404(
         Order.objects.filter(shop__in=shops_visible_to(user)).select_related("shop"), pk=pk
     )

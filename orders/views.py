@@ -166,7 +166,7 @@ def selection_change(request):
 
 @require_POST
 def selection_toggle(request, pk: int):
-    order = order_for(user=request.user, pk=pk)
+    order = order_for(request.user, pk)
     count = selection.selection_toggle(user=request.user, order=order, selected=request.POST.get("on") == "1")
     return render(request, "orders/_selected_count.html", {"selected_count": count})
 

@@ -555,11 +555,14 @@ def parse_push(raw_body: bytes) -> Push:
     Raises ValueError when the body is not a push."""
     try:
         body = json.loads(raw_body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than json can parse
         raise ValueError("push body is not JSON") from None
     if not isinstance(body, dict) or "code" not in body:
         raise ValueError("push body has no code")
-    return _push_from(body)
+    try:
+        return _push_from(body)
+    except (TypeError, AttributeError, OverflowError) as exc:  # e.g. "code": 1e400, "data": 5
+        raise ValueError(f"push body is malformed: {exc}") from None
 
 
 def _push_from(body: Mapping[str, Any]) -> Push:

@@ -46,8 +46,13 @@ def push_signature(push_key: str, callback_url: str, raw_body: bytes) -> str:
     return hmac_hex(push_key, callback_url.encode("utf-8") + b"|" + raw_body)
 
 
-def verify_push(push_key: str, callback_url: str, raw_body: bytes, authorization: str | None) -> bool:
+def verify_push(push_key: str, callback_url: str, raw_body: bytes, authorization: str | bytes | None) -> bool:
+    """True when `authorization` is the push's signature. Compared as bytes, so a header with
+    characters outside ASCII is merely wrong, never an error."""
     if not authorization:
         return False
-    expected = push_signature(push_key, callback_url, raw_body)
+    if isinstance(authorization, str):
+        # WSGI hands headers over as latin-1 text: encoding back gives the bytes that were sent.
+        authorization = authorization.encode("latin-1", errors="replace")
+    expected = push_signature(push_key, callback_url, raw_body).encode("ascii")
     return hmac.compare_digest(expected, authorization.strip().lower())

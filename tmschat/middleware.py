@@ -1,5 +1,13 @@
+"""Site-wide request rules: staff only, a Content-Security-Policy, and no cache keeps a page."""
+
+import dataclasses
+from urllib.parse import urlsplit
+
+from csp.middleware import CSPMiddleware
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.core.exceptions import PermissionDenied
+from django.utils.cache import add_never_cache_headers
 
 
 class StaffRequiredMiddleware(LoginRequiredMiddleware):
@@ -13,3 +21,36 @@ class StaffRequiredMiddleware(LoginRequiredMiddleware):
         if not request.user.is_staff:
             raise PermissionDenied
         return None
+
+
+class NoStoreMiddleware:
+    """Pages and fragments show buyers' names, messages, addresses and orders: `Cache-Control:
+    private, no-store` keeps them out of shared caches and off the disk of a shared computer
+    (static files are answered before this, by WhiteNoise, and stay cacheable)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        add_never_cache_headers(response)  # max-age=0, no-cache, no-store, must-revalidate, private
+        return response
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's policy (settings.CONTENT_SECURITY_POLICY) plus the Shopee origins in use: the
+    [聊聊登入認證] form leads to Shopee's sign-in page, and in development the sandbox serves
+    buyers' photos. Read per response, so a changed SHOPEE_BASE_URL (the tests' sandbox) counts."""
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only=report_only)
+        shopee = sorted({_origin(settings.SHOPEE_BASE_URL), _origin(settings.SHOPEE_AUTH_PAGE_URL)} - {""})
+        update = dict(parts.update or {})
+        for directive in ("form-action", "img-src"):
+            update[directive] = [*update.get(directive, []), *shopee]
+        return dataclasses.replace(parts, update=update)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""

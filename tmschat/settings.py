@@ -8,6 +8,7 @@ REDIS_URL switch the same code to PostgreSQL and Redis.
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -18,7 +19,8 @@ env = environ.Env()
 if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env")
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: `make run` and the tests set DEBUG=1, production never has to remember to.
+DEBUG = env.bool("DEBUG", default=False)
 
 
 def _secret(name: str, dev_default: str) -> str:
@@ -58,6 +60,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "tmschat.middleware.ContentSecurityPolicyMiddleware",
+    "tmschat.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -145,14 +149,16 @@ STORAGES = {
     },
 }
 
+# HTTPS only whenever DEBUG is off; each can still be turned off explicitly.
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_HTTPS_PROXY", False) else None
 )
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes from inside the network speak plain HTTP
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 X_FRAME_OPTIONS = "DENY"
 
 # Shopee tokens are encrypted at rest; the first key encrypts, all keys decrypt (rotation).
@@ -166,12 +172,30 @@ if not FIELD_ENCRYPTION_KEYS:
 SHOPEE_BASE_URL = env.str("SHOPEE_BASE_URL", default="http://127.0.0.1:8100").rstrip("/")
 SHOPEE_AUTH_PAGE_URL = env.str("SHOPEE_AUTH_PAGE_URL", default=f"{SHOPEE_BASE_URL}/auth")
 SHOPEE_AUTH_LINK_STYLE = env.str("SHOPEE_AUTH_LINK_STYLE", default="legacy")  # legacy | open
-SHOPEE_PARTNER_ID = env.int("SHOPEE_PARTNER_ID", default=2001887)
+SHOPEE_PARTNER_ID = int(env.str("SHOPEE_PARTNER_ID", default="") or 2001887)  # default: the sandbox's
 SHOPEE_PARTNER_KEY = _secret("SHOPEE_PARTNER_KEY", "shpk-demo-partner-key-not-secret")
 # Newer consoles show a separate "Live Push Partner Key"; empty means the partner key signs pushes.
 SHOPEE_PUSH_KEY = env.str("SHOPEE_PUSH_KEY", default="") or SHOPEE_PARTNER_KEY
 SHOPEE_TIMEOUT_SECONDS = env.float("SHOPEE_TIMEOUT_SECONDS", default=10.0)
-SHOPEE_PUSH_URL = env.str("SHOPEE_PUSH_URL", default=f"{PUBLIC_BASE_URL}/shopee/push/")
+SHOPEE_PUSH_URL = env.str("SHOPEE_PUSH_URL", default="") or f"{PUBLIC_BASE_URL}/shopee/push/"
+
+# Content-Security-Policy (django-csp): scripts, styles and requests from our own origin only;
+# images also from Shopee's image hosts (buyers' photos). tmschat.middleware adds the Shopee
+# origins of the moment: forms lead to Shopee's sign-in page, and in development the sandbox.
+CSP_SHOPEE_IMAGE_HOSTS = ["https://*.susercontent.com", "https://*.shopee.tw", "https://*.shopee.com"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, *CSP_SHOPEE_IMAGE_HOSTS],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
 
 # The outbox: every message to a buyer. A lease must outlast one Shopee call (timeout) with room.
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=60)

@@ -54,6 +54,6 @@ def test_refresh_tokens_now_on_a_shop_shopee_refuses_says_so_and_flips_it(
 ):
     sandbox_shops.change_password(KTMST["shop_id"], "changed-on-shopee")
     page = run_action(admin_client_, "refresh_tokens_now", verified_shop)
-    assert "已失去授權：error_auth" in page.text
+    assert "已失去授權：權杖或本系統的權限遭拒 — error_auth" in page.text
     assert "已更新 0 個賣場的權杖" in page.text
     assert Shop.objects.get(pk=verified_shop.pk).state == Shop.State.EXPIRED

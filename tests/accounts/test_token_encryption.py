@@ -76,6 +76,7 @@ def test_a_mistyped_key_stops_the_app_at_start_up(tmp_path):
             "PATH": "/usr/bin:/bin",
             "TMSCHAT_VAR_DIR": str(tmp_path),
             "DJANGO_SETTINGS_MODULE": "tmschat.settings",
+            "DEBUG": "1",  # the other secrets from the development defaults
             "FIELD_ENCRYPTION_KEYS": f"{NEW_KEY},not-a-key",
         },
         capture_output=True,

@@ -84,7 +84,8 @@ def test_refused_refresh_flips_the_shop_with_the_reason_and_the_button_back(
     assert "Invalid refresh_token" in shop.state_reason
     assert (shop.access_token, shop.refresh_token) == ("", "")
     page = account_page(salesperson)
-    assert "已失效" in page and "蝦皮拒絕此賣場的授權：error_auth: Invalid refresh_token" in page
+    assert "已失效" in page and "蝦皮拒絕此賣場的授權：權杖或本系統的權限遭拒" in page
+    assert "error_auth: Invalid refresh_token" in page  # Shopee's own words, on a muted line
     assert reverse("accounts:verify", args=[shop.pk]) in page
 
 

@@ -180,7 +180,7 @@ def test_shopee_error_while_confirming_the_login_is_shown_and_changes_nothing(
 
     page = back_from_shopee(client, location)
 
-    assert "蝦皮未確認登入（error_server" in flash(page)
+    assert "蝦皮未確認登入（蝦皮內部發生錯誤；稍後會再試 — error_server" in flash(page)
     assert "賣場狀態未變更" in flash(page)
     shop.refresh_from_db()
     assert (shop.state, shop.shop_id, shop.access_token) == (Shop.State.UNVERIFIED, None, "")
@@ -201,6 +201,6 @@ def test_a_code_shopee_no_longer_accepts_changes_nothing(sandbox_shops, verified
         follow=True,
     )
 
-    assert "蝦皮未確認登入（invalid_code" in flash(page)
+    assert "蝦皮未確認登入（登入代碼無效或已使用過：請重新在蝦皮登入 — invalid_code" in flash(page)
     stored = Shop.objects.get(pk=verified_shop.pk)
     assert (stored.state, stored.access_token) == (Shop.State.VERIFIED, verified_shop.access_token)

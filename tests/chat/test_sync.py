@@ -141,7 +141,7 @@ def test_without_shopees_chat_approval_the_shop_shows_why_and_stays_verified(san
 
     shop.refresh_from_db()
     assert shop.state == Shop.State.VERIFIED and not Conversation.objects.filter(shop=shop).exists()
-    assert "error_api_permission" in result.error and "approved" in chat_sync_of(shop).error_text
+    assert "error_api_permission" in result.error and "蝦皮尚未核准" in chat_sync_of(shop).error_text
     sandbox.configure(chat_module_approved=True)
     assert sync.chat_sync_shop(shop=shop).error == ""
     assert Conversation.objects.filter(shop=shop).count() == 2

@@ -47,8 +47,8 @@ def run_settings_probe(tmp_path, code: str = PROBE, **env_vars) -> subprocess.Co
     )
 
 
-def test_settings_with_no_environment_use_sqlite_in_wal_mode_and_a_filesystem_broker(tmp_path):
-    result = run_settings_probe(tmp_path)
+def test_development_settings_with_no_services_use_sqlite_in_wal_mode_and_a_filesystem_broker(tmp_path):
+    result = run_settings_probe(tmp_path, DEBUG="1")  # as `make run` sets it
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout.strip().splitlines()[-1])
     assert found["engine"] == "django.db.backends.sqlite3"
@@ -69,6 +69,7 @@ def test_settings_with_postgres_and_redis_urls_use_them(tmp_path):
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/tmschat",
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
         REDIS_URL="redis://127.0.0.1:6379/0",
+        DEBUG="1",
     )
     assert result.returncode == 0, result.stderr
     engine, broker, cache = json.loads(result.stdout.strip().splitlines()[-1])
