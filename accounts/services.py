@@ -27,9 +27,11 @@ from accounts.models import (
     Shop,
 )
 from accounts.selectors import shops_visible_to
+from audit.services import audit_shop_verified
 from shopee.client import ShopClient, ShopeeClient
 from shopee.errors import AuthError, RateLimited, Transient
 from shopee.types import TokenPair
+from tmschat import metrics
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,7 @@ def _client(
         auth_page_url=auth_page_url,
         auth_link_style=auth_link_style,
         timeout=timeout,
+        on_error=metrics.shopee_error_seen,
     )
 
 
@@ -323,6 +326,7 @@ def shop_verify(*, shop: Shop | None, code: str, shop_id: str, user) -> Shop:
         else:
             target = Shop.objects.select_for_update().get(pk=target.pk)
         now = timezone.now()
+        again = target.verified_at is not None
         target.shop_id = shop_id
         target.name = info.get("shop_name") or target.name or shop_id
         target.region = info.get("region") or target.region
@@ -334,6 +338,7 @@ def shop_verify(*, shop: Shop | None, code: str, shop_id: str, user) -> Shop:
         target.last_sync_error = ""  # about the old authorization; the next sync tells afresh
         _tokens_store(target, pair)
         target.save()
+        audit_shop_verified(actor=user, shop=target, again=again)
         transaction.on_commit(lambda: _outbox_release(target))
         transaction.on_commit(lambda: _pull_now(target))
     log.info("shop %s verified by %s", target, user)

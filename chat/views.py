@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.db import transaction
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -14,6 +15,8 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.models import AuditEvent
+from audit.services import audit_record, audit_reply_sent
 from chat import selectors
 from chat.forms import InboxFilterForm, ReplyForm
 from chat.models import OutgoingMessage, PushReceipt
@@ -22,6 +25,7 @@ from chat.push import push_accept
 from chat.sync import conversation_mark_read
 from shopee.client import parse_push
 from shopee.signing import verify_push
+from tmschat import metrics
 
 LIST_TARGET = "conversation-list"
 
@@ -177,16 +181,21 @@ def reply_send(request, pk: int):
     conversation = selectors.conversation_for(user=request.user, pk=pk)
     form = ReplyForm(request.POST)
     if form.is_valid():
+        key = form.cleaned_data["idempotency_key"]
         try:
-            outbox_queue(
-                shop=conversation.shop,
-                buyer_id=conversation.buyer_id,
-                text=form.cleaned_data["text"],
-                origin=OutgoingMessage.Origin.REPLY,
-                queued_by=request.user,
-                conversation=conversation,
-                idempotency_key=form.cleaned_data["idempotency_key"],
-            )
+            with transaction.atomic():
+                repeated = OutgoingMessage.objects.filter(idempotency_key=key).exists()  # a double click
+                message = outbox_queue(
+                    shop=conversation.shop,
+                    buyer_id=conversation.buyer_id,
+                    text=form.cleaned_data["text"],
+                    origin=OutgoingMessage.Origin.REPLY,
+                    queued_by=request.user,
+                    conversation=conversation,
+                    idempotency_key=key,
+                )
+                if not repeated:
+                    audit_reply_sent(actor=request.user, message=message)
         except OutboxRefused as refused:
             form.add_error("text", str(refused.reason))
         else:
@@ -203,7 +212,15 @@ def reply_send(request, pk: int):
 @require_POST
 def outgoing_retry(request, pk: int):
     message = selectors.outgoing_for(user=request.user, pk=pk)
-    outbox_retry(message=message, user=request.user)
+    with transaction.atomic():
+        outbox_retry(message=message, user=request.user)
+        audit_record(
+            actor=request.user,
+            action=AuditEvent.Action.MESSAGES_RETRIED,
+            shop=message.shop,
+            target=f"buyer {message.buyer_id}",
+            message_id=message.pk,
+        )
     conversation = selectors.conversation_of(message)
     pending = selectors.pending_of(conversation) if conversation else []
     return render(request, "chat/_pending.html", {"conversation": conversation, "pending": pending})
@@ -222,6 +239,7 @@ def shopee_push(request):
     if not verify_push(
         settings.SHOPEE_PUSH_KEY, settings.SHOPEE_PUSH_URL, raw, request.headers.get("Authorization")
     ):
+        metrics.counter_add("push_signature_failures")
         return HttpResponse(status=401)
     try:
         push = parse_push(raw)

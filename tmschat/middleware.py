@@ -1,5 +1,6 @@
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.core.exceptions import PermissionDenied
+from django.utils.deprecation import MiddlewareMixin
 
 
 class StaffRequiredMiddleware(LoginRequiredMiddleware):
@@ -13,3 +14,19 @@ class StaffRequiredMiddleware(LoginRequiredMiddleware):
         if not request.user.is_staff:
             raise PermissionDenied
         return None
+
+
+# Pages that refresh themselves (the inbox, a conversation, 通知) send these HX-Trigger ids.
+SELF_REFRESH_TRIGGERS = frozenset({"list-poll", "thread-poll", "outbox-rows"})
+
+
+class SessionIdleMiddleware(MiddlewareMixin):
+    """A session lasts SESSION_COOKIE_AGE past the user's last action: each request a person
+    makes extends it, a page refreshing itself in an idle tab does not."""
+
+    def process_request(self, request):
+        if not request.user.is_authenticated:
+            return
+        if request.headers.get("HX-Request") and request.headers.get("HX-Trigger") in SELF_REFRESH_TRIGGERS:
+            return
+        request.session.modified = True  # saved with a fresh expiry and cookie
