@@ -22,7 +22,7 @@ def audit_record(*, actor, action: str, shop=None, target: str = "", **detail) -
     )
     log.info(
         "audit",
-        action=action,
+        action=str(action),
         actor=actor.get_username() if actor else None,
         shop_id=shop.shop_id if shop is not None else None,
         shop_pk=shop.pk if shop is not None else None,
