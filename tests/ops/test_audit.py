@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from auditlog.models import LogEntry
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils import timezone
+from django.utils.http import urlencode
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from audit.models import AuditEvent
@@ -117,7 +117,11 @@ def test_changing_a_schedule_in_the_admin_is_recorded_but_beat_runs_are_not(admi
     task.refresh_from_db()
     assert not task.enabled
     event = AuditEvent.objects.get()
-    assert (event.actor, event.action, event.target) == (admin_user, AuditEvent.Action.SCHEDULE_CHANGED, "chat sync")
+    assert (event.actor, event.action, event.target) == (
+        admin_user,
+        AuditEvent.Action.SCHEDULE_CHANGED,
+        "chat sync",
+    )
     assert event.detail["fields"] == ["enabled"]
 
 
@@ -127,7 +131,11 @@ def test_the_audit_list_filters_by_person_shop_and_time(admin_client, salesperso
     AuditEvent.objects.create(actor=salesperson, action="shop_edited", shop=mine, target="甲店")
     AuditEvent.objects.create(actor=other_staff, action="shop_edited", shop=theirs, target="乙店")
     AuditEvent.objects.create(
-        actor=other_staff, action="reply_sent", shop=theirs, target="buyer 9", at=timezone.now() - timedelta(days=40)
+        actor=other_staff,
+        action="reply_sent",
+        shop=theirs,
+        target="buyer 9",
+        at=timezone.now() - timedelta(days=40),
     )
     url = reverse("admin:audit_auditevent_changelist")
 
