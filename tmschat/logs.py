@@ -24,7 +24,8 @@ def logging_config(*, fmt: str, level: str) -> dict:
     renderer = (
         structlog.processors.JSONRenderer(ensure_ascii=False)
         if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=False)
+        # Plain tracebacks: the rich ones print local variables, secrets among them.
+        else structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
     )
     exc = [structlog.processors.dict_tracebacks] if fmt == "json" else []
     return {

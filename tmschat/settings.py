@@ -252,7 +252,7 @@ AUDITLOG_INCLUDE_ALL_MODELS = False
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # Logs: one JSON line per event in production, readable lines in development (LOG_FORMAT overrides).
-LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+LOG_FORMAT = env.str("LOG_FORMAT", default="") or ("console" if DEBUG else "json")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
 DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
