@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: run test install prepare lint bench-help
+.PHONY: run test smoke install prepare lint bench-help
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "TMS Chat needs Python 3.11 or newer")'
@@ -33,6 +33,11 @@ run: prepare
 test: install
 	@$(BIN)/python manage.py compile_translations
 	TMSCHAT_VAR_DIR=$(CURDIR)/var/test $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The production shape as processes, driven by Chromium (needs DATABASE_URL and REDIS_URL).
+smoke: install
+	@$(BIN)/python manage.py compile_translations
+	.ci/smoke
 
 lint: install
 	$(BIN)/ruff check .
