@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import transaction
 from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
