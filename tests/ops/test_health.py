@@ -30,7 +30,7 @@ def free_port() -> int:
 
 
 def healthz(tmp_path, **env) -> tuple[int, dict]:
-    result = run_settings_probe(tmp_path, HEALTHZ, **env)
+    result = run_settings_probe(tmp_path, HEALTHZ, **{"DEBUG": "1", **env})
     assert result.returncode == 0, result.stderr
     status, body = json.loads(result.stdout.strip().splitlines()[-1])
     return status, body

@@ -104,3 +104,8 @@ def test_a_session_ends_after_the_idle_time_and_activity_extends_it(client, sale
     response = client.get(reverse("accounts:list"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_test_clients_login_without_a_request_still_works(client, salesperson):
+    assert client.login(username="sales", password="pw-for-tests-1")
+    assert client.get(reverse("accounts:list")).status_code == 200
