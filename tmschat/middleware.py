@@ -1,3 +1,5 @@
+import time
+
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.core.exceptions import PermissionDenied
 from django.utils.deprecation import MiddlewareMixin
@@ -21,12 +23,25 @@ SELF_REFRESH_TRIGGERS = frozenset({"list-poll", "thread-poll", "outbox-rows"})
 
 
 class SessionIdleMiddleware(MiddlewareMixin):
-    """A session lasts SESSION_COOKIE_AGE past the user's last action: each request a person
-    makes extends it, a page refreshing itself in an idle tab does not."""
+    """A session lasts SESSION_COOKIE_AGE past the user's last action: a request a person makes
+    extends it, a page refreshing itself in an idle tab does not. The session is rewritten at most
+    once a minute (the expiry is that precise), not on every request."""
 
     def process_request(self, request):
         if not request.user.is_authenticated:
             return
         if request.headers.get("HX-Request") and request.headers.get("HX-Trigger") in SELF_REFRESH_TRIGGERS:
             return
-        request.session.modified = True  # saved with a fresh expiry and cookie
+        now = int(time.time())
+        if now - request.session.get(SEEN_KEY, 0) >= SEEN_RESOLUTION_SECONDS:
+            request.session[SEEN_KEY] = now  # saved with a fresh expiry and cookie
+
+
+SEEN_KEY = "_seen"
+SEEN_RESOLUTION_SECONDS = 60
+
+
+def session_seen_at_sign_in(sender, request, user, **kwargs):
+    """Signing in wrote the session just now: no second write on the next request."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SEEN_KEY] = int(time.time())

@@ -6,8 +6,11 @@ from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -83,6 +86,16 @@ def _session(client) -> Session:
     return Session.objects.get(session_key=client.cookies["sessionid"].value)
 
 
+def idle(client, *, minutes: int) -> None:
+    """As if the user had done nothing for `minutes` (of a 20-minute idle limit)."""
+    store = SessionStore(client.cookies["sessionid"].value)
+    store["_seen"] -= minutes * 60
+    store.save()
+    Session.objects.filter(pk=store.session_key).update(
+        expire_date=timezone.now() + timedelta(minutes=20 - minutes)
+    )
+
+
 def test_a_session_ends_after_the_idle_time_and_activity_extends_it(client, salesperson, settings):
     settings.SESSION_COOKIE_AGE = 20 * 60
     assert sign_in(client, "sales", "pw-for-tests-1").status_code == 302
@@ -90,12 +103,12 @@ def test_a_session_ends_after_the_idle_time_and_activity_extends_it(client, sale
     assert abs(expires - (timezone.now() + timedelta(minutes=20))) < timedelta(seconds=30)
 
     # 15 idle minutes later the user clicks: the session runs 20 minutes from now again.
-    Session.objects.filter(pk=_session(client).pk).update(expire_date=timezone.now() + timedelta(minutes=5))
+    idle(client, minutes=15)
     assert client.get(reverse("accounts:list")).status_code == 200
     assert _session(client).expire_date > timezone.now() + timedelta(minutes=19)
 
     # An idle tab refreshing itself does not keep the session alive.
-    Session.objects.filter(pk=_session(client).pk).update(expire_date=timezone.now() + timedelta(minutes=5))
+    idle(client, minutes=15)
     client.get(reverse("chat:list_changes"), HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER="list-poll")
     assert _session(client).expire_date < timezone.now() + timedelta(minutes=6)
 
@@ -109,3 +122,14 @@ def test_a_session_ends_after_the_idle_time_and_activity_extends_it(client, sale
 def test_the_test_clients_login_without_a_request_still_works(client, salesperson):
     assert client.login(username="sales", password="pw-for-tests-1")
     assert client.get(reverse("accounts:list")).status_code == 200
+
+
+def test_a_session_is_not_rewritten_on_every_request(client, salesperson):
+    client.force_login(salesperson)
+    client.get(reverse("accounts:list"))
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("accounts:list"))
+    assert [q["sql"] for q in queries.captured_queries if "django_session" in q["sql"]]  # read, not written
+    assert not [
+        q for q in queries.captured_queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]
+    ]
