@@ -10,6 +10,18 @@ from __future__ import annotations
 
 import structlog
 
+
+def _without_query(logger, method_name, event_dict):
+    """Log a request's path, not its query: search words and Shopee's one-time codes stay out."""
+    request = event_dict.get("request")
+    if request is not None:
+        text = str(request)
+        if "?" in text:
+            path, _, rest = text.partition("?")
+            event_dict["request"] = path + ("'>" if rest.endswith("'>") else "")
+    return event_dict
+
+
 # Run on stdlib records too, so `log.info("…%s", x)` lines get the request id and a timestamp.
 _SHARED = [
     structlog.contextvars.merge_contextvars,
@@ -17,6 +29,7 @@ _SHARED = [
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
 ]
+_LAST = [_without_query]
 
 
 def logging_config(*, fmt: str, level: str) -> dict:
@@ -39,7 +52,7 @@ def logging_config(*, fmt: str, level: str) -> dict:
                     *exc,
                     renderer,
                 ],
-                "foreign_pre_chain": [*_SHARED, structlog.stdlib.ExtraAdder()],
+                "foreign_pre_chain": [*_SHARED, structlog.stdlib.ExtraAdder(), *_LAST],
             }
         },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
@@ -58,6 +71,7 @@ def structlog_configure() -> None:
             structlog.stdlib.PositionalArgumentsFormatter(),
             structlog.processors.StackInfoRenderer(),
             structlog.processors.UnicodeDecoder(),
+            *_LAST,
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),

@@ -162,3 +162,11 @@ def test_a_salesperson_sees_only_audit_events_of_their_shops_and_their_own(clien
     response = client.get(reverse("admin:audit_auditevent_changelist"))
     assert response.status_code == 200
     assert [e.target for e in response.context["cl"].result_list] == ["mine"]
+
+
+def test_request_logs_carry_the_path_not_the_query(staff_client, caplog):
+    caplog.set_level(logging.INFO)
+    staff_client.get("/chat/?q=包裹寄出ZX-4471")
+    logged = _logged(caplog)
+    assert "'request': 'GET /chat/'" in logged
+    assert "ZX-4471" not in logged
