@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: run test install prepare lint bench-help
+.PHONY: run test smoke install prepare lint bench-help
 
 # DEBUG is off unless asked for (production must not have to remember); the demo and the tests
 # ask for it, which brings the embedded defaults (SQLite, filesystem broker, sandbox, demo secrets).
@@ -37,6 +37,11 @@ run: prepare
 test: install
 	@$(BIN)/python manage.py compile_translations
 	TMSCHAT_VAR_DIR=$(CURDIR)/var/test $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The production shape as processes, driven by Chromium (needs DATABASE_URL and REDIS_URL).
+smoke: install
+	@$(BIN)/python manage.py compile_translations
+	.ci/smoke
 
 lint: install
 	$(BIN)/ruff check .

@@ -9,6 +9,7 @@ from accounts import services
 from accounts.models import Shop, ShopSync
 from accounts.selectors import shops_visible_to
 from accounts.shopee_words import shopee_error_said
+from audit.services import audit_shop_changed
 from shopee.errors import AuthError, ShopeeError
 
 
@@ -59,6 +60,11 @@ class ShopAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return shops_visible_to(request.user)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if form.changed_data or not change:
+            audit_shop_changed(actor=request.user, shop=obj, fields=form.changed_data, added=not change)
 
     @admin.display(description=_("Reason"))
     def reason(self, shop: Shop) -> str:

@@ -32,9 +32,11 @@ from accounts.models import (
 from accounts.selectors import shops_visible_to
 from accounts.signals import send_on_commit, shop_authorization_lost, shop_token_refreshed, shop_verified
 from accounts.syncs import sync_errors_clear
+from audit.services import audit_shop_verified
 from shopee.client import ShopClient, ShopeeClient
 from shopee.errors import AuthError, RateLimited, Transient
 from shopee.types import TokenPair
+from tmschat import metrics
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,7 @@ def _client(
         auth_page_url=auth_page_url,
         auth_link_style=auth_link_style,
         timeout=timeout,
+        on_error=metrics.shopee_error_seen,
     )
 
 
@@ -330,6 +333,7 @@ def shop_verify(*, shop: Shop | None, code: str, shop_id: str, user) -> Shop:
         else:
             target = Shop.objects.select_for_update().get(pk=target.pk)
         now = timezone.now()
+        again = target.verified_at is not None
         target.shop_id = shop_id
         target.name = info.get("shop_name") or target.name or shop_id
         target.region = info.get("region") or target.region
@@ -350,6 +354,7 @@ def shop_verify(*, shop: Shop | None, code: str, shop_id: str, user) -> Shop:
                 ) from None
         else:
             target.save()
+        audit_shop_verified(actor=user, shop=target, again=again)
         sync_errors_clear(shop_pk=target.pk)  # about the old authorization; the next runs tell afresh
         # The outbox releases the shop's held messages; chats and orders are pulled at once.
         send_on_commit(shop_verified, shop_pk=target.pk)

@@ -1,6 +1,7 @@
 """Account browser (瀏覽資訊), shop form and the [聊聊登入認證] round trip to Shopee."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from accounts.authorization import StateRefused, verification_state_issue, verif
 from accounts.forms import ShopForm
 from accounts.selectors import shop_for, shops_visible_to, with_syncs
 from accounts.shopee_words import shopee_error_said
+from audit.services import audit_shop_changed
 from shopee.errors import ShopeeError
 
 
@@ -25,7 +27,9 @@ def shop_list(request):
 def shop_create(request):
     form = ShopForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        shop = services.shop_create(**form.cleaned_data)
+        with transaction.atomic():
+            shop = services.shop_create(**form.cleaned_data)
+            audit_shop_changed(actor=request.user, shop=shop, fields=form.changed_data, added=True)
         messages.success(request, _("Shop %(shop)s added. Verify it with Shopee next.") % {"shop": shop.name})
         return redirect("accounts:edit", pk=shop.pk)
     return render(request, "accounts/shop_form.html", {"form": form})
@@ -36,7 +40,10 @@ def shop_edit(request, pk: int):
     shop = shop_for(request.user, pk)
     form = ShopForm(request.POST or None, instance=shop, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.shop_update(shop=shop, **form.cleaned_data)
+        with transaction.atomic():
+            services.shop_update(shop=shop, **form.cleaned_data)
+            if form.changed_data:
+                audit_shop_changed(actor=request.user, shop=shop, fields=form.changed_data)
         messages.success(request, _("Saved."))
         return redirect("accounts:list")
     return render(request, "accounts/shop_form.html", {"form": form, "shop": shop})

@@ -30,7 +30,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from shopee.errors import BadRequest, Transient, error_for
+from shopee.errors import BadRequest, ShopeeError, Transient, error_for
 from shopee.signing import api_signature, verify_push
 from shopee.types import (
     AuthorizedShop,
@@ -88,7 +88,9 @@ class ShopeeClient:
         timeout: float = 10.0,
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.time,
+        on_error: Callable[[ShopeeError], None] | None = None,
     ) -> None:
+        """`on_error` sees every typed error a call raises (the product counts them for /metrics)."""
         if auth_link_style not in ("legacy", "open"):
             raise ValueError(f"auth_link_style must be 'legacy' or 'open', not {auth_link_style!r}")
         if auth_link_style == "open" and not auth_page_url:
@@ -103,6 +105,7 @@ class ShopeeClient:
         self.timeout = float(timeout)
         self._session = session or _pooled_session()
         self._clock = clock
+        self._on_error = on_error
 
     def __repr__(self) -> str:
         return f"ShopeeClient(partner_id={self.partner_id}, base_url={self.base_url!r})"
@@ -272,11 +275,16 @@ class ShopeeClient:
         secrets: Sequence[str] = (),
     ) -> dict[str, Any]:
         """One call; returns `response` of the envelope (or the flat fields of token/partner calls)."""
-        response = self._send(
-            method, path, query=query, body=body, access_token=access_token, shop_id=shop_id
-        )
-        secrets = (*secrets, access_token) if access_token else secrets
-        payload = self._envelope(response, path, secrets)
+        try:
+            response = self._send(
+                method, path, query=query, body=body, access_token=access_token, shop_id=shop_id
+            )
+            secrets = (*secrets, access_token) if access_token else secrets
+            payload = self._envelope(response, path, secrets)
+        except ShopeeError as exc:
+            if self._on_error is not None:
+                self._on_error(exc)
+            raise
         # Token calls, get_shops_by_partner and shop/get_shop_info answer flat, without `response`.
         result = payload.get("response")
         if not isinstance(result, dict):

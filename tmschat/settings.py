@@ -11,6 +11,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from tmschat import logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("TMSCHAT_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -55,6 +57,11 @@ INSTALLED_APPS = [
     "chat",
     "outbox",
     "notifications",
+    # Operations (issue 14): sign-in throttling, audit, structured logs
+    "axes",
+    "auditlog",
+    "django_structlog",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +78,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Operations (issue 14): request id in every log line, who made each change, sign-in lockout
+    "tmschat.middleware.SessionIdleMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tmschat.urls"
@@ -126,7 +138,6 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-SESSION_COOKIE_AGE = 60 * 60 * 12
 
 LANGUAGE_CODE = "zh-hant"
 LANGUAGES = [("zh-hant", "繁體中文"), ("en", "English")]
@@ -244,11 +255,33 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"urllib3": {"level": "WARNING"}},
-}
+# --- Operations (issue 14): sign-in throttling, sessions, audit, structured logs, metrics ---
+
+# Sign-in throttling (django-axes): too many failures for one user from one address lock that
+# pair out; staff unlock it in the admin (Access attempts: delete) or it cools off.
+AUTHENTICATION_BACKENDS = ["tmschat.auth.SignInThrottleBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("SIGNIN_LOCKOUT_MINUTES", default=30) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "tmschat.views.signin_locked"
+AXES_IPWARE_PROXY_COUNT = 1 if env.bool("BEHIND_HTTPS_PROXY", False) else None
+AXES_VERBOSE = False
+
+# A session ends after this much inactivity; self-refreshing pages do not count as activity
+# (tmschat.middleware.SessionIdleMiddleware).
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=120) * 60
+
+# Audit (django-auditlog for model changes, audit.AuditEvent for staff actions).
+AUDITLOG_INCLUDE_ALL_MODELS = False
+
+# /metrics for Prometheus: refused (404) unless METRICS_TOKEN is set, 403 without that token.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# Logs: one JSON line per event in production, readable lines in development (LOG_FORMAT overrides).
+LOG_FORMAT = env.str("LOG_FORMAT", default="") or ("console" if DEBUG else "json")
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
+LOGGING = logs.logging_config(fmt=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+logs.structlog_configure()

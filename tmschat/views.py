@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
@@ -21,3 +23,15 @@ def healthz(request):
     checks = health.checks()
     ok = all(check.ok for check in checks if check.critical)
     return JsonResponse({c.name: c.ok for c in checks}, status=200 if ok else 503)
+
+
+def signin_locked(request, original_response=None, credentials=None):
+    """django-axes calls this instead of signing in once a user and address are locked out."""
+    form = AuthenticationForm(request, initial={"username": (credentials or {}).get("username", "")})
+    minutes = round(settings.AXES_COOLOFF_TIME * 60) if settings.AXES_COOLOFF_TIME else None
+    return render(
+        request,
+        "registration/login.html",
+        {"form": form, "locked_out": True, "lockout_minutes": minutes, "next": request.POST.get("next", "")},
+        status=429,
+    )

@@ -1,0 +1,87 @@
+"""docker-compose.yml checked without Docker: the services are there, exactly one beat, every
+environment name it uses (and every one the settings read) is documented in .env.example, and
+the workers listen to the same queues as in development (Procfile.dev)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+import yaml
+
+from tests.utils import ROOT
+
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+DOCUMENTED = set(re.findall(r"^([A-Z][A-Z0-9_]*)=", (ROOT / ".env.example").read_text(), re.M))
+
+
+def command(service: dict) -> list[str]:
+    value = service.get("command", [])
+    return shlex.split(value) if isinstance(value, str) else list(value)
+
+
+def celery_role(service: dict) -> str | None:
+    args = command(service)
+    if "celery" not in args:
+        return None
+    return next((a for a in args[args.index("celery") + 1 :] if a in ("worker", "beat")), None)
+
+
+def queues(args: list[str]) -> set[str]:
+    for flag in ("-Q", "--queues"):
+        if flag in args:
+            return set(args[args.index(flag) + 1].split(","))
+    return set()
+
+
+def test_the_production_services_are_all_there():
+    assert {"db", "redis", "migrate", "web", "worker", "beat"} <= set(SERVICES)
+    assert "gunicorn" in command(SERVICES["web"])
+    assert SERVICES["redis"]["image"].startswith("redis") and SERVICES["db"]["image"].startswith("postgres")
+    for name in ("web", "worker", "beat"):
+        assert SERVICES[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        assert SERVICES[name]["environment"]["DEBUG"] == "0"
+
+
+def test_exactly_one_beat():
+    beats = [name for name, service in SERVICES.items() if celery_role(service) == "beat"]
+    assert beats == ["beat"]
+    beat = SERVICES["beat"]
+    assert beat.get("deploy", {}).get("replicas", 1) == 1
+    assert beat.get("scale", 1) == 1
+    # A worker must not run an embedded beat (-B) beside the beat service.
+    for name, service in SERVICES.items():
+        if celery_role(service) == "worker":
+            assert "-B" not in command(service) and "--beat" not in command(service), name
+
+
+def test_every_environment_name_is_documented_in_env_example():
+    used = set()
+    for service in SERVICES.values():
+        if "image" in service:  # PostgreSQL's and Redis's own images: their names, not ours
+            continue
+        environment = service.get("environment", {})
+        used |= set(environment if isinstance(environment, dict) else (e.split("=")[0] for e in environment))
+    used |= set(re.findall(r"\$\{([A-Z0-9_]+)", (ROOT / "docker-compose.yml").read_text()))
+    assert used, "no environment found"
+    assert used <= DOCUMENTED, used - DOCUMENTED
+
+
+def test_every_setting_read_from_the_environment_is_documented_in_env_example():
+    settings_source = (ROOT / "tmschat" / "settings.py").read_text()
+    read = set(re.findall(r"env\.(?:str|int|bool|float|list|db)\(\s*\"([A-Z][A-Z0-9_]*)\"", settings_source))
+    read |= set(re.findall(r"_secret\(\"([A-Z][A-Z0-9_]*)\"", settings_source))
+    assert {"SECRET_KEY", "DATABASE_URL", "METRICS_TOKEN"} <= read
+    assert read <= DOCUMENTED, read - DOCUMENTED
+
+
+def test_workers_listen_to_the_queues_of_development():
+    procfile = dict(
+        line.split(":", 1) for line in (ROOT / "Procfile.dev").read_text().splitlines() if ":" in line
+    )
+    development = queues(shlex.split(procfile["worker"]))
+    assert development == {"default", "outbox", "sync"}
+    workers = [s for s in SERVICES.values() if celery_role(s) == "worker"]
+    assert workers
+    assert set().union(*(queues(command(s)) for s in workers)) == development
