@@ -148,6 +148,26 @@ def _pushes(sb, body, query, match):
     return {"pushes": sb.pushes()}
 
 
+@route("GET", "/sellercentre/links")
+def _sc_links(sb, body, query, match):
+    return {"links": sb.sc_links(query.get("shop_id") or None)}
+
+
+@route("POST", r"/shops/(?P<shop_id>\d+)/sellercentre/tap_link")
+def _sc_tap_link(sb, body, query, match):
+    return sb.sc_tap_link(match["shop_id"])
+
+
+@route("POST", r"/shops/(?P<shop_id>\d+)/sellercentre/revoke")
+def _sc_revoke(sb, body, query, match):
+    return {"ended": sb.sc_revoke(match["shop_id"])}
+
+
+@route("GET", "/sellercentre/sessions")
+def _sc_sessions(sb, body, query, match):
+    return {"sessions": sb.sc_sessions(query.get("shop_id") or None)}
+
+
 @route("GET", "/state")
 def _state(sb, body, query, match):
     return sb.state()
