@@ -77,6 +77,8 @@ def answer(
         return _json(400, {"error": "error_param", "message": "The request body must be a JSON object."})
     try:
         with core.lock:
+            if core.faults.sc_interface_changed and path != CHAT_PAGE:
+                return _changed()
             if path in MAIN_CALLS:
                 return _main(core, method, path, body, cookies, headers)
             if path == SELLER_LOGIN:
@@ -181,8 +183,6 @@ def _webchat(core, method, path, query, body, cookies, headers) -> Answer:
             return _unauthorized()
         if not _signed(core, session, path, headers):
             return _anti_bot()
-        if core.faults.sc_interface_changed:
-            return _changed()
         return _json(200, sc.chat_login(core, session))
     token = (headers.get("Authorization", "") or "").removeprefix("Bearer ").strip()
     by_token = sc.session_by_chat_token(core, token)
@@ -190,8 +190,6 @@ def _webchat(core, method, path, query, body, cookies, headers) -> Answer:
         return _unauthorized()
     if not _signed(core, session, path, headers):
         return _anti_bot()
-    if core.faults.sc_interface_changed:
-        return _changed()
     config = core.config
     wait = core.limiter.wait_needed(
         config.partner_calls_per_second, config.shop_calls_per_second, session.shop_id
@@ -248,7 +246,8 @@ def _webchat(core, method, path, query, body, cookies, headers) -> Answer:
 
 
 def _changed() -> Answer:
-    """The interface-changed fault: a new envelope the client does not know, nothing done."""
+    """The interface-changed fault: every login and web-chat call answers in an envelope the
+    client does not know, and does nothing."""
     return _json(200, {"code": 0, "msg": "success", "data": {"version": "v3", "items": []}})
 
 

@@ -131,7 +131,7 @@ class SellerCentreClient:
             "client_identifier": {"security_device_fingerprint": self._fingerprint(device_id)},
         }
         answer, cookies = self._main("login", body, cookies)
-        code = _int(answer.get("error"))
+        code = _error_code(answer, "login")
         if code == LOGIN_OK:
             return self._seller_session(cookies, device_id)
         if code == LOGIN_BAD_CREDENTIALS:
@@ -185,6 +185,7 @@ class SellerCentreClient:
         status, cookies = self._main("ivs_link_status", {"r_token": pending.r_token}, pending.cookies)
         self._ivs_error(status)
         link_status = _int(_dict(status.get("data"), "link/get_status").get("link_status"))
+        # (an unknown link_status is InterfaceChanged below)
         if link_status == LINK_PENDING:
             raise LinkNotTapped()
         if link_status == LINK_FAILED:
@@ -200,7 +201,7 @@ class SellerCentreClient:
             "misc": {"operation": 0},
         }
         verified, cookies = self._main("ivs_token_verify", body, cookies)
-        if _int(verified.get("error")) != 0 or not verified.get("signature"):
+        if _error_code(verified, "token/verify") != 0 or not verified.get("signature"):
             raise LinkExpired("Shopee did not accept the verification; send a new link.")
         body = {
             "is_user_login": True,
@@ -210,7 +211,7 @@ class SellerCentreClient:
             "ivs_method": 5,
         }
         logged_in, cookies = self._main("login_ivs", body, cookies)
-        if _int(logged_in.get("error")) != 0:
+        if _error_code(logged_in, "login_ivs") != 0:
             raise LoginError(f"Shopee refused the verified login: {logged_in.get('error_msg') or ''}".strip())
         return self._seller_session(cookies, pending.device_id)
 
@@ -228,6 +229,8 @@ class SellerCentreClient:
         if raw.status in (400, 401, 403):
             raise SessionExpired("Seller Centre did not accept the login session", http_status=raw.status)
         answer = self._json(raw, "seller_login")
+        if _int(answer.get("errcode")) is None:
+            raise InterfaceChanged("Seller Centre's login answer has no errcode")
         if _int(answer.get("errcode")) != 0:
             raise SessionExpired(f"Seller Centre login answered errcode {answer.get('errcode')!r}")
         return SellerCentreSession(
@@ -376,7 +379,7 @@ class SellerCentreClient:
         return self._json(raw, name), cookies | raw.cookies
 
     def _ivs_error(self, answer: dict[str, Any]) -> None:
-        code = _int(answer.get("error"))
+        code = _error_code(answer, "verification")
         if code == 0:
             return
         if code == IVS_LINK_LIMIT:
@@ -495,6 +498,14 @@ def _account_kind(account: str) -> str:
     if account.lstrip("+").isdigit():
         return "phone"
     return "username"
+
+
+def _error_code(answer: dict[str, Any], name: str) -> int:
+    """The main site's numeric `error` (0 = success); its absence means another interface."""
+    code = _int(answer.get("error"))
+    if code is None:
+        raise InterfaceChanged(f"Shopee's {name} answer has no error code")
+    return code
 
 
 def _int(value: Any) -> int | None:

@@ -207,6 +207,21 @@ def test_session_revoked_by_shopee(client, demo, session):
         client.conversation_list(session)
 
 
+def test_sessions_and_trusted_devices_survive_a_sandbox_restart(make_sandbox, tmp_path):
+    state = tmp_path / "sandbox.json"
+    first = make_sandbox(demo=True, state_file=state)
+    client = SellerCentreClient(seller_url=first.url, timeout=5)
+    session = verified_session(client, first, new_device_id())
+    first.stop()
+    second = make_sandbox(state_file=state)
+    client = SellerCentreClient(seller_url=second.url, timeout=5)
+    assert client.conversation_list(session).conversations
+    assert isinstance(
+        client.login(account=ACCOUNT, password=DEMO_PASSWORD, device_id=session.device_id),
+        SellerCentreSession,
+    )
+
+
 def test_the_stored_session_survives_json(client, session):
     stored = json.dumps(session.to_dict())
     assert client.conversation_list(SellerCentreSession.from_dict(json.loads(stored))).conversations
@@ -366,6 +381,8 @@ def test_interface_changed_is_a_clear_error_and_sends_nothing(client, demo, sess
         )
     with pytest.raises(InterfaceChanged):
         client.chat_login(session)
+    with pytest.raises(InterfaceChanged):
+        client.login(account=ACCOUNT, password=DEMO_PASSWORD, device_id=session.device_id)
     assert demo.deliveries() == []
     demo.set_faults(clear=True)
     assert client.conversation_list(session).conversations
