@@ -237,6 +237,7 @@ th{{background:#f3f3f3}}</style></head><body>
 <h2>商店</h2>
 <table><tr><th>商店編號</th><th>帳號</th><th>名稱</th><th>授權期限</th></tr>{rows}</table>
 {demo_note}
+<p>賣家中心登入（聊聊登入認證）的驗證連結：<a href="/phone">手機簡訊 /phone</a>。</p>
 <h2>控制 API（JSON）</h2><ul>{routes}</ul>
 <p>說明：shopee/sandbox/README.md</p>
 </body></html>"""

@@ -87,7 +87,8 @@ class SellerCentreClient:
     Against the sandbox both URLs are the sandbox's. `timeout` (seconds) is mandatory.
     `device_fingerprint(device_id) -> str` is the hook for Shopee's `security_device_fingerprint`
     (computed by its page's script; not publicly known): by default the device id itself.
-    `client_version` is the chat client's `_v` query value.
+    `client_version` is the chat client's `_v` query value; `paths` overrides entries of `PATHS`
+    (e.g. {"chat_login": "/webchat/api/coreapi/v1.2/mini/login/sc"}, a variant seen in 2025–26).
     """
 
     def __init__(
@@ -99,6 +100,7 @@ class SellerCentreClient:
         signer: Signer | None = None,
         device_fingerprint: Callable[[str], str] | None = None,
         client_version: str = "8.4.0",
+        paths: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if not timeout or timeout <= 0:
@@ -110,6 +112,10 @@ class SellerCentreClient:
         self._login_http = PlainSigner()  # the login steps are plain calls on the main site
         self._fingerprint = device_fingerprint or (lambda device_id: device_id)
         self.client_version = client_version
+        unknown = set(paths or {}) - set(PATHS)
+        if unknown:
+            raise ValueError(f"unknown Seller Centre paths: {', '.join(sorted(unknown))}")
+        self.paths = {**PATHS, **(paths or {})}
         self._clock = clock
 
     def close(self) -> None:
@@ -220,7 +226,7 @@ class SellerCentreClient:
         raw = self._login_http.request(
             shop_key="",
             method="GET",
-            url=self.seller_url + PATHS["seller_login"],
+            url=self.seller_url + self.paths["seller_login"],
             headers={"Accept": "application/json"},
             cookies=cookies,
             body=None,
@@ -246,7 +252,7 @@ class SellerCentreClient:
     def chat_login(self, session: SellerCentreSession) -> SellerCentreSession:
         """The chat token for this session (no refresh call exists: call again after SessionExpired)."""
         query = {"csrf_token": session.cookies.get("CTOKEN", ""), "source": "sc", "_api_source": "sc"}
-        raw = self._chat_raw(session, "POST", PATHS["chat_login"], query, {}, bearer=False)
+        raw = self._chat_raw(session, "POST", self.paths["chat_login"], query, {}, bearer=False)
         answer = self._chat_json(raw, "chat_login")
         if not isinstance(answer, dict) or not isinstance(answer.get("token"), str) or not answer["token"]:
             raise InterfaceChanged("the chat login answer has no token")
@@ -267,7 +273,7 @@ class SellerCentreClient:
         }
         if unread_only:
             body["type"] = "unread"
-        rows = self._chat(session, "POST", PATHS["conversations"], {}, body, "conversations")
+        rows = self._chat(session, "POST", self.paths["conversations"], {}, body, "conversations")
         conversations = [_conversation(row) for row in _list(rows, "conversations")]
         cursor = (
             str(rows[-1].get("next_timestamp_nano") or conversations[-1].last_message_nano) if rows else None
@@ -296,7 +302,7 @@ class SellerCentreClient:
         self, session: SellerCentreSession, conversation_id: str, *, offset: int = 0, limit: int = 20
     ) -> list[WebMessage]:
         """Messages of a conversation, newest first; the next older page is `offset + limit`."""
-        path = PATHS["messages"].format(conversation_id=quote(str(conversation_id)))
+        path = self.paths["messages"].format(conversation_id=quote(str(conversation_id)))
         query = {"shop_id": session.shop_id, "offset": offset, "limit": limit, "direction": "older"}
         rows = self._chat(session, "GET", path, query, None, "messages")
         return [_message(row, session) for row in _list(rows, "messages")]
@@ -344,13 +350,13 @@ class SellerCentreClient:
         }
         if order_sn:
             body["source_content"] = {"order_sn": order_sn}
-        row = self._chat(session, "POST", PATHS["send"], {}, body, "send")
+        row = self._chat(session, "POST", self.paths["send"], {}, body, "send")
         return _message(_dict(row, "send"), session)
 
     def conversation_read(
         self, session: SellerCentreSession, *, conversation_id: str, last_read_message_id: str
     ) -> None:
-        path = PATHS["read"].format(conversation_id=quote(str(conversation_id)))
+        path = self.paths["read"].format(conversation_id=quote(str(conversation_id)))
         body = {"last_read_message_id": str(last_read_message_id), "shop_id": int(session.shop_id)}
         self._chat(session, "PUT", path, {}, body, "read")
 
@@ -443,9 +449,13 @@ class SellerCentreClient:
     def _chat_json(self, raw: RawResponse, name: str) -> Any:
         _raise_for_status(raw, name)
         try:
-            return json.loads(raw.text) if raw.text.strip() else {}
+            answer = json.loads(raw.text) if raw.text.strip() else {}
         except ValueError:
             raise InterfaceChanged(f"Shopee's chat {name} answer is not JSON (HTTP {raw.status})") from None
+        if isinstance(answer, dict) and answer.get("error") not in (None, 0, "", "0"):
+            # Some Shopee web calls refuse with HTTP 200 and an error in the body.
+            _raise_for_status(RawResponse(400, raw.text, raw.headers), name)
+        return answer
 
 
 def _raise_for_status(raw: RawResponse, name: str) -> None:
