@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 
 import pytest
@@ -400,6 +401,33 @@ def test_outage_errors_and_rate_limits_apply_here_too(client, demo, session):
     with pytest.raises(RateLimited) as limited:
         client.conversation_list(session)
     assert limited.value.retry_after >= 1
+
+
+def test_latency_and_timeouts_apply_here_too(demo, session):
+    quick = SellerCentreClient(seller_url=demo.url, timeout=1.0)
+    demo.set_faults(latency_ms=300)
+    started = time.monotonic()
+    quick.conversation_list(session)
+    assert time.monotonic() - started >= 0.3
+    demo.set_faults(clear=True, timeout_share=1.0, timeout_seconds=2.0)
+    with pytest.raises(Transient):
+        quick.conversation_list(session)
+    quick.close()
+
+
+def test_control_routes_over_http(client, demo, session):
+    links = requests.get(
+        f"{demo.url}/_sandbox/sellercentre/links", params={"shop_id": SHOP_ID}, timeout=5
+    ).json()
+    assert [link["status"] for link in links["links"]] == ["tapped"] and links["links"][0]["used"]
+    sessions = requests.get(
+        f"{demo.url}/_sandbox/sellercentre/sessions", params={"shop_id": SHOP_ID}, timeout=5
+    )
+    assert [(s["valid"], s["chat_login"]) for s in sessions.json()["sessions"]] == [(True, True)]
+    nothing = requests.post(f"{demo.url}/_sandbox/shops/318990021/sellercentre/tap_link", timeout=5)
+    assert nothing.status_code == 404
+    faults = requests.post(f"{demo.url}/_sandbox/faults", json={"sc_captcha": "yes"}, timeout=5)
+    assert faults.status_code == 400  # type-checked like every fault
 
 
 def test_accept_then_hang_is_found_by_its_request_id(demo, session):
