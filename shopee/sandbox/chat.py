@@ -142,7 +142,7 @@ def send_message(
 ) -> Message:
     """sellerchat/send_message with Shopee's rules, checked in the order a seller would meet them."""
     world = core.world
-    if core.faults.tw_send_restriction and shop.region == "TW":
+    if (core.faults.tw_send_restriction or core.config.tw_send_refused) and shop.region == "TW":
         raise ApiError(
             "region_not_supported", "Sending chat messages is not supported for this shop's region."
         )

@@ -44,6 +44,11 @@ class SandboxConfig:
     order_page_size_max: int = 100
     order_detail_max: int = 50
 
+    # TW send_message refused as documented ("Currently TW region is not supported to send messages",
+    # SHOPEE_API.md §5.1) as a standing setting rather than a fault; off by default until the product's
+    # Seller Centre transport lands (then the default flips). The error string is UNCERTAIN.
+    tw_send_refused: bool = False
+
     # The Chat module is open only to apps Shopee has approved [OFF]; off: every sellerchat call is refused.
     chat_module_approved: bool = True
     # Seller chat: all [1]/UNCERTAIN in the document, hence switchable.

@@ -464,3 +464,23 @@ def test_signed_mode_refuses_plain_calls_with_the_anti_bot_error(client, demo, s
     assert refused.value.code == "90309999" and "page" in str(refused.value)
     with pytest.raises(AntiBotRefused):
         client.chat_login(session)
+
+
+def test_a_tw_shop_refused_on_the_open_platform_still_sends_through_seller_centre(client, demo, session):
+    config = demo.configure(tw_send_refused=True)
+    caller = Caller(demo.url, partner_id=config["partner_id"], partner_key=config["partner_key"])
+    op = caller.shop_session(SHOP_ID, demo.authorize_code(SHOP_ID))
+    conversation = client.conversation_list(session).conversations[0]
+    refused = op.post(
+        "/api/v2/sellerchat/send_message",
+        {"to_id": int(conversation.buyer_id), "message_type": "text", "content": {"text": "您好"}},
+    ).json()
+    assert refused["error"] == "region_not_supported"
+    sent = client.message_send(
+        session,
+        to_id=conversation.buyer_id,
+        conversation_id=conversation.conversation_id,
+        text="您好",
+        request_id=str(uuid.uuid4()),
+    )
+    assert [d["message_id"] for d in demo.deliveries()] == [sent.message_id]
