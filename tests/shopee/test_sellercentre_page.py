@@ -4,6 +4,7 @@ made from inside the page pass and plain ones meet the anti-bot error."""
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 import time
 import uuid
@@ -11,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from shopee.sellercentre import AntiBotRefused, PageSigner, SellerCentreClient, make_signer, new_device_id
+from shopee.sellercentre import (
+    AntiBotRefused,
+    PageSigner,
+    SellerCentreClient,
+    SellerCentreSession,
+    make_signer,
+    new_device_id,
+)
 from tests.shopee.test_sellercentre import SHOP_ID
 from tests.utils import need, wait_until
 
@@ -100,6 +108,39 @@ def test_page_signing_follows_a_new_session(signed):
         second = plain.login(account="ktmst", password="demo1234", device_id=device)  # trusted device
         second = paged.chat_login(second)
         assert paged.conversation_list(second).conversations
+    finally:
+        paged.close()
+        plain.close()
+
+
+def _pull_in_child(signer, url, stored, answers):
+    client = SellerCentreClient(seller_url=url, timeout=10, signer=signer)
+    answers.put(len(client.conversation_list(SellerCentreSession.from_dict(stored)).conversations))
+    signer.close()
+
+
+def test_a_forked_worker_gets_its_own_browser(signed):
+    """Celery's prefork pool forks after the signer may have been used: the child must not touch
+    the parent's browser thread (it does not exist there) but start its own."""
+    plain = SellerCentreClient(seller_url=signed.url, timeout=5)
+    signer = PageSigner(seller_url=signed.url, chromium=CHROMIUM)
+    paged = SellerCentreClient(seller_url=signed.url, timeout=10, signer=signer)
+    try:
+        pending = plain.verification_send(
+            plain.login(account="ktmst", password="demo1234", device_id=new_device_id())
+        )
+        signed.sc_tap_link(SHOP_ID)
+        session = paged.chat_login(plain.verification_confirm(pending))
+        assert len(paged.conversation_list(session).conversations) == 16
+
+        fork = multiprocessing.get_context("fork")
+        answers = fork.Queue()
+        child = fork.Process(target=_pull_in_child, args=(signer, signed.url, session.to_dict(), answers))
+        child.start()
+        assert answers.get(timeout=60) == 16
+        child.join(timeout=30)
+        assert child.exitcode == 0
+        assert len(paged.conversation_list(session).conversations) == 16  # the parent's browser is intact
     finally:
         paged.close()
         plain.close()
