@@ -308,17 +308,38 @@ class SellerCentreClient:
         return [_message(row, session) for row in _list(rows, "messages")]
 
     def message_find(
-        self, session: SellerCentreSession, conversation_id: str, request_id: str, *, pages: int = 3
+        self,
+        session: SellerCentreSession,
+        conversation_id: str,
+        request_id: str,
+        *,
+        text: str | None = None,
+        sent_after: int | None = None,
+        pages: int = 3,
     ) -> WebMessage | None:
         """The message sent with `request_id` (our idempotency key), looking through the newest
-        `pages` pages: the in-doubt check after a send whose answer was lost."""
+        `pages` pages: the in-doubt check after a send whose answer was lost.
+
+        Fallback, only when no seller message in those pages carries any `request_id` (an
+        interface that stopped echoing it): the seller's message with exactly `text`, created at or
+        after `sent_after` (unix seconds)."""
         limit = 20
+        seen: list[WebMessage] = []
         for page in range(pages):
             messages = self.message_list(session, conversation_id, offset=page * limit, limit=limit)
             found = next((m for m in messages if m.request_id == request_id), None)
-            if found is not None or len(messages) < limit:
+            if found is not None:
                 return found
-        return None
+            seen += messages
+            if len(messages) < limit:
+                break
+        echoes = any(m.request_id for m in seen if not m.from_buyer)
+        if text is None or sent_after is None or echoes:
+            return None
+        return next(
+            (m for m in seen if not m.from_buyer and m.text == text and m.created_timestamp >= sent_after),
+            None,
+        )
 
     def message_send(
         self,

@@ -449,6 +449,39 @@ def test_accept_then_hang_is_found_by_its_request_id(demo, session):
     slow.close()
 
 
+def test_the_in_doubt_check_falls_back_to_text_and_time_only_without_echoes(client, demo, session):
+    conversation = client.conversation_list(session).conversations[0]
+    before = demo.now()
+    # Typed in Seller Centre by a person: the list shows it without a request_id.
+    demo.seller_centre_says(SHOP_ID, conversation.buyer_id, "稍等一下喔")
+    found = client.message_find(
+        session, conversation.conversation_id, "lost-key", text="稍等一下喔", sent_after=before
+    )
+    assert found is not None and found.text == "稍等一下喔" and found.request_id == ""
+    assert (
+        client.message_find(
+            session, conversation.conversation_id, "lost-key", text="稍等一下喔", sent_after=before + 60
+        )
+        is None
+    )
+    assert client.message_find(session, conversation.conversation_id, "lost-key") is None
+
+    # Once the list echoes request ids, only the key counts.
+    client.message_send(
+        session,
+        to_id=conversation.buyer_id,
+        conversation_id=conversation.conversation_id,
+        text="好了",
+        request_id="k-2",
+    )
+    assert (
+        client.message_find(
+            session, conversation.conversation_id, "lost-key", text="稍等一下喔", sent_after=before
+        )
+        is None
+    )
+
+
 def test_unauthenticated_chat_calls_are_refused(client, session):
     stale = SellerCentreSession.from_dict(session.to_dict() | {"chat_token": "eyJ-made-up"})
     with pytest.raises(SessionExpired):
