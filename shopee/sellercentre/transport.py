@@ -202,6 +202,9 @@ class PageSigner:
             # bounded by `timeout` inside the page.
             return future.result(timeout=timeout + self.page_timeout)
         except FutureTimeout:
+            # Still queued behind other shops' calls: drop it, so a send the caller gave up on is
+            # never made later. Already running: in doubt, as any timed-out send.
+            future.cancel()
             raise Transient(f"the Seller Centre page did not answer within {timeout:g} s") from None
 
     def open_shops(self) -> list[str]:
