@@ -128,6 +128,7 @@ class Answer:
     body: bytes
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
+    cookies: list[str] = field(default_factory=list)  # one Set-Cookie header each
     delay: float = 0.0  # seconds to wait before sending (accept-then-hang)
 
 

@@ -142,7 +142,7 @@ def send_message(
 ) -> Message:
     """sellerchat/send_message with Shopee's rules, checked in the order a seller would meet them."""
     world = core.world
-    if core.faults.tw_send_restriction and shop.region == "TW":
+    if (core.faults.tw_send_restriction or core.config.tw_send_refused) and shop.region == "TW":
         raise ApiError(
             "region_not_supported", "Sending chat messages is not supported for this shop's region."
         )
@@ -369,7 +369,8 @@ def unread_conversation_count(core: Core, shop: Shop) -> int:
 def deliveries(
     core: Core, *, shop_id: str | None = None, buyer_id: str | None = None
 ) -> list[dict[str, Any]]:
-    """Exactly what buyers received through send_message, oldest first."""
+    """Exactly what buyers received through send_message or the Seller Centre web chat's send,
+    oldest first (`via` says which)."""
     return [
         {
             "message_id": m.message_id,
@@ -380,9 +381,11 @@ def deliveries(
             "content": m.content,
             "source_content": m.source_content,
             "created_timestamp": m.created_ns // NS,
+            "via": "seller_centre" if m.origin == "webchat" else "open_platform",
+            "request_id": m.request_id,
         }
         for m in sorted(core.world.messages.values(), key=lambda m: m.created_ns)
-        if m.origin == "api"
+        if m.origin in ("api", "webchat")
         and (shop_id is None or m.shop_id == str(shop_id))
         and (buyer_id is None or str(m.buyer_id) == str(buyer_id))
     ]

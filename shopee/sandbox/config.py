@@ -44,6 +44,11 @@ class SandboxConfig:
     order_page_size_max: int = 100
     order_detail_max: int = 50
 
+    # TW send_message refused as documented ("Currently TW region is not supported to send messages",
+    # SHOPEE_API.md §5.1) as a standing setting rather than a fault; off by default until the product's
+    # Seller Centre transport lands (then the default flips). The error string is UNCERTAIN.
+    tw_send_refused: bool = False
+
     # The Chat module is open only to apps Shopee has approved [OFF]; off: every sellerchat call is refused.
     chat_module_approved: bool = True
     # Seller chat: all [1]/UNCERTAIN in the document, hence switchable.
@@ -82,6 +87,16 @@ class SandboxConfig:
     document_ready_seconds: float = 2.0
     document_processing_polls: int = 1
 
+    # Seller Centre face (login with link verification, web chat). Lifetimes are not publicly
+    # known: settings. See shopee/sandbox/README.md, "Seller Centre".
+    sc_session_seconds: int = 7 * DAY  # a Seller Centre session lives this long (UNKNOWN in reality)
+    sc_link_seconds: int = 600  # a verification link must be tapped within this
+    sc_links_per_day: int = 5  # links per shop per day before error 81900202
+    sc_trust_devices: bool = True  # a device that passed verification is not asked again
+    sc_signed: bool = False  # the chat API requires the header its chat page's script adds
+    sc_conversation_page_size: int = 50
+    sc_message_limit_max: int = 50
+
     # State file: saved at most this often after changes.
     save_delay_seconds: float = 0.5
 
@@ -108,6 +123,10 @@ class Faults:
     hang_seconds: float = 0.0  # accept-then-hang: send_message records the message, answers this late
     hang_count: int | None = None  # how many sends hang (None: all while hang_seconds > 0)
     paths: list[str] | None = None  # error/timeout/latency only on API paths ending so (None: all)
+    # Seller Centre face
+    sc_captcha: bool = False  # logins are asked for a verification other than the link
+    sc_link_expired: bool = False  # every verification link is already expired
+    sc_interface_changed: bool = False  # web-chat answers come in another shape
 
     def update(self, changes: dict[str, Any]) -> None:
         changes = dict(changes)

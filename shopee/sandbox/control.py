@@ -153,6 +153,26 @@ def _pushes(sb, body, query, match):
     return {"pushes": sb.pushes()}
 
 
+@route("GET", "/sellercentre/links")
+def _sc_links(sb, body, query, match):
+    return {"links": sb.sc_links(query.get("shop_id") or None)}
+
+
+@route("POST", r"/shops/(?P<shop_id>\d+)/sellercentre/tap_link")
+def _sc_tap_link(sb, body, query, match):
+    return sb.sc_tap_link(match["shop_id"])
+
+
+@route("POST", r"/shops/(?P<shop_id>\d+)/sellercentre/revoke")
+def _sc_revoke(sb, body, query, match):
+    return {"ended": sb.sc_revoke(match["shop_id"])}
+
+
+@route("GET", "/sellercentre/sessions")
+def _sc_sessions(sb, body, query, match):
+    return {"sessions": sb.sc_sessions(query.get("shop_id") or None)}
+
+
 @route("GET", "/state")
 def _state(sb, body, query, match):
     return sb.state()
@@ -222,6 +242,7 @@ th{{background:#f3f3f3}}</style></head><body>
 <h2>商店</h2>
 <table><tr><th>商店編號</th><th>帳號</th><th>名稱</th><th>授權期限</th></tr>{rows}</table>
 {demo_note}
+<p>賣家中心登入（聊聊登入認證）的驗證連結：<a href="/phone">手機簡訊 /phone</a>。</p>
 <h2>控制 API（JSON）</h2><ul>{routes}</ul>
 <p>說明：shopee/sandbox/README.md</p>
 </body></html>"""

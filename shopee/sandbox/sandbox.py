@@ -11,7 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from shopee.sandbox import chat, orders, shops
+from shopee.sandbox import chat, orders, sellercentre, shops
 from shopee.sandbox.channels import CHANNELS
 from shopee.sandbox.config import DEMO_PARTNER_ID, DEMO_PARTNER_KEY, RATE_KEYS, Faults, SandboxConfig
 from shopee.sandbox.core import Core
@@ -284,6 +284,34 @@ class Sandbox:
     def pushes(self) -> list[dict[str, Any]]:
         with self.core.lock:
             return [push_summary(push) for push in self.core.world.pushes]
+
+    # -- Seller Centre face ------------------------------------------------------------------------
+
+    def sc_links(self, shop_id: str | int | None = None) -> list[dict[str, Any]]:
+        """Verification links "sent to the phone", newest first; open `url` to tap one."""
+        with self.core.lock:
+            found = sellercentre.links(self.core, str(shop_id) if shop_id is not None else None)
+        return [link | {"url": self.url + link["path"]} for link in found]
+
+    def sc_tap_link(self, shop_id: str | int) -> dict[str, Any]:
+        """Tap the newest link sent to the shop's phone (as opening it and confirming would)."""
+        with self.core.lock:
+            shops.shop_get(self.core, shop_id)
+            found = sellercentre.links(self.core, str(shop_id))
+            if not found:
+                raise LookupError(f"no verification link was sent for shop {shop_id}")
+            token = found[0]["path"].split("short_token=", 1)[1]
+            return {"result": sellercentre.link_tap(self.core, token)}
+
+    def sc_revoke(self, shop_id: str | int) -> int:
+        """End every Seller Centre session of the shop (Shopee logged it out); returns how many."""
+        with self.core.lock:
+            shops.shop_get(self.core, shop_id)
+            return sellercentre.sessions_revoke(self.core, str(shop_id))
+
+    def sc_sessions(self, shop_id: str | int | None = None) -> list[dict[str, Any]]:
+        with self.core.lock:
+            return sellercentre.sessions(self.core, str(shop_id) if shop_id is not None else None)
 
     def state(self) -> dict[str, Any]:
         with self.core.lock:

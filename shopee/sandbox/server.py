@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
 # The endpoint modules register themselves in api.ENDPOINTS when imported.
-from shopee.sandbox import api_auth, api_chat, api_orders, api_push  # noqa: F401
+from shopee.sandbox import api_auth, api_chat, api_orders, api_push, sellercentre_http  # noqa: F401
 from shopee.sandbox.api import Answer, api_answer
 from shopee.sandbox.control import control_answer, overview_page
 from shopee.sandbox.pages import LEGACY_PATH, form_post, legacy_link, open_link
@@ -84,6 +84,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
             # A kept-alive connection outliving stop(): do not serve a stopped sandbox.
             self.close_connection = True
             return Answer(503, b'{"error": "the sandbox is stopping"}')
+        if sellercentre_http.handles(path):
+            return sellercentre_http.answer(core, method, path, query, raw, self.headers)
         if path == LEGACY_PATH and method == "GET":
             with core.lock:
                 return legacy_link(core, query)
@@ -128,6 +130,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(answer.body)))
             for name, value in answer.headers.items():
                 self.send_header(name, value)
+            for cookie in answer.cookies:
+                self.send_header("Set-Cookie", cookie)
             self.end_headers()
             self.wfile.write(answer.body)
             self.wfile.flush()

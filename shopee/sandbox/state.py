@@ -100,11 +100,14 @@ class Message:
     shop_id: str
     buyer_id: int
     from_buyer: bool
-    origin: str  # "buyer" | "api" (send_message) | "seller_centre" (typed in Seller Centre)
+    # "buyer" | "api" (send_message) | "seller_centre" (typed in Seller Centre by a person)
+    # | "webchat" (sent through the Seller Centre web-chat API: a delivery, like "api")
+    origin: str
     message_type: str
     content: dict[str, Any]
     created_ns: int
     source_content: dict[str, Any] = field(default_factory=dict)
+    request_id: str = ""  # the sender's idempotency key (Seller Centre web chat echoes it)
 
 
 @dataclass
@@ -142,6 +145,40 @@ class DocumentJob:
 
 
 @dataclass
+class ScSession:
+    """A Seller Centre login session (cookie SPC_EC / SPC_SC_TK) and its chat token."""
+
+    token: str
+    shop_id: str
+    device_id: str
+    created_at: float
+    expires_at: float
+    password: str  # the password it was made with: a password change ends the session
+    csrf: str = ""  # CTOKEN cookie, the chat `csrf_token`
+    sign_key: str = ""  # what the signed chat page's script signs with
+    chat_token: str = ""
+    revoked: bool = False
+
+
+@dataclass
+class ScFlow:
+    """One link verification (IVS) in progress, keyed by its ivs_token."""
+
+    ivs_token: str
+    flow_no: str
+    shop_id: str
+    device_id: str
+    created_at: float
+    v_token: str = ""
+    r_token: str = ""
+    short_token: str = ""  # the token in the link sent to the phone
+    link_sent_at: float = 0.0
+    link_status: int = 0  # 0 none, 1 pending, 2 approved (tapped), 4 failed
+    signature: str = ""
+    used: bool = False
+
+
+@dataclass
 class World:
     clock_offset: float = 0.0  # seconds added to the real clock (shift_clock)
     shops: dict[str, Shop] = field(default_factory=dict)
@@ -154,6 +191,9 @@ class World:
     codes: dict[str, AuthCode] = field(default_factory=dict)
     pushes: list[Push] = field(default_factory=list)
     documents: dict[str, DocumentJob] = field(default_factory=dict)
+    sc_sessions: dict[str, ScSession] = field(default_factory=dict)
+    sc_flows: dict[str, ScFlow] = field(default_factory=dict)
+    sc_trusted_devices: dict[str, list[str]] = field(default_factory=dict)  # shop_id -> device ids
     message_counter: int = 0
     push_counter: int = 0
     last_ns: int = 0
@@ -221,6 +261,9 @@ class World:
             codes=table("codes", AuthCode),
             pushes=[Push(**value) for value in raw.get("pushes", [])],
             documents=table("documents", DocumentJob),
+            sc_sessions=table("sc_sessions", ScSession),
+            sc_flows=table("sc_flows", ScFlow),
+            sc_trusted_devices={k: list(v) for k, v in raw.get("sc_trusted_devices", {}).items()},
             message_counter=raw.get("message_counter", 0),
             push_counter=raw.get("push_counter", 0),
             last_ns=raw.get("last_ns", 0),
