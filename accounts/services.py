@@ -36,7 +36,7 @@ from audit.services import audit_shop_verified
 from shopee.client import ShopClient, ShopeeClient
 from shopee.errors import AuthError, RateLimited, Transient
 from shopee.types import TokenPair
-from tmschat import metrics
+from tmschat import counters
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def _client(
         auth_page_url=auth_page_url,
         auth_link_style=auth_link_style,
         timeout=timeout,
-        on_error=metrics.shopee_error_seen,
+        on_error=counters.shopee_error_seen,
     )
 
 

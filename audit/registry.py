@@ -6,12 +6,11 @@ Only fields staff change: the sync times a worker writes every minute, and the t
 
 def register_models() -> None:
     from auditlog.registry import auditlog
+    from django.apps import apps
     from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
-    from accounts.models import Shop
-
     auditlog.register(
-        Shop,
+        apps.get_model("accounts", "Shop"),  # by name: accounts stands above audit
         include_fields=[
             "shop_id",
             "account",

@@ -34,7 +34,7 @@ from outbox.queue import OutboxRefused, outbox_queue, outbox_retry
 from outbox.selectors import conversation_of, outgoing_for, pending_key, pending_of
 from shopee.client import parse_push
 from shopee.signing import verify_push
-from tmschat import metrics
+from tmschat import counters
 
 LIST_TARGET = "conversation-list"
 log = logging.getLogger(__name__)
@@ -262,7 +262,7 @@ def shopee_push(request):
     if not verify_push(
         settings.SHOPEE_PUSH_KEY, settings.SHOPEE_PUSH_URL, raw, request.headers.get("Authorization")
     ):
-        metrics.counter_add("push_signature_failures")
+        counters.counter_add("push_signature_failures")
         return HttpResponse(status=401)
     try:
         push = parse_push(raw)

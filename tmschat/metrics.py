@@ -19,7 +19,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.utils import timezone
@@ -27,45 +26,19 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeHistogramMetricFamily, GaugeMetricFamily
 
+from tmschat.counters import SHOPEE_ERROR_TYPES, counter_value
+
 log = logging.getLogger(__name__)
 
-COUNTER_PREFIX = "tmschat:metrics:"
-SHOPEE_ERROR_TYPES = ("AuthError", "RateLimited", "Transient", "BadRequest", "PlatformRule", "ShopeeError")
 # Delivery latency (queued → sent), seconds; the histogram covers messages sent in the last hour.
 LATENCY_BUCKETS = (1, 2, 5, 10, 30, 60, 300, 900, 3600)
 LATENCY_WINDOW = timedelta(hours=1)
 
 
 def _outgoing_message_model():
-    # The one place that names the outbox model (it moves to outbox.models with issue 9).
     from outbox.models import OutgoingMessage
 
     return OutgoingMessage
-
-
-# -- counters shared by all processes ---------------------------------------------------------
-
-
-def counter_add(name: str, label: str = "", amount: int = 1) -> None:
-    key = f"{COUNTER_PREFIX}{name}:{label}"
-    try:
-        cache.add(key, 0, timeout=None)
-        cache.incr(key, amount)
-    except Exception:  # a metric must never break the request that counts it
-        log.warning("metrics: could not count %s", key, exc_info=True)
-
-
-def counter_value(name: str, label: str = "") -> int:
-    try:
-        return int(cache.get(f"{COUNTER_PREFIX}{name}:{label}") or 0)
-    except Exception:
-        return 0
-
-
-def shopee_error_seen(error: Exception) -> None:
-    """The Shopee client's on_error hook: count each typed error by its class."""
-    name = type(error).__name__
-    counter_add("shopee_errors", name if name in SHOPEE_ERROR_TYPES else "ShopeeError")
 
 
 # -- the scrape -----------------------------------------------------------------------------
