@@ -12,7 +12,7 @@ from django.test import Client
 from django.views.debug import ExceptionReporter
 
 from chat.models import Message, PushReceipt
-from tests.chat.sync_fixtures import own_shop_fixture, signed  # noqa: F401 - fixtures
+from tests.chat.helpers import signed
 from tests.chat.test_push import URL, post, webchat
 
 pytestmark = pytest.mark.django_db

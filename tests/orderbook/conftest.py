@@ -11,7 +11,7 @@ from celery import current_app
 from accounts.models import Shop
 from orders.models import Order, Product
 from orders.services import orders_refresh
-from tests.chat.sync_fixtures import verified_shop
+from tests.chat.helpers import verified_shop
 
 _numbers = itertools.count(1)
 

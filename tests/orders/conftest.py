@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.chat.sync_fixtures import verified_shop
+from tests.chat.helpers import verified_shop
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 DAY = 86400

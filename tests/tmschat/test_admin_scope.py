@@ -10,7 +10,6 @@ from django.test import Client
 from django.urls import reverse
 
 from chat.models import PushReceipt, QuickReply
-from tests.chat.sync_fixtures import others_shop_fixture, own_shop_fixture  # noqa: F401 - fixtures
 from tests.factories import ConversationFactory, MessageFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.chat.sync_fixtures import own_shop_fixture  # noqa: F401 - fixtures
 from tests.factories import ConversationFactory, MessageFactory, OrderFactory, OutgoingMessageFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,6 @@ import sys
 
 import pytest
 
-from tests.chat.sync_fixtures import own_shop_fixture  # noqa: F401 - fixtures
 from tests.factories import ConversationFactory, MessageFactory, OrderFactory
 from tests.utils import ROOT
 

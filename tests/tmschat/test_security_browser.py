@@ -7,7 +7,6 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.chat.sync_fixtures import own_shop_fixture  # noqa: F401 - fixtures
 from tests.factories import ConversationFactory, MessageFactory
 from tests.utils import screenshot_on_failure
 
