@@ -6,29 +6,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from accounts.models import ShopSync
+from tests.utils import migrate_to, migrate_to_newest
 
 BEFORE = [("accounts", "0001_initial"), ("chat", "0008_outgoingmessage_to_outbox")]
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def migrate(targets) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    return executor
-
-
 @pytest.fixture
 def before_shop_sync():
     """The database before ShopSync; migrated to the newest layout afterwards, whatever happened."""
-    yield migrate(BEFORE).loader.project_state(BEFORE).apps
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    yield migrate_to(BEFORE).loader.project_state(BEFORE).apps
+    migrate_to_newest()
 
 
 def test_chat_and_order_sync_state_move_to_shop_sync_with_cursors_times_and_errors(before_shop_sync):
@@ -46,7 +38,7 @@ def test_chat_and_order_sync_state_move_to_shop_sync_with_cursors_times_and_erro
         shop=shop, conversations_ns=1_700_000_000_123_456_789, last_success_at=pulled_at, last_api_calls=7
     )
 
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    migrate_to_newest()
 
     syncs = {sync.kind: sync for sync in ShopSync.objects.filter(shop_id=shop.pk)}
     chat, orders = syncs["chat"], syncs["orders"]
