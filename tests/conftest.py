@@ -34,12 +34,22 @@ def redis_available() -> bool:
         return False
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _translations_compiled():
-    """`pytest` alone (no `make test`) reads the zh-Hant texts: stale catalogues are compiled first."""
+def pytest_sessionstart(session):
+    """`pytest` alone (no `make test`) reads the zh-Hant texts: stale catalogues are compiled
+    before anything (creating the test database, for one) loads them."""
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        django.setup()
+    from django.conf import settings
+    from django.test.signals import setting_changed
+
     from tmschat.management.commands.compile_translations import compile_stale
 
-    compile_stale()
+    if compile_stale():
+        # Django read the catalogues already (imports evaluate some texts): it reads them again.
+        setting_changed.send(sender=None, setting="LOCALE_PATHS", value=settings.LOCALE_PATHS, enter=False)
 
 
 @pytest.fixture(autouse=True)

@@ -76,3 +76,22 @@ def assert_only_its_salesperson_and_a_manager_get(helper, thing, *, salesperson,
     assert helper(manager, thing.pk) == thing
     with pytest.raises(Http404):
         helper(other_staff, thing.pk)
+
+
+def migrate_to(targets):
+    """Migrate the test database to `targets` (app, migration) pairs; returns the executor, its
+    graph read afresh, for the project state there (`.loader.project_state(...)`)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(targets)
+    executor.loader.build_graph()
+    return executor
+
+
+def migrate_to_newest() -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    migrate_to(MigrationExecutor(connection).loader.graph.leaf_nodes())

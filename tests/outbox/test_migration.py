@@ -4,31 +4,23 @@ layout before the move, holding queued, sent and held messages, finds them all a
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from outbox.models import OutgoingMessage
+from tests.utils import migrate_to, migrate_to_newest
 
 BEFORE_MOVE = [("accounts", "0001_initial"), ("chat", "0007_conversation_message_names")]
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def migrate(targets) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    return executor
-
-
 @pytest.fixture
 def before_the_move():
     """The database as it was before outbox existed; migrated to the newest layout afterwards,
     whatever the test did, so the tests after it find the schema they expect."""
-    executor = migrate([*BEFORE_MOVE, ("outbox", None)])
+    executor = migrate_to([*BEFORE_MOVE, ("outbox", None)])
     yield executor.loader.project_state(BEFORE_MOVE).apps
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    migrate_to_newest()
 
 
 def test_moving_the_outbox_to_its_own_app_keeps_queued_sent_and_held_messages(before_the_move):
@@ -49,7 +41,7 @@ def test_moving_the_outbox_to_its_own_app_keeps_queued_sent_and_held_messages(be
             sent_at=timezone.now() if state == "sent" else None,
         )
 
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    migrate_to_newest()
 
     moved = {m.state: m for m in OutgoingMessage.objects.select_related("shop")}
     assert sorted(moved) == ["held", "queued", "sent"]
