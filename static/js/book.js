@@ -20,5 +20,8 @@
     });
   });
   form.addEventListener("change", show);
+  // Enter in the sender field would press the form's first button (匯入訂單): do nothing instead.
+  const sender = document.getElementById("sender");
+  if (sender) sender.addEventListener("keydown", (event) => { if (event.key === "Enter") event.preventDefault(); });
   show();
 })();
