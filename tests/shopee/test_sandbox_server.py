@@ -264,7 +264,7 @@ def test_demo_restarts_after_a_crash_keeping_its_state(tmp_path):
             s["shop_id"]: s["authorized"] for s in requests.get(f"{control}/shops", timeout=5).json()["shops"]
         }
         assert order["order_sn"] in state["orders"] and code in state["codes"]
-        assert len(state["orders"]) == 331  # the demo's 330 and ours: not seeded a second time
+        assert len(state["orders"]) == 338  # the demo's 330 + 7 scope examples, and ours: not seeded twice
         assert shops == {SHOP_ID: True, "318990021": False, "405512873": False}
     finally:
         second.send_signal(signal.SIGTERM)
