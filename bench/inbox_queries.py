@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tmschat.settings")
+os.environ.setdefault("DEBUG", "1")  # development settings: the demo secrets and defaults
 
 import django  # noqa: E402
 

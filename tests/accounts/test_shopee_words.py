@@ -7,7 +7,8 @@ from django.utils import timezone, translation
 
 from accounts.models import Shop
 from accounts.shopee_words import ERROR_WORDS, shopee_error_words
-from tests.factories import ShopFactory
+from chat.models import OutgoingMessage
+from tests.factories import ConversationFactory, OutgoingMessageFactory, ShopFactory
 
 
 @pytest.mark.parametrize(
@@ -67,3 +68,24 @@ def test_account_pages_show_our_words_and_shopees_text_on_a_muted_line(client, s
     assert "蝦皮拒絕此賣場的授權：此賣場已被蝦皮停權" in listed
     assert '<span class="muted detail">shop_banned: The shop is banned.</span>' in listed
     assert expired.pk
+
+
+@pytest.mark.django_db
+def test_a_reply_shopee_refused_says_why_in_our_words_in_the_inbox(client, salesperson):
+    shop = ShopFactory(verified=True, salesperson=salesperson)
+    conversation = ConversationFactory(shop=shop)
+    OutgoingMessageFactory(
+        shop=shop,
+        conversation=conversation,
+        buyer_id=conversation.buyer_id,
+        state=OutgoingMessage.State.FAILED,
+        error_code=OutgoingMessage.Problem.REFUSED,
+        last_error="error_param: Timestamp is expired.",
+    )
+    client.force_login(salesperson)
+
+    pane = client.get(f"/chat/c/{conversation.pk}/", HTTP_HX_REQUEST="true").text
+
+    assert "未送出: 蝦皮拒絕了這則訊息" in pane  # the tag …
+    assert "(蝦皮拒絕了請求的時間：請檢查本伺服器的時鐘)" in pane  # … Shopee's reason in our words
+    assert '<span class="muted detail">error_param: Timestamp is expired.</span>' in pane
