@@ -137,6 +137,8 @@ def orders_sync_recent(*, shop: Shop) -> int | None:
             shop_auth_failed(shop=shop, reason=str(exc))
             raise
         stored = orders_refresh(shop=shop, order_sns=order_sns, api=api)
+        if not order_sns:  # 自動匯入 runs after every sync: stock may have arrived since the last one
+            book_after_refresh(shop=shop, order_sns=[])
         sync_succeeded(shop_pk=shop.pk, kind=ORDERS, token=token, cursor=int(now.timestamp()))
         return stored
     except LeaseLost:

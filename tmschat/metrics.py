@@ -93,7 +93,7 @@ class TmsChatCollector:
         return family
 
     def _sync_lag(self):
-        from accounts.models import Shop
+        from accounts.models import Shop, ShopSync
 
         now = timezone.now()
         lag = GaugeMetricFamily(
@@ -101,13 +101,12 @@ class TmsChatCollector:
             "Seconds since a verified shop's chats or orders were last pulled",
             labels=["shop_id", "kind"],
         )
-        shops = Shop.objects.filter(state__in=Shop.AUTHORIZED_STATES).values_list(
-            "shop_id", "verified_at", "last_chat_sync_at", "last_order_sync_at"
-        )
-        for shop_id, verified_at, chat_at, orders_at in shops:
-            for kind, at in (("chat", chat_at), ("orders", orders_at)):
-                since = at or verified_at or now  # never pulled: lagging since it was verified
-                lag.add_metric([shop_id or "", kind], max(0.0, (now - since).total_seconds()))
+        shops = Shop.objects.filter(state__in=Shop.AUTHORIZED_STATES).prefetch_related("syncs")
+        for shop in shops:
+            pulled = {sync.kind: sync.last_success_at for sync in shop.syncs.all()}
+            for kind in ShopSync.Kind.values:
+                since = pulled.get(kind) or shop.verified_at or now  # never pulled: lagging since verified
+                lag.add_metric([shop.shop_id or "", kind], max(0.0, (now - since).total_seconds()))
         return lag
 
 

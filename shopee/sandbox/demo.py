@@ -267,7 +267,14 @@ def _scope_examples(core: Core, now: int) -> None:
             carrier=carrier,
             tracking_number="auto" if tracked else None,
             items=[
-                {"item_name": "北歐風陶瓷馬克杯 350ml", "model_name": "霧白", "quantity": 1, "price": 289}
+                {
+                    "item_name": "北歐風陶瓷馬克杯 350ml",
+                    "model_name": "霧白",
+                    "item_sku": "KTMST-01",
+                    "model_sku": "KTMST-01-1",
+                    "quantity": 1,
+                    "price": 289,
+                }
             ],
             create_time=now - 2 * DAY,
             push=False,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone, translation
 
-from accounts.models import Shop
+from accounts.models import Shop, ShopSync
 from accounts.shopee_words import ERROR_WORDS, shopee_error_words
-from chat.models import OutgoingMessage
+from outbox.models import OutgoingMessage
 from tests.factories import ConversationFactory, OutgoingMessageFactory, ShopFactory
 
 
@@ -44,11 +44,13 @@ def test_every_known_error_has_its_words_in_traditional_chinese():
 
 @pytest.mark.django_db
 def test_account_pages_show_our_words_and_shopees_text_on_a_muted_line(client, salesperson):
-    shop = ShopFactory(
-        verified=True,
-        salesperson=salesperson,
-        last_sync_error="[orders] error_limit: You have reached the daily call limit.",
-        last_sync_error_at=timezone.now(),
+    shop = ShopFactory(verified=True, salesperson=salesperson)
+    ShopSync.objects.create(
+        shop=shop,
+        kind=ShopSync.Kind.ORDERS,
+        last_error_code="error_limit",
+        last_error="error_limit: You have reached the daily call limit.",
+        last_error_at=timezone.now(),
     )
     expired = ShopFactory(
         verified=True,

@@ -127,7 +127,7 @@ def test_failed_run_shows_its_error_and_keeps_the_cursor(sandbox, shop):
     assert result.error
     state = chat_sync_of(shop)
     assert state.last_error and state.last_success_at is None and state.cursor == 0
-    assert state.last_error_code == "error_server" and state.error_text.startswith("[聊聊] error_server")
+    assert state.last_error_code == "error_server" and state.error_text.startswith("[聊聊] 蝦皮內部發生錯誤")
     sandbox.set_faults(clear=True)
     assert sync.chat_sync_shop(shop=shop).error == ""
     assert chat_sync_of(shop).last_error == chat_sync_of(shop).last_error_code == ""

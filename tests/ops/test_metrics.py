@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from accounts import services
+from accounts.models import ShopSync
 from outbox.models import OutgoingMessage
 from shopee.errors import ShopeeError
 from tests.factories import OutgoingMessageFactory, ShopFactory
@@ -76,11 +77,10 @@ def test_queue_depth_by_state_and_delivery_latency(scrape):
 
 def test_sync_lag_per_verified_shop(scrape):
     now = timezone.now()
-    ShopFactory(
-        verified=True,
-        shop_id="111",
-        last_chat_sync_at=now - timedelta(seconds=120),
-        last_order_sync_at=now - timedelta(seconds=600),
+    shop = ShopFactory(verified=True, shop_id="111")
+    ShopSync.objects.create(shop=shop, kind=ShopSync.Kind.CHAT, last_success_at=now - timedelta(seconds=120))
+    ShopSync.objects.create(
+        shop=shop, kind=ShopSync.Kind.ORDERS, last_success_at=now - timedelta(seconds=600)
     )
     ShopFactory(shop_id=None)  # not verified: nothing to lag
     found = scrape()
