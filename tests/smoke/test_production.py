@@ -81,7 +81,10 @@ def production(tmp_path_factory):
             "SHOPEE_PUSH_URL": f"{web}/shopee/push/",
             "PUBLIC_BASE_URL": web,
             "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_COOKIES": "0",  # plain http on the loopback; production sits behind TLS
+            # Plain http on the loopback; production sits behind TLS.
+            "SECURE_COOKIES": "0",
+            "SECURE_SSL_REDIRECT": "0",
+            "SECURE_HSTS_SECONDS": "0",
             "DATABASE_URL": database_url,
             "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", redis_url),
             "REDIS_URL": redis_url,
