@@ -29,7 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Shop
-from orders.book_channels import order_kind
+from orders.channels import delivery_kind
 from orders.models import STATUS_LABELS, BookOrder, BookOrderLine, BookShopSettings, Order, Product
 from orders.outcomes import Outcome
 
@@ -437,7 +437,7 @@ def book_supplement(*, order_pks: Iterable[int], api_for=None) -> list[Outcome]:
         if entry is None:
             outcomes.append(Outcome(sn, "not_imported", order_pk=pk))
             continue
-        if order_kind(order) != "store":
+        if delivery_kind(order) != "store":
             outcomes.append(Outcome(sn, "not_store_pickup", order_pk=pk))
             continue
         if entry.tracking_number:

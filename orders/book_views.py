@@ -1,28 +1,24 @@
-"""Pages of the order book: the orders with their book state and the actions on a selection,
-an action's results (with the shipping-document file), products and their stock."""
+"""The order book's actions on the order table's selection (`orders.selection`), each ending on
+its per-order results page (with the shipping-document file); the per-shop auto-import switch;
+products and their stock. The orders themselves are listed on the order page (`orders.views`)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.selectors import shop_for, shops_visible_to
+from accounts.selectors import shop_for
+from orders import selection
 from orders.actions import book_action_outcomes, book_action_start
 from orders.book import book_auto_import_set
-from orders.book_selectors import (
-    action_for,
-    auto_import_shops,
-    book_orders,
-    book_rows,
-    products_for_list,
-)
-from orders.models import BookAction, BookUserSettings, Order
+from orders.book_selectors import action_for, products_for_list
+from orders.models import BookAction
 from orders.products import products_import_xlsx
 from orders.shipment import book_user_settings_save
+from orders.views import back_to_list
 
 NO_DOCUMENT_CODES = frozenset({"no_document_carrier", "no_document_seller"})
 ACTIONS = {
@@ -34,46 +30,20 @@ ACTIONS = {
 }
 
 
-@require_GET
-def book_page(request):
-    shop_pk = request.GET.get("shop") or None
-    not_imported = request.GET.get("not_imported") == "1"
-    try:
-        shop_pk = int(shop_pk) if shop_pk else None
-    except ValueError:
-        shop_pk = None
-    orders = list(book_orders(user=request.user, shop_pk=shop_pk, not_imported=not_imported))
-    user_settings = BookUserSettings.objects.filter(user=request.user).first()
-    return render(
-        request,
-        "orders/book.html",
-        {
-            "rows": book_rows(orders),
-            "shops": auto_import_shops(user=request.user),
-            "shop_pk": shop_pk,
-            "not_imported": not_imported,
-            "sender": user_settings.sender if user_settings else "",
-            "allow_blank_tracking": user_settings.allow_blank_tracking if user_settings else False,
-        },
-    )
-
-
 @require_POST
 def book_action(request):
     kind = ACTIONS.get(request.POST.get("action", ""))
     if kind is None:
         raise Http404
-    try:
-        pks = [int(pk) for pk in request.POST.getlist("order")]
-    except ValueError:
-        pks = []
-    # Only orders of the user's shops: others' are dropped as if not selected.
+    # The order table's selection, only orders of the user's shops (others' drop out of it).
     pks = list(
-        Order.objects.filter(pk__in=pks, shop__in=shops_visible_to(request.user)).values_list("pk", flat=True)
+        selection.selected_orders(user=request.user)
+        .order_by("created_on_shopee", "pk")
+        .values_list("pk", flat=True)
     )
     if not pks:
         messages.warning(request, _("Select at least one order."))
-        return redirect(request.POST.get("next") or reverse("orders:book"))
+        return back_to_list(request)
     options = {}
     if kind == BookAction.Kind.CONVERT:
         sender = request.POST.get("sender", "").strip()
@@ -142,7 +112,7 @@ def book_auto_import(request, shop_pk: int):
         )
     else:
         messages.info(request, _("%(shop)s: automatic import is off.") % {"shop": shop.name})
-    return redirect("orders:book")
+    return back_to_list(request)
 
 
 @require_http_methods(["GET", "POST"])

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from accounts.services import shop_api, shop_auth_failed
 from orders.book import CANCELLED_STATUSES
-from orders.book_channels import has_shopee_document, order_kind
+from orders.channels import delivery_kind, has_shopee_document
 from orders.models import BookOrder, Order
 from orders.outcomes import Outcome
 from orders.services import orders_refresh
@@ -105,7 +105,7 @@ def _load(pks: list[int]) -> list[Order]:
 def _no_document(order: Order) -> Outcome | None:
     sn, pk = order.order_sn, order.pk
     if not has_shopee_document(order):
-        if order_kind(order) == "seller":
+        if delivery_kind(order) == "seller":
             return Outcome(sn, "no_document_seller", order_pk=pk)
         return Outcome(sn, "no_document_carrier", {"carrier": order.shipping_carrier}, order_pk=pk)
     return None

@@ -76,11 +76,13 @@ def order_by(sort: str) -> tuple[str, str]:
 
 
 def orders_stock_enough(*, orders: QuerySet[Order]) -> set[int]:
-    """Of these orders, the ones whose stock is enough: imported ones that hold their stock, and
-    not imported ones whose every line has a SKU of a product with that much available.
-    Each order is judged on its own (two orders may want the same last piece)."""
+    """Of these orders, the ones whose stock is enough — the one rule of the order table, 選庫存足夠
+    and the order book: imported ones that hold their stock, and not imported ones whose every
+    line has a SKU of a product with that much available, where available is on hand minus what
+    earlier imported orders reserve. Each order is judged on its own (two orders may want the
+    same last piece; 匯入訂單 then takes it for the first under a row lock)."""
     rows = list(orders.order_by().values_list("pk", "items", "book_entry__stock_reserved"))
-    skus = {str(item.get("sku") or "") for _pk, items, _held in rows for item in items or []}
+    skus = {str(item.get("sku") or "").strip() for _pk, items, _held in rows for item in items or []}
     available = dict(
         Product.objects.filter(sku__in=skus - {""}).values_list("sku", F("on_hand") - F("reserved"))
     )
@@ -91,7 +93,7 @@ def orders_stock_enough(*, orders: QuerySet[Order]) -> set[int]:
             continue
         wanted: dict[str, int] = {}
         for item in items or []:
-            sku = str(item.get("sku") or "")
+            sku = str(item.get("sku") or "").strip()
             wanted[sku] = wanted.get(sku, 0) + int(item.get("quantity") or 0)
         if wanted and all(sku and available.get(sku, 0) >= qty for sku, qty in wanted.items()):
             enough.add(pk)

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from accounts.services import shop_api, shop_auth_failed
 from orders.book import CANCELLED_STATUSES, UNPAID_STATUSES, book_release
-from orders.book_channels import order_kind
+from orders.channels import delivery_kind
 from orders.models import BookOrder, BookUserSettings, Order, Product
 from orders.outcomes import Outcome
 from orders.services import TRACKED_STATUSES, orders_refresh
@@ -138,7 +138,7 @@ def _convert_one(
         return Outcome(sn, "cancelled_on_shopee", order_pk=pk)
     if order.status in UNPAID_STATUSES:
         return Outcome(sn, "not_paid", {"status": order.status_label}, order_pk=pk)
-    kind = order_kind(order)
+    kind = delivery_kind(order)
     tracking = entry.tracking_number or order.tracking_number
     if kind == "seller" and not tracking:
         tracking = own_tracking.strip()[:64]  # the seller's own number, typed in at conversion

@@ -1,5 +1,6 @@
 """The order page: filters and read scopes, the order download with its live progress, the
-server-side selection and its helpers, 匯入[訂單編號], and 匯出Excel."""
+server-side selection and its helpers, 匯入[訂單編號], 匯出Excel, and the order book's action
+buttons (their views are `orders.book_views`, acting on this page's selection)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Shop
 from accounts.selectors import shops_visible_to
 from orders import download, excel, selection
+from orders.book_selectors import auto_import_shops
 from orders.forms import DownloadForm, ImportOneForm, OrderFilterForm
-from orders.models import Order, OrderExport
+from orders.models import BookUserSettings, Order, OrderExport
 from orders.selectors import (
     download_for,
     downloads_for_page,
@@ -73,6 +75,9 @@ def order_list(request):
         "import_form": ImportOneForm(shops=shops),
         "downloads": downloads_for_page(user=request.user),
         "exports": OrderExport.objects.filter(user=request.user).order_by("-created_at")[:3],
+        # The order book's actions on the selection: 寄件人 and the blank-tracking switch as last used.
+        "book_settings": BookUserSettings.objects.filter(user=request.user).first(),
+        "auto_import_shops": auto_import_shops(user=request.user),
     }
     return render(request, "orders/index.html", context)
 
@@ -83,7 +88,7 @@ def _download_initial(query) -> dict:
     }
 
 
-def _back(request):
+def back_to_list(request):
     """Back to the order page with the filter the form came from."""
     query = request.POST.get("query", "")
     return redirect(f"{reverse('orders:list')}?{query}" if query else reverse("orders:list"))
@@ -99,11 +104,11 @@ def download_start(request):
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
             messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-        return _back(request)
+        return back_to_list(request)
     shops = [shop for shop in form.chosen_shops() if shop.state in Shop.AUTHORIZED_STATES and shop.shop_id]
     if not shops:
         messages.error(request, _("No verified account to download from: verify the account first."))
-        return _back(request)
+        return back_to_list(request)
     data = form.cleaned_data
     download.download_start(
         user=request.user,
@@ -138,7 +143,7 @@ def download_cancel(request, pk: int):
     download.download_cancel(job=job)
     if request.htmx:
         return downloads_panel(request)
-    return _back(request)
+    return back_to_list(request)
 
 
 # -- selection ---------------------------------------------------------------------------------
@@ -161,7 +166,7 @@ def selection_change(request):
     else:
         count = selection.selection_select_imported(user=user, orders=orders)
     messages.info(request, _("%(count)d orders selected.") % {"count": count})
-    return _back(request)
+    return back_to_list(request)
 
 
 @require_POST
@@ -180,7 +185,7 @@ def import_one(request):
     form = ImportOneForm(request.POST, shops=shops_visible_to(request.user))
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return _back(request)
+        return back_to_list(request)
     order_sn = form.cleaned_data["order_sn"]
     try:
         order = download.order_fetch_one(shops=form.chosen_shops(), order_sn=order_sn)
@@ -190,13 +195,13 @@ def import_one(request):
             _("Order %(order_sn)s was not found on Shopee in your verified accounts.")
             % {"order_sn": order_sn},
         )
-        return _back(request)
+        return back_to_list(request)
     except ShopeeError as exc:
         messages.error(
             request,
             _("Shopee did not answer for %(order_sn)s: %(error)s") % {"order_sn": order_sn, "error": exc},
         )
-        return _back(request)
+        return back_to_list(request)
     selection.selection_toggle(user=request.user, order=order, selected=True)
     messages.success(
         request,
@@ -227,7 +232,7 @@ def export(request):
     if len(pks) > excel.INLINE_MAX:
         excel.export_start(user=request.user, order_pks=pks, filename=filename)
         messages.info(request, _("The export of %(count)d orders is being written.") % {"count": len(pks)})
-        return _back(request)
+        return back_to_list(request)
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
     excel.orders_excel_write(orders=orders, out=response)

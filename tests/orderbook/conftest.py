@@ -57,3 +57,12 @@ def stock(sku: str) -> tuple[int, int]:
     """(on hand, reserved) of a product."""
     found = Product.objects.get(sku=sku)
     return found.on_hand, found.reserved
+
+
+def act(client, action: str, orders, *, follow: bool = False, **data):
+    """Select exactly `orders` on the order table (ticking their boxes) and press an order-book
+    action button there."""
+    client.post("/orders/selection/", {"action": "none"})
+    for order in orders:
+        client.post(f"/orders/selection/{order.pk}/", {"on": "1"})
+    return client.post("/orders/actions/", {"action": action, **data}, follow=follow)

@@ -1,6 +1,6 @@
-"""The order book in a real browser against the live server and the sandbox: select the orders
-with enough stock, import them, convert them to shipment, generate their shipping documents,
-and see the stock go down."""
+"""The order book in a real browser against the live server and the sandbox, on the order table:
+select the orders with enough stock, import them, convert them to shipment, generate their
+shipping documents, and see the stock go down."""
 
 from __future__ import annotations
 
@@ -19,7 +19,11 @@ pytestmark = [
 
 
 def row(order: dict) -> str:
-    return f"tr[data-order-sn='{order['order_sn']}']"
+    return f"tr[data-order='{order['order_sn']}']"
+
+
+def result(order: dict) -> str:
+    return f"table.results tr[data-order-sn='{order['order_sn']}']"
 
 
 def test_import_convert_print_and_see_stock_go_down(sandbox, shop, salesperson, browser_as):
@@ -32,28 +36,29 @@ def test_import_convert_print_and_see_stock_go_down(sandbox, shop, salesperson, 
     page = browser_as(salesperson)
 
     with screenshot_on_failure(page, "order_book_journey"):
-        page.goto(f"{page.base_url}/orders/book/")
-        expect(page.locator(row(lamps) + " .stock")).to_contain_text("不足")
-        page.get_by_role("button", name="選擇庫存足夠").click()
-        expect(page.locator("#selected-count")).to_have_text("2 / 3")
-        page.get_by_role("button", name="匯入訂單").click()
+        page.goto(f"{page.base_url}/orders/")
+        expect(page.locator(row(lamps) + " .stock")).to_have_text("否")
+        expect(page.locator(row(cup) + " .stock")).to_have_text("是")
+        page.get_by_role("button", name="選庫存足夠").click()
+        expect(page.locator("#selected-count")).to_have_text("已選 2 筆")
+        page.get_by_role("button", name="匯入訂單", exact=True).click()
 
-        results = page.locator("table.results tr[data-code]")
-        expect(results).to_have_count(2)
-        expect(page.locator(row(cup))).to_contain_text("已匯入")
+        expect(page.locator("table.results tr[data-code]")).to_have_count(2)
+        expect(page.locator(result(cup))).to_contain_text("已匯入")
         expect(page.locator("#summary")).to_contain_text("完成 2 筆")
 
-        page.get_by_role("link", name="回到訂單簿").click()
-        page.get_by_role("button", name="選擇已匯入").click()
+        page.get_by_role("link", name="回到訂單").click()
+        expect(page.locator(row(cup) + " .book-state")).to_have_text("已匯入")
+        page.get_by_role("button", name="選已匯入").click()
+        expect(page.locator("#selected-count")).to_have_text("已選 2 筆")
         page.get_by_label("寄件人").fill("王小美")
         page.get_by_role("button", name="轉出貨").click()
-        expect(page.locator(row(cup))).to_contain_text("已轉出貨，寄件編號 F")
+        expect(page.locator(result(cup))).to_contain_text("已轉出貨，寄件編號 F")
         expect(page.locator("#summary")).to_contain_text("完成 2 筆")
 
-        page.get_by_role("link", name="回到訂單簿").click()
+        page.get_by_role("link", name="回到訂單").click()
         expect(page.get_by_label("寄件人")).to_have_value("王小美")  # remembered
-        page.get_by_role("button", name="選擇已匯入").click()
-        page.get_by_role("button", name="產生寄件單").click()
+        page.get_by_role("button", name="產生寄件單").click()  # the same selection
         expect(page.locator("#summary")).to_contain_text("完成 2 筆", timeout=30_000)
         link = page.locator("#document-link")
         expect(link).to_be_visible()
@@ -61,7 +66,8 @@ def test_import_convert_print_and_see_stock_go_down(sandbox, shop, salesperson, 
         assert document.ok and document.headers["content-type"].startswith("text/html")
         assert cup["order_sn"] in document.text() and cups["order_sn"] in document.text()
 
-        page.goto(f"{page.base_url}/orders/book/products/")
+        page.goto(f"{page.base_url}/orders/")
+        page.get_by_role("navigation", name="主選單").get_by_role("link", name="商品").click()
         expect(page.locator("tr[data-sku=CUP] .on-hand")).to_have_text("2")
         expect(page.locator("tr[data-sku=CUP] .reserved")).to_have_text("0")
         expect(page.locator("tr[data-sku=LAMP] .on-hand")).to_have_text("1")

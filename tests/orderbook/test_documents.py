@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from orders.documents import book_documents
 from orders.models import BookAction, BookOrder
-from tests.orderbook.conftest import by_sn, line, pull, remote_order
+from tests.orderbook.conftest import act, by_sn, line, pull, remote_order
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("require_postgres")]
 
@@ -113,12 +113,12 @@ def test_the_results_page_lists_orders_without_a_shopee_document_apart(
     orders = pull(shop, seven, tcat)
 
     with django_capture_on_commit_callbacks(execute=True):  # the task runs when the request commits
-        staff_client.post("/orders/book/action/", {"action": "documents", "order": [o.pk for o in orders]})
+        act(staff_client, "documents", orders)
     action = BookAction.objects.get()
-    page = staff_client.get(f"/orders/book/actions/{action.pk}/").content.decode()
+    page = staff_client.get(f"/orders/actions/{action.pk}/").content.decode()
 
     main, apart = page.split('id="apart-title"')
     assert seven["order_sn"] in main and tcat["order_sn"] not in main
     assert tcat["order_sn"] in apart and "黑貓宅急便 由物流自備託運單" in apart
-    document = staff_client.get(re.search(r'href="(/orders/book/actions/\d+/document/)"', page).group(1))
+    document = staff_client.get(re.search(r'href="(/orders/actions/\d+/document/)"', page).group(1))
     assert document["Content-Type"].startswith("text/html") and seven["order_sn"] in document.content.decode()

@@ -82,17 +82,17 @@ def test_the_products_page_imports_a_file_and_shows_negative_stock_in_red(staff_
     product("CUP", 1)
     Product.objects.filter(sku="CUP").update(reserved=3)
 
-    page = staff_client.get("/orders/book/products/")
+    page = staff_client.get("/orders/products/")
     assert page.status_code == 200
     html = page.content.decode()
     assert 'class="num available error">-2<' in html
 
     bad = staff_client.post(
-        "/orders/book/products/", {"file": workbook(("料號", "品名", "庫存"), ("X", "x", "?"))}
+        "/orders/products/", {"file": workbook(("料號", "品名", "庫存"), ("X", "x", "?"))}
     )
     assert bad.status_code == 400 and "第 2 列" in bad.content.decode()
     good = staff_client.post(
-        "/orders/book/products/", {"file": workbook(("料號", "品名", "庫存"), ("CUP", "杯", 10))}, follow=True
+        "/orders/products/", {"file": workbook(("料號", "品名", "庫存"), ("CUP", "杯", 10))}, follow=True
     )
     assert "新增 0 筆，更新 1 筆" in good.content.decode()
     assert Product.objects.get(sku="CUP").available == 7

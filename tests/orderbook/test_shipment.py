@@ -10,7 +10,7 @@ from orders.book import book_import
 from orders.models import BookOrder, BookUserSettings, Order
 from orders.shipment import book_convert, book_user_settings_save
 from orders.signals import order_converted_to_shipment
-from tests.orderbook.conftest import by_sn, line, product, pull, remote_order, stock
+from tests.orderbook.conftest import act, by_sn, line, product, pull, remote_order, stock
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("require_postgres")]
 
@@ -163,14 +163,12 @@ def test_seller_delivery_ships_with_the_sellers_own_tracking_number(
     seller = remote_order(sandbox, shop, line("CUP", 1), carrier="賣家宅配")
     orders = imported(sandbox, shop, salesperson, seller)
 
-    response = staff_client.post(
-        "/orders/book/action/",
-        {
-            "action": "convert",
-            "order": [orders[0].pk],
-            "sender": "王小美",
-            "tracking_numbers": f"{seller['order_sn']}, S0000012345\nnonsense line\n",
-        },
+    response = act(
+        staff_client,
+        "convert",
+        [orders[0]],
+        sender="王小美",
+        tracking_numbers=f"{seller['order_sn']}, S0000012345\nnonsense line\n",
         follow=True,
     )
 

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.channels import ChannelKind, channel_kind
+from orders.channels import ChannelKind, channel_kind, delivery_kind, has_shopee_document
 from orders.download import download_cancel, download_run, download_start
 from orders.models import BookOrder, Order, OrderDownload
 from orders.scopes import Scope
@@ -241,6 +241,25 @@ def test_a_download_of_a_shop_that_lost_its_authorization_fails_with_the_reason(
 )
 def test_channels_are_classified_by_id_then_carrier_text(channel_id, carrier, kind):
     assert channel_kind(channel_id=channel_id, carrier=carrier) == kind
+
+
+@pytest.mark.parametrize(
+    ("channel_id", "carrier", "stored", "delivery", "document"),
+    [
+        ("30005", "7-ELEVEN", "store", "store", True),
+        ("", "全家", "unknown", "store", True),  # stored before it was classified
+        ("", "新竹物流", "home", "home", True),
+        ("30001", "黑貓宅急便", "home", "home", False),  # brings its own label
+        ("", "賣家宅配：大型/超重物品運送", "home", "seller", False),
+        ("", "中華郵政", "unknown", "home", True),  # unknown: the book asks for a tracking number
+    ],
+)
+def test_the_order_book_reads_who_delivers_and_whether_shopee_prints_a_document(
+    channel_id, carrier, stored, delivery, document
+):
+    order = Order(logistics_channel_id=channel_id, shipping_carrier=carrier, channel_kind=stored)
+    assert delivery_kind(order) == delivery
+    assert has_shopee_document(order) is document
 
 
 def test_an_unknown_channel_is_in_no_delivery_scope_and_marked_in_the_table(

@@ -128,13 +128,13 @@ def test_the_table_sorts_and_pages(staff_client, many_orders):
 
 def test_the_table_queries_stay_constant(staff_client, many_orders, django_assert_num_queries):
     """Session and user (4), newest order (carrier menu cached), shops, count, the page's ids and
-    rows, selection, stock (2), the forms' shops, downloads, exports: the same for any page,
-    filter or selection size."""
+    rows, selection, stock (2), the forms' shops, downloads, exports, the order book's sender and
+    its auto-import switches (shops, switches): the same for any page, filter or selection size."""
     staff_client.get(LIST)  # fills the carrier menu's cache
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(18):
         staff_client.get(LIST)
     select(staff_client, "all")
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(18):
         staff_client.get(f"{LIST}?scope=pending&page=3&sort=amount")
 
 
