@@ -16,6 +16,7 @@ class AuditEvent(models.Model):
         REPLY_SENT = "reply_sent", _("Sent a reply")
         BATCH_QUEUED = "batch_queued", _("Queued a batch of notices")
         MESSAGES_RETRIED = "messages_retried", _("Retried messages")
+        MESSAGES_CANCELLED = "messages_cancelled", _("Cancelled messages")
         SHOP_ADDED = "shop_added", _("Added a shop")
         SHOP_EDITED = "shop_edited", _("Edited a shop")
         SHOP_VERIFIED = "shop_verified", _("Verified a shop")

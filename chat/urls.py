@@ -14,4 +14,5 @@ urlpatterns = [
     path("c/<int:pk>/send/", views.reply_send, name="reply_send"),
     path("order/<int:pk>/", views.order_conversation, name="order_conversation"),
     path("outgoing/<int:pk>/retry/", views.outgoing_retry, name="outgoing_retry"),
+    path("outgoing/<int:pk>/cancel/", views.outgoing_cancel, name="outgoing_cancel"),
 ]

@@ -30,7 +30,7 @@ from chat.push import push_accept, push_refusal
 from chat.sync import conversation_mark_read
 from outbox.models import OutgoingMessage
 from outbox.placeholders import render_for
-from outbox.queue import OutboxRefused, outbox_queue, outbox_retry
+from outbox.queue import OutboxRefused, outbox_cancel, outbox_queue, outbox_retry
 from outbox.selectors import conversation_of, outgoing_for, pending_key, pending_of
 from shopee.client import parse_push
 from shopee.signing import verify_push
@@ -242,6 +242,16 @@ def outgoing_retry(request, pk: int):
             target=f"buyer {message.buyer_id}",
             message_id=message.pk,
         )
+    conversation = conversation_of(message)
+    pending = pending_of(conversation) if conversation else []
+    return render(request, "chat/_pending.html", {"conversation": conversation, "pending": pending})
+
+
+@require_POST
+def outgoing_cancel(request, pk: int):
+    """[取消] on a held or failed reply in the pending block: it is never sent (audited by the outbox)."""
+    message = outgoing_for(request.user, pk)
+    outbox_cancel(messages=OutgoingMessage.objects.filter(pk=message.pk), user=request.user)
     conversation = conversation_of(message)
     pending = pending_of(conversation) if conversation else []
     return render(request, "chat/_pending.html", {"conversation": conversation, "pending": pending})

@@ -3,6 +3,9 @@
 select_for_update with skip_locked keeps two workers off the same rows (SQLite serialises
 through IMMEDIATE transactions instead). A row still `sending` after its lease ran out was left
 by a worker that died in the call: that attempt is in doubt (`doubt_since`, see outbox.doubt).
+Taking such a row over counts a lease expiry, not an attempt: attempts (and the backoff they set)
+follow Shopee's answers only; a message that keeps killing its workers fails as poison
+(`OUTBOX_POISON_LEASE_EXPIRIES`, outbox.delivery).
 """
 
 from __future__ import annotations
@@ -58,23 +61,30 @@ def claim_due(*, shop_pk: int, limit: int) -> list[Claim]:
             .select_for_update(skip_locked=True, of=("self",))
             .order_by("id")[:limit]
         )
-        claims = []
+        claims, expired = [], []
         for message in messages:
-            # A row still `sending` was left by a worker that died: that attempt is in doubt.
-            if message.state == State.SENDING and message.doubt_since is None:
-                message.doubt_since = message.claimed_at
-                OutgoingMessage.objects.filter(pk=message.pk).update(doubt_since=message.doubt_since)
+            # A row still `sending` was left by a worker that died: that attempt is in doubt. Its
+            # worker's death is no answer of Shopee's: the attempt is not counted, the expiry is.
+            if message.state == State.SENDING:
+                expired.append(message.pk)
+                message.lease_expiries += 1
+                if message.doubt_since is None:
+                    message.doubt_since = message.claimed_at
+                    OutgoingMessage.objects.filter(pk=message.pk).update(doubt_since=message.doubt_since)
+            else:
+                message.attempts += 1
             message.state = State.SENDING
             message.claim_token = token
             message.claimed_at = now
             message.lease_expires_at = now + timedelta(seconds=lease)
-            message.attempts += 1
             claims.append(Claim(message, token, message.doubt_since, started + lease))
-        OutgoingMessage.objects.filter(pk__in=[message.pk for message in messages]).update(
+        taken = OutgoingMessage.objects.filter(pk__in=[message.pk for message in messages])
+        taken.update(
             state=State.SENDING,
             claim_token=token,
             claimed_at=now,
             lease_expires_at=now + timedelta(seconds=lease),
-            attempts=F("attempts") + 1,
         )
+        taken.exclude(pk__in=expired).update(attempts=F("attempts") + 1)
+        taken.filter(pk__in=expired).update(lease_expiries=F("lease_expiries") + 1)
     return claims

@@ -28,13 +28,13 @@ from outbox.rate import send_rate
 from outbox.record import (
     Outcome,
     give_back,
-    max_attempts,
     record_auth_error,
     record_final,
     record_rate_limited,
     record_retry,
     record_sent,
     release_claim,
+    still_claimed,
 )
 from shopee.errors import AuthError, PlatformRule, RateLimited, ShopeeError, Transient
 
@@ -122,8 +122,10 @@ def _deliver(claim: Claim) -> Outcome:
                 log.info("outbox message %s was delivered before: %s", message.pk, found.get("message_id"))
                 return record_sent(claim, found, sent_at=None)
             doubt = None  # no earlier attempt arrived
-        if message.attempts > max_attempts():  # workers died in every attempt
-            record_final(claim, Problem.UNREACHABLE, message.last_error)
+        if message.lease_expiries >= settings.OUTBOX_POISON_LEASE_EXPIRIES:  # it keeps killing workers
+            record_final(claim, Problem.POISON, message.last_error)
+            return Outcome.NOT_SENT
+        if not still_claimed(claim):  # cancelled or taken over since it was claimed: not ours to send
             return Outcome.NOT_SENT
         if claim.lease_ends - time.monotonic() < settings.SHOPEE_TIMEOUT_SECONDS + 1:
             release_claim(claim, doubt)  # too little lease left to finish the call safely

@@ -24,6 +24,7 @@ class OutgoingMessage(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         HELD = "held", _("Held")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Problem(models.TextChoices):
         """Our own error codes; Shopee's chat-rule codes (PLATFORM_RULE_WORDS) are stored as they come."""
@@ -32,6 +33,7 @@ class OutgoingMessage(models.Model):
         UNREACHABLE = "unreachable", _("Shopee could not be reached")
         REFUSED = "refused", _("Shopee refused the message")
         RATE_LIMITED = "rate_limited", _("Shopee asked us to send more slowly")
+        POISON = "worker_died", _("The background worker stopped every time it tried to send this message")
 
     shop = models.ForeignKey("accounts.Shop", on_delete=models.PROTECT, related_name="outgoing_messages")
     conversation = models.ForeignKey(
@@ -50,8 +52,12 @@ class OutgoingMessage(models.Model):
     queued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     idempotency_key = models.CharField(max_length=128, unique=True)
 
-    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    # Attempts Shopee answered (or that met the network): they set the backoff and the limit.
     attempts = models.PositiveIntegerField(default=0)
+    # Claims whose worker died before recording anything (the lease ran out): counted apart, as
+    # they say nothing about Shopee; only a message that keeps killing workers fails for them.
+    lease_expiries = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
@@ -64,6 +70,11 @@ class OutgoingMessage(models.Model):
     shopee_message_id = models.CharField(max_length=32, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Staff cancelled a held or failed message: it is never sent.
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

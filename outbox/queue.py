@@ -4,7 +4,8 @@
 A message that cannot go as written is refused (`OutboxRefused`, with the reason in words) and
 nothing is queued. A shop that is not verified gets its messages `held`; they are released when
 the shop is verified again (`outbox_release_held`, and the sweeper as a safety net).
-Failed messages go again only when staff retry them (`outbox_retry`, `outbox_retry_failed`).
+Failed messages go again only when staff retry them (`outbox_retry`, `outbox_retry_failed`);
+held and failed ones that should not go at all are cancelled (`outbox_cancel`, with who and when).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Shop
+from audit.models import AuditEvent
+from audit.services import audit_record
 from chat.models import Conversation
 from outbox.kick import kick_on_commit, outbox_kick, parallel_drains
 from outbox.models import OutgoingMessage
@@ -148,7 +151,7 @@ class Retried:
 def outbox_retry_failed(*, messages: QuerySet[OutgoingMessage], user=None) -> Retried:
     """Every failed message among `messages` gets a fresh set of attempts; those of shops not
     verified are held until they are."""
-    fresh = {"attempts": 0, "last_error": "", "next_attempt_at": timezone.now()}
+    fresh = {"attempts": 0, "lease_expiries": 0, "last_error": "", "next_attempt_at": timezone.now()}
     failed = OutgoingMessage.objects.filter(pk__in=messages.order_by().values("pk"), state=State.FAILED)
     with transaction.atomic():
         held = failed.exclude(shop__state__in=Shop.AUTHORIZED_STATES).update(
@@ -159,6 +162,50 @@ def outbox_retry_failed(*, messages: QuerySet[OutgoingMessage], user=None) -> Re
             kick_on_commit()
     log.info("outbox: %d failed messages queued again, %d held, by %s", queued, held, user)
     return Retried(queued=queued, held=held)
+
+
+CANCELLABLE = (State.HELD, State.FAILED)
+
+
+def outbox_cancel(*, messages: QuerySet[OutgoingMessage], user) -> list[OutgoingMessage]:
+    """Cancel every held or failed message among `messages`, recording who and when; returns
+    those cancelled. A cancelled message is never sent: held and failed rows have no live claim
+    (a claim ends by writing one of them), so no worker holds one; a worker whose lease ran out
+    checks its claim before it calls Shopee (outbox.record.still_claimed). Messages queued or
+    being sent are left alone: they may be at Shopee already."""
+    with transaction.atomic():
+        chosen = list(
+            OutgoingMessage.objects.filter(pk__in=messages.order_by().values("pk"), state__in=CANCELLABLE)
+            .select_related("shop")
+            .select_for_update(of=("self",))
+            .order_by("id")
+        )
+        now = timezone.now()
+        OutgoingMessage.objects.filter(pk__in=[m.pk for m in chosen], state__in=CANCELLABLE).update(
+            state=State.CANCELLED, cancelled_by=user, cancelled_at=now, next_attempt_at=now
+        )
+        for message in chosen:
+            message.state, message.cancelled_by, message.cancelled_at = State.CANCELLED, user, now
+        _audit_cancelled(chosen, user)
+    log.info("outbox: %d messages cancelled by %s", len(chosen), user)
+    return chosen
+
+
+def _audit_cancelled(cancelled: list[OutgoingMessage], user) -> None:
+    """One audit event per shop: who cancelled which messages (ids, never their text)."""
+    by_shop: dict[int, list[OutgoingMessage]] = {}
+    for message in cancelled:
+        by_shop.setdefault(message.shop_id, []).append(message)
+    for shop_messages in by_shop.values():
+        buyers = sorted({m.buyer_id for m in shop_messages})
+        audit_record(
+            actor=user,
+            action=AuditEvent.Action.MESSAGES_CANCELLED,
+            shop=shop_messages[0].shop,
+            target=f"buyer {buyers[0]}" if len(buyers) == 1 else f"{len(buyers)} buyers",
+            count=len(shop_messages),
+            message_ids=[m.pk for m in shop_messages],
+        )
 
 
 def outbox_release_held(*, shop_pk: int) -> int:

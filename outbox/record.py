@@ -61,6 +61,15 @@ def settle(claim: Claim, **fields: Any) -> int:
     return mine.update(claim_token="", lease_expires_at=None, **fields)
 
 
+def still_claimed(claim: Claim) -> bool:
+    """The row is still this claim's, checked just before the call to Shopee: a claim that lost
+    its row (its lease ran out and another worker took it, and staff may have cancelled it since)
+    must not send."""
+    return OutgoingMessage.objects.filter(
+        pk=claim.message.pk, state=State.SENDING, claim_token=claim.token
+    ).exists()
+
+
 def record_sent(claim: Claim, raw: Mapping[str, Any], *, sent_at: datetime | None) -> Outcome:
     message = claim.message
     shop = message.shop
@@ -110,10 +119,11 @@ def record_retry(claim: Claim, detail: str, *, doubt: datetime | None) -> None:
 
 
 def give_back(claims: list[Claim]) -> None:
-    """Return claimed messages untried: no attempt spent, due again at once."""
+    """Return claimed messages untried: no attempt spent, due again at once, and their send
+    tokens back to the shop's bucket (nothing went to Shopee for them)."""
     if not claims:
         return
-    OutgoingMessage.objects.filter(
+    returned = OutgoingMessage.objects.filter(
         pk__in=[claim.message.pk for claim in claims], state=State.SENDING, claim_token=claims[0].token
     ).update(
         state=State.QUEUED,
@@ -122,6 +132,10 @@ def give_back(claims: list[Claim]) -> None:
         claim_token="",
         lease_expires_at=None,
     )
+    # Kept, the tokens of a batch stopped after its first call would pace the shop's next first
+    # attempts at a fraction of its rate: after an outage, untried messages waited for nothing.
+    if returned:
+        send_rate().give_back(claims[0].message.shop_id, count=returned)
 
 
 def release_claim(claim: Claim, doubt: datetime | None) -> None:

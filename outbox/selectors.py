@@ -31,7 +31,7 @@ def outgoing_visible_to(user) -> QuerySet[OutgoingMessage]:
     """Messages of the shops `user` may see, newest first, with what the page shows of each."""
     return (
         OutgoingMessage.objects.filter(shop__in=shops_visible_to(user))
-        .select_related("shop", "conversation", "queued_by")
+        .select_related("shop", "conversation", "queued_by", "cancelled_by")
         .order_by("-id")
     )
 
@@ -88,11 +88,16 @@ class Delivery:
         return self.last_sent_at is None or self.now - self.last_sent_at >= STALLED_AFTER
 
 
-def delivery_state() -> Delivery:
-    """For every shop (one set of workers serves them all); due as the workers judge it."""
+def delivery_state(user=None) -> Delivery:
+    """Due messages as the workers judge it, of the shops `user` may see (all without a user).
+    Whether anything went out is asked of every shop: one set of workers serves them all, and
+    that is what "stalled" is about."""
     now = timezone.now()
-    found = OutgoingMessage.objects.filter(outbox_due(now)).aggregate(
-        due=Count("id"), oldest_due_at=Min("next_attempt_at")
+    messages = OutgoingMessage.objects.all() if user is None else outgoing_visible_to(user)
+    found = (
+        messages.order_by()
+        .filter(outbox_due(now))
+        .aggregate(due=Count("id"), oldest_due_at=Min("next_attempt_at"))
     )
     last_sent_at = OutgoingMessage.objects.aggregate(last=Max("sent_at"))["last"]
     return Delivery(now=now, last_sent_at=last_sent_at, **found)
@@ -136,7 +141,8 @@ class PendingReply:
 
 
 def pending_of(conversation: Conversation) -> list[PendingReply]:
-    """Our messages to this buyer not delivered yet (queued, sending, held) or failed.
+    """Our messages to this buyer not delivered yet (queued, sending, held), failed, or cancelled
+    since the conversation's last message.
 
     A message whose delivery is in doubt (the worker lost Shopee's answer) is left out once a
     seller message with its text has arrived in the conversation since: that is very likely
@@ -155,10 +161,14 @@ def pending_of(conversation: Conversation) -> list[PendingReply]:
             )
         )
     )
+    rows = OutgoingMessage.objects.filter(shop_id=conversation.shop_id, buyer_id=conversation.buyer_id)
+    if conversation.last_message_at is not None:
+        # A cancelled message shows (as cancelled) until the conversation moves on past it.
+        rows = rows.exclude(state=State.CANCELLED, cancelled_at__lt=conversation.last_message_at)
     rows = list(
-        OutgoingMessage.objects.filter(shop_id=conversation.shop_id, buyer_id=conversation.buyer_id)
-        .exclude(state=OutgoingMessage.State.SENT)
+        rows.exclude(state=OutgoingMessage.State.SENT)
         .exclude(Exists(arrived))
+        .select_related("cancelled_by")
         .order_by("id")
     )
     overdue = {m.pk: waited for m in rows if (waited := _overdue_minutes(m)) is not None}

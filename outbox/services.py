@@ -1,12 +1,13 @@
 """The outbox's writes, in one place for the apps above it (notices, views).
 
-Queueing and retrying live in outbox.queue; delivery is the workers' business (outbox.delivery).
+Queueing, retrying and cancelling live in outbox.queue; delivery is the workers' business (outbox.delivery).
 """
 
 from outbox.queue import (
     MAX_TEXT_CHARS,
     OutboxRefused,
     Retried,
+    outbox_cancel,
     outbox_queue,
     outbox_release_held,
     outbox_retry,
@@ -17,6 +18,7 @@ from outbox.queue import (
 __all__ = [
     "MAX_TEXT_CHARS",
     "OutboxRefused",
+    "outbox_cancel",
     "Retried",
     "outbox_queue",
     "outbox_release_held",

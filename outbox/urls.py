@@ -7,4 +7,6 @@ urlpatterns = [
     path("", views.index, name="list"),
     path("<int:pk>/retry/", views.retry, name="retry"),
     path("retry-failed/", views.retry_failed, name="retry_failed"),
+    path("<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("cancel-all/", views.cancel_all, name="cancel_all"),
 ]

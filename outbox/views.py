@@ -1,8 +1,10 @@
-"""通知: every message to a buyer and what became of it, with a retry for failed ones."""
+"""通知: every message to a buyer and what became of it, with a retry for failed ones and a
+cancel for held and failed ones (one, or all the current filters show)."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import QueryDict
+from django.db.models import Q
+from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from outbox.forms import OutgoingFilterForm
 from outbox.models import OutgoingMessage
-from outbox.queue import outbox_retry, outbox_retry_failed
+from outbox.queue import CANCELLABLE, outbox_cancel, outbox_retry, outbox_retry_failed
 from outbox.selectors import (
     delivery_state,
     held_by_shop,
@@ -42,14 +44,20 @@ def index(request):
             "page": page,
             "counts": [(value, label, counts[value]) for value, label in OutgoingMessage.State.choices],
             "failed": counts[OutgoingMessage.State.FAILED],
+            "cancellable": _cancellable_count(counts, chosen["state"]),
             "on_the_way": counts[OutgoingMessage.State.QUEUED] + counts[OutgoingMessage.State.SENDING],
             "state": chosen["state"],
             "query": query.urlencode(),
             "states_query": _without(query, "state"),
-            "delivery": delivery_state(),
+            "delivery": delivery_state(request.user),
             "held_shops": held_by_shop(unstated),
         },
     )
+
+
+def _cancellable_count(counts: dict[str, int], state: str) -> int:
+    """How many messages [全部取消] would cancel: the held and failed ones the filters show."""
+    return sum(counts[value] for value in CANCELLABLE if not state or state == value)
 
 
 def _without(query, key: str) -> str:
@@ -98,8 +106,40 @@ def retry_failed(request):
     return _back(request)
 
 
+@require_POST
+def cancel(request, pk: int):
+    message = outgoing_for(request.user, pk)
+    if outbox_cancel(messages=OutgoingMessage.objects.filter(pk=message.pk), user=request.user):
+        messages.success(request, _("The message is cancelled: it will not be sent."))
+    else:
+        messages.info(request, _("Only held or failed messages can be cancelled; this one is not."))
+    return _back(request)
+
+
+@require_POST
+def cancel_all(request):
+    """[全部取消]: every held or failed message the current filters show (all pages)."""
+    filters = QueryDict(request.POST.get("filters", ""))
+    chosen = OutgoingFilterForm(filters, user=request.user).chosen()
+    state = chosen.pop("state")
+    states = [value for value in CANCELLABLE if not state or state == value]
+    chosen_messages = outgoing_filtered(request.user, **chosen).filter(Q(state__in=states))
+    cancelled = len(outbox_cancel(messages=chosen_messages, user=request.user))
+    if cancelled:
+        done = ngettext(
+            "%(count)d message is cancelled: it will not be sent.",
+            "%(count)d messages are cancelled: they will not be sent.",
+            cancelled,
+        )
+        messages.success(request, done % {"count": cancelled})
+    else:
+        messages.info(request, _("No held or failed messages to cancel."))
+    return _back(request)
+
+
 def _back(request):
     back = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)
+    # Only a path of this site: a bare word would be taken for a view name by redirect().
+    if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return HttpResponseRedirect(back)
     return redirect(reverse("outbox:list"))
