@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Case, Exists, F, OuterRef, Value, When
 from django.utils import timezone
 
 from outbox.models import OutgoingMessage
@@ -34,6 +34,13 @@ class Claim:
     token: str
     doubt_since: datetime | None  # an earlier attempt may have arrived after this moment
     lease_ends: float  # time.monotonic() at which the lease runs out
+
+
+def _priority():
+    """Interactive replies before batch and automatic notices of the same shop: a reply typed
+    during a large batch does not wait behind it. Each conversation's order still holds (only the
+    head of each conversation is claimable)."""
+    return Case(When(origin=OutgoingMessage.Origin.REPLY, then=Value(0)), default=Value(1))
 
 
 def claim_due(*, shop_pk: int, limit: int) -> list[Claim]:
@@ -56,7 +63,7 @@ def claim_due(*, shop_pk: int, limit: int) -> list[Claim]:
             .exclude(Exists(earlier_pending))
             .select_related("shop", "conversation")
             .select_for_update(skip_locked=True, of=("self",))
-            .order_by("id")[:limit]
+            .order_by(_priority(), "id")[:limit]
         )
         claims = []
         for message in messages:

@@ -5,9 +5,11 @@ Queueing and retrying live in outbox.queue; delivery is the workers' business (o
 
 from outbox.queue import (
     MAX_TEXT_CHARS,
+    Draft,
     OutboxRefused,
     Retried,
     outbox_queue,
+    outbox_queue_many,
     outbox_release_held,
     outbox_retry,
     outbox_retry_failed,
@@ -16,9 +18,11 @@ from outbox.queue import (
 
 __all__ = [
     "MAX_TEXT_CHARS",
+    "Draft",
     "OutboxRefused",
     "Retried",
     "outbox_queue",
+    "outbox_queue_many",
     "outbox_release_held",
     "outbox_retry",
     "outbox_retry_failed",
