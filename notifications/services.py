@@ -17,7 +17,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import Shop
@@ -84,7 +83,7 @@ class Plan:
         return sum(1 for m in self.messages if m.held)
 
 
-def notice_plan(*, orders: QuerySet[Order] | list[Order], text: str, combine: bool = True) -> Plan:
+def notice_plan(*, orders: list[Order], text: str, combine: bool = True) -> Plan:
     """What each order gets (see the module's docstring). Raises OutboxRefused for a text that
     cannot go at all (unknown placeholder, too long)."""
     template_check(text)
@@ -118,12 +117,32 @@ def notice_plan(*, orders: QuerySet[Order] | list[Order], text: str, combine: bo
     return plan
 
 
-def plan_orders(order_pks) -> QuerySet[Order]:
-    return (
+PLAN_FIELDS = (
+    "pk",
+    "shop_id",
+    "order_sn",
+    "buyer_user_id",
+    "buyer_username",
+    "shipping_carrier",
+    "tracking_number",
+    "total_amount",
+    "created_on_shopee",
+)
+
+
+def plan_orders(order_pks, *, text: str = "") -> list[Order]:
+    """The orders to plan for, narrow rows (the lines only if [商品名稱] needs them), each shop one
+    object shared by its orders: a 5,000-order batch loads in two queries."""
+    fields = PLAN_FIELDS + (("items",) if "[商品名稱]" in text or not text else ())
+    orders = list(
         Order.objects.filter(pk__in=list(order_pks))
-        .select_related("shop")
+        .only(*fields)
         .order_by("shop_id", "created_on_shopee", "id")
     )
+    shops = Shop.objects.in_bulk({order.shop_id for order in orders})
+    for order in orders:
+        order.shop = shops[order.shop_id]
+    return orders
 
 
 def batch_token(*, user, order_pks, text: str, combine: bool) -> str:
@@ -144,7 +163,7 @@ def batch_send(*, user, token: str, text: str, combine: bool, order_pks) -> tupl
     existing = NoticeBatch.objects.filter(token=token).first()
     if existing is not None:
         return existing, False
-    plan = notice_plan(orders=plan_orders(order_pks), text=text, combine=combine)
+    plan = notice_plan(orders=plan_orders(order_pks, text=text), text=text, combine=combine)
     try:
         with transaction.atomic():
             batch = NoticeBatch.objects.create(
@@ -169,7 +188,7 @@ def batch_send(*, user, token: str, text: str, combine: bool, order_pks) -> tupl
                 drafts=drafts, origin=OutgoingMessage.Origin.BATCH_NOTICE, queued_by=user
             )
             links = [
-                NoticeBatchOrder(batch=batch, order=order, message=rows[draft.idempotency_key])
+                NoticeBatchOrder(batch=batch, order=order, message_id=rows[draft.idempotency_key])
                 for m, draft in zip(plan.messages, drafts, strict=True)
                 for order in m.orders
             ]
@@ -180,7 +199,10 @@ def batch_send(*, user, token: str, text: str, combine: bool, order_pks) -> tupl
             NoticeBatchOrder.objects.bulk_create(links, batch_size=1000)
             by_shop = defaultdict(list)
             for draft in drafts:
-                by_shop[draft.shop.pk].append(rows[draft.idempotency_key])
+                # What the audit records: message ids and order numbers.
+                by_shop[draft.shop.pk].append(
+                    OutgoingMessage(pk=rows[draft.idempotency_key], order_sn=draft.order_sn)
+                )
             for shop_pk, messages in by_shop.items():
                 audit_batch_queued(actor=user, shop=plan.per_shop[shop_pk].shop, messages=messages)
             last_text_save(user=user, text=text)
@@ -291,12 +313,12 @@ def auto_notices_approve(*, shops, user) -> int:
         ]
         rows = outbox_queue_many(drafts=drafts, origin=OutgoingMessage.Origin.AUTO_NOTICE, queued_by=user)
         for notice, draft in zip(waiting, drafts, strict=True):
-            notice.message, notice.state, notice.approved_by = (
+            notice.message_id, notice.state, notice.approved_by = (
                 rows[draft.idempotency_key],
                 AutoNotice.State.QUEUED,
                 user,
             )
-        AutoNotice.objects.bulk_update(waiting, ["message", "state", "approved_by"])
+        AutoNotice.objects.bulk_update(waiting, ["message_id", "state", "approved_by"])
     return len(waiting)
 
 

@@ -59,7 +59,9 @@ def compose(request):
         if not created:
             messages.info(request, _("This batch was sent already: here is what became of it."))
         return redirect(reverse("notifications:result", args=[batch.pk]))
-    plan = services.notice_plan(orders=services.plan_orders(pks), text=data["text"], combine=data["combine"])
+    plan = services.notice_plan(
+        orders=services.plan_orders(pks, text=data["text"]), text=data["text"], combine=data["combine"]
+    )
     services.last_text_save(user=user, text=data["text"])
     # The confirm button carries the token of this batch: two tabs previewing the same text for the
     # same selection confirm one batch, and a reload or back button finds the batch already sent.

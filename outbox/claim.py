@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Exists, F, OuterRef, Value, When
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from outbox.models import OutgoingMessage
@@ -36,13 +36,6 @@ class Claim:
     lease_ends: float  # time.monotonic() at which the lease runs out
 
 
-def _priority():
-    """Interactive replies before batch and automatic notices of the same shop: a reply typed
-    during a large batch does not wait behind it. Each conversation's order still holds (only the
-    head of each conversation is claimable)."""
-    return Case(When(origin=OutgoingMessage.Origin.REPLY, then=Value(0)), default=Value(1))
-
-
 def claim_due(*, shop_pk: int, limit: int) -> list[Claim]:
     """Take up to `limit` due messages of the shop, each the head of its conversation's queue."""
     now = timezone.now()
@@ -57,14 +50,19 @@ def claim_due(*, shop_pk: int, limit: int) -> list[Claim]:
     )
     lease = lease_seconds()
     token = secrets.token_hex(8)
+    due = (
+        OutgoingMessage.objects.filter(outbox_due(now), shop_id=shop_pk)
+        .exclude(Exists(earlier_pending))
+        .select_related("shop", "conversation")
+        .select_for_update(skip_locked=True, of=("self",))
+        .order_by("id")
+    )
     with transaction.atomic():
-        messages = list(
-            OutgoingMessage.objects.filter(outbox_due(now), shop_id=shop_pk)
-            .exclude(Exists(earlier_pending))
-            .select_related("shop", "conversation")
-            .select_for_update(skip_locked=True, of=("self",))
-            .order_by(_priority(), "id")[:limit]
-        )
+        # Interactive replies first (a reply typed during a large batch does not wait behind it),
+        # then the rest in queue order; two short queries, each stopping at `limit` rows.
+        messages = list(due.filter(origin=OutgoingMessage.Origin.REPLY)[:limit])
+        if len(messages) < limit:
+            messages += list(due.exclude(origin=OutgoingMessage.Origin.REPLY)[: limit - len(messages)])
         claims = []
         for message in messages:
             # A row still `sending` was left by a worker that died: that attempt is in doubt.

@@ -144,11 +144,11 @@ class Draft:
     order_sn: str = ""
 
 
-def outbox_queue_many(*, drafts: list[Draft], origin: str, queued_by=None) -> dict[str, OutgoingMessage]:
+def outbox_queue_many(*, drafts: list[Draft], origin: str, queued_by=None) -> dict[str, int]:
     """Queue many messages at once (a batch notice), inside the caller's transaction, in a few
     queries whatever their number. Each is checked as outbox_queue checks one; the first that
     cannot go raises OutboxRefused and nothing is queued. Keys queued before keep their first row
-    (a batch sent twice sends once). Returns the rows by idempotency key."""
+    (a batch sent twice sends once). Returns the rows' pks by idempotency key."""
     if origin not in OutgoingMessage.Origin.values:
         raise ValueError(f"unknown origin {origin!r}")
     rows = []
@@ -171,11 +171,11 @@ def outbox_queue_many(*, drafts: list[Draft], origin: str, queued_by=None) -> di
         )
     OutgoingMessage.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
     keys = [row.idempotency_key for row in rows]
-    found = {}
+    found: dict[str, int] = {}
     for start in range(0, len(keys), 5000):
         found.update(
-            OutgoingMessage.objects.filter(idempotency_key__in=keys[start : start + 5000]).in_bulk(
-                field_name="idempotency_key"
+            OutgoingMessage.objects.filter(idempotency_key__in=keys[start : start + 5000]).values_list(
+                "idempotency_key", "pk"
             )
         )
     if any(row.state == State.QUEUED for row in rows):

@@ -204,3 +204,29 @@ def test_inbox_replies_are_claimed_before_batch_notices_of_the_same_shop(
     [claim] = claim_due(shop_pk=shop.pk, limit=1)
 
     assert claim.message.pk == reply.pk
+
+
+def test_a_refused_notice_shows_its_reason_and_retry_failed_sends_it_once(
+    sandbox, shop, staff_client, salesperson
+):
+    buyer = new_buyer()
+    orders = pull(shop, [remote_order(sandbox, shop, buyer), remote_order(sandbox, shop, new_buyer())])
+    for n in range(5):  # five seller messages in a row already: Shopee refuses a sixth
+        sandbox.seller_centre_says(shop.shop_id, buyer, f"賣家中心訊息 {n}")
+    select(salesperson, orders)
+    response, _data = confirm(staff_client, "[訂單單號] 已出貨")
+    deliver_all()
+
+    rows = {row.order_sn: row for row in staff_client.get(response["Location"]).context["rows"]}
+    refused = rows[orders[0].order_sn]
+    assert refused.state == "failed" and "5" in refused.why
+    assert rows[orders[1].order_sn].state == "sent"
+
+    sandbox.buyer_says(shop.shop_id, "好的", buyer_id=buyer)
+    staff_client.post(reverse("notifications:retry_failed", args=[NoticeBatch.objects.get().pk]))
+    deliver_all()
+
+    assert {row.state for row in staff_client.get(response["Location"]).context["rows"]} == {"sent"}
+    assert [d["content"]["text"] for d in sandbox.deliveries(buyer_id=buyer)] == [
+        f"{orders[0].order_sn} 已出貨"
+    ]
