@@ -1,4 +1,4 @@
-"""Batch and automatic notices to buyers (F8, F9; the next issues). They queue through the outbox
+"""Batch and automatic notices to buyers (F8, F9). They queue through the outbox
 (outbox.services); the outbox itself, its page and its engine live in the outbox app."""
 
 from django.apps import AppConfig
@@ -8,3 +8,11 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Notices")
+
+    def ready(self) -> None:
+        from notifications import receivers
+        from orders.signals import order_converted_to_shipment
+
+        order_converted_to_shipment.connect(
+            receivers.order_converted, dispatch_uid="notifications.auto_notice"
+        )

@@ -53,14 +53,19 @@ def claim_due(*, shop_pk: int, limit: int) -> list[Claim]:
     )
     lease = lease_seconds()
     token = secrets.token_hex(8)
+    due = (
+        OutgoingMessage.objects.filter(outbox_due(now), shop_id=shop_pk)
+        .exclude(Exists(earlier_pending))
+        .select_related("shop", "conversation")
+        .select_for_update(skip_locked=True, of=("self",))
+        .order_by("id")
+    )
     with transaction.atomic():
-        messages = list(
-            OutgoingMessage.objects.filter(outbox_due(now), shop_id=shop_pk)
-            .exclude(Exists(earlier_pending))
-            .select_related("shop", "conversation")
-            .select_for_update(skip_locked=True, of=("self",))
-            .order_by("id")[:limit]
-        )
+        # Interactive replies first (a reply typed during a large batch does not wait behind it),
+        # then the rest in queue order; two short queries, each stopping at `limit` rows.
+        messages = list(due.filter(origin=OutgoingMessage.Origin.REPLY)[:limit])
+        if len(messages) < limit:
+            messages += list(due.exclude(origin=OutgoingMessage.Origin.REPLY)[: limit - len(messages)])
         claims, expired = [], []
         for message in messages:
             # A row still `sending` was left by a worker that died: that attempt is in doubt. Its

@@ -81,6 +81,12 @@ class OutgoingMessage(models.Model):
             models.Index(fields=["state", "next_attempt_at"], name="outbox_due"),
             models.Index(fields=["shop", "buyer_id", "id"], name="outbox_conversation_order"),
             models.Index(fields=["sent_at"], name="outbox_sent_at"),  # "is anything going out?"
+            # Replies on their way, claimed before the shop's notices (outbox.claim).
+            models.Index(
+                fields=["shop", "id"],
+                condition=models.Q(origin="reply", state__in=["queued", "sending"]),
+                name="outbox_replies_pending",
+            ),
         ]
         constraints = [
             # One Shopee message is the delivery of one row, never of two.

@@ -23,6 +23,7 @@ PLACEHOLDERS: dict[str, Callable[[Order], str]] = {
     "[寄件編號]": lambda order: order.tracking_number,
     "[結帳金額]": _amount,
     "[商品名稱]": lambda order: order.product_names,
+    "[賣場名稱]": lambda order: order.shop.name,
 }
 
 # Anything in half-width brackets made of Chinese characters reads as a placeholder;
@@ -43,6 +44,27 @@ def render_for(template: str, order: Order | None) -> str:
 def _fill(placeholder: str, order: Order) -> str:
     value = PLACEHOLDERS.get(placeholder)
     return value(order) if value else placeholder
+
+
+def missing_values(template: str, order: Order) -> list[str]:
+    """The known placeholders of `template` that `order` has no value for (no tracking number
+    yet): a notice to that order must not go out with a gap."""
+    return [
+        name for name in placeholders_in(template) if name in PLACEHOLDERS and not PLACEHOLDERS[name](order)
+    ]
+
+
+def render_combined(template: str, orders: list[Order]) -> str:
+    """One message for several orders of one buyer: each placeholder lists the orders' values
+    (each value once, in the orders' order), e.g. [訂單單號] → "A、B"."""
+
+    def fill(found) -> str:
+        value = PLACEHOLDERS.get(found.group(0))
+        if value is None:
+            return found.group(0)
+        return "、".join(dict.fromkeys(v for v in (value(order) for order in orders) if v))
+
+    return _PLACEHOLDER.sub(fill, template)
 
 
 def placeholders_in(text: str) -> list[str]:

@@ -136,6 +136,56 @@ def outbox_queue(
     return message
 
 
+@dataclass(frozen=True)
+class Draft:
+    """One message of a bulk queueing (outbox_queue_many)."""
+
+    shop: Shop
+    buyer_id: str
+    text: str
+    idempotency_key: str
+    order_sn: str = ""
+
+
+def outbox_queue_many(*, drafts: list[Draft], origin: str, queued_by=None) -> dict[str, int]:
+    """Queue many messages at once (a batch notice), inside the caller's transaction, in a few
+    queries whatever their number. Each is checked as outbox_queue checks one; the first that
+    cannot go raises OutboxRefused and nothing is queued. Keys queued before keep their first row
+    (a batch sent twice sends once). Returns the rows' pks by idempotency key."""
+    if origin not in OutgoingMessage.Origin.values:
+        raise ValueError(f"unknown origin {origin!r}")
+    rows = []
+    for draft in drafts:
+        text = draft.text.replace("\r\n", "\n").replace("\r", "\n")
+        _check(buyer_id=str(draft.buyer_id), text=text, message_type="text", content=None)
+        held = not draft.shop.can_send
+        rows.append(
+            OutgoingMessage(
+                shop=draft.shop,
+                buyer_id=str(draft.buyer_id),
+                order_sn=draft.order_sn,
+                text=text,
+                origin=origin,
+                queued_by=queued_by,
+                idempotency_key=draft.idempotency_key,
+                state=State.HELD if held else State.QUEUED,
+                error_code=Problem.SHOP_NOT_VERIFIED if held else "",
+            )
+        )
+    OutgoingMessage.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    keys = [row.idempotency_key for row in rows]
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), 5000):
+        found.update(
+            OutgoingMessage.objects.filter(idempotency_key__in=keys[start : start + 5000]).values_list(
+                "idempotency_key", "pk"
+            )
+        )
+    if any(row.state == State.QUEUED for row in rows):
+        kick_on_commit()
+    return found
+
+
 def outbox_retry(*, message: OutgoingMessage, user=None) -> OutgoingMessage:
     """A failed message gets a fresh set of attempts (held instead if its shop is not verified)."""
     outbox_retry_failed(messages=OutgoingMessage.objects.filter(pk=message.pk), user=user)

@@ -5,10 +5,12 @@ Queueing, retrying and cancelling live in outbox.queue; delivery is the workers'
 
 from outbox.queue import (
     MAX_TEXT_CHARS,
+    Draft,
     OutboxRefused,
     Retried,
     outbox_cancel,
     outbox_queue,
+    outbox_queue_many,
     outbox_release_held,
     outbox_retry,
     outbox_retry_failed,
@@ -17,10 +19,12 @@ from outbox.queue import (
 
 __all__ = [
     "MAX_TEXT_CHARS",
+    "Draft",
     "OutboxRefused",
     "outbox_cancel",
     "Retried",
     "outbox_queue",
+    "outbox_queue_many",
     "outbox_release_held",
     "outbox_retry",
     "outbox_retry_failed",

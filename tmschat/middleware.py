@@ -59,7 +59,7 @@ def _origin(url: str) -> str:
 
 
 # Pages that refresh themselves (the inbox, a conversation, 通知) send these HX-Trigger ids.
-SELF_REFRESH_TRIGGERS = frozenset({"list-poll", "thread-poll", "outbox-rows"})
+SELF_REFRESH_TRIGGERS = frozenset({"list-poll", "thread-poll", "outbox-rows", "notice-rows"})
 
 
 class SessionIdleMiddleware(MiddlewareMixin):

@@ -18,6 +18,7 @@ urlpatterns = [
     path("shops/", include("accounts.urls")),
     path("orders/", include("orders.urls")),
     path("chat/", include("chat.urls")),
+    path("notices/batches/", include("notifications.urls")),
     path("notices/", include("outbox.urls")),
     path("shopee/", include("chat.push_urls")),
     path("admin/", admin.site.urls),

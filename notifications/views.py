@@ -1,0 +1,180 @@
+"""Notice pages: 批次通知 (compose with preview → confirm → 執行結果), past batches, automatic
+notices waiting for review, and a shop's automatic notice settings."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.selectors import shop_for, shops_visible_to
+from notifications import selectors, services
+from notifications.forms import ComposeForm, ShopNoticeForm, TemplateForm
+from notifications.models import NoticeBatch
+from orders.selection import selected_orders
+
+PREVIEW_MESSAGES = 5
+POLL_SECONDS = 2
+
+
+@require_http_methods(["GET", "POST"])
+def compose(request):
+    """The batch's text for the order table's selection; [預覽] shows exactly what goes out."""
+    user = request.user
+    templates = selectors.templates_for(user)
+    shops = shops_visible_to(user)
+    if request.method == "GET":
+        text = selectors.last_text(user)
+        if request.GET.get("template"):
+            text = get_object_or_404(templates, pk=request.GET["template"]).text
+        form = ComposeForm(initial={"token": secrets.token_hex(16), "text": text, "combine": True})
+        return _compose_page(request, form, None, templates, shops)
+    form = ComposeForm(request.POST)
+    action = request.POST.get("action", "preview")
+    if not form.is_valid():
+        return _compose_page(request, form, None, templates, shops)
+    data = form.cleaned_data
+    if action == "save_template":
+        template_form = TemplateForm(request.POST, shops=shops)
+        if template_form.is_valid():
+            services.notice_template_save(user=user, **template_form.cleaned_data)
+            messages.success(request, _("Template saved."))
+        else:
+            for errors in template_form.errors.values():
+                messages.error(request, " ".join(errors))
+        return _compose_page(request, form, None, templates, shops)
+    pks = list(selected_orders(user=user).values_list("pk", flat=True))
+    if not pks:
+        messages.error(request, _("No orders are selected: select them in the order table first."))
+        return redirect(reverse("orders:list"))
+    if action == "confirm":
+        batch, created = services.batch_send(
+            user=user, token=data["token"], text=data["text"], combine=data["combine"], order_pks=pks
+        )
+        if not created:
+            messages.info(request, _("This batch was sent already: here is what became of it."))
+        return redirect(reverse("notifications:result", args=[batch.pk]))
+    plan = services.notice_plan(
+        orders=services.plan_orders(pks, text=data["text"]), text=data["text"], combine=data["combine"]
+    )
+    services.last_text_save(user=user, text=data["text"])
+    # The confirm button carries the token of this batch: two tabs previewing the same text for the
+    # same selection confirm one batch, and a reload or back button finds the batch already sent.
+    form.data = form.data.copy()
+    form.data["token"] = services.batch_token(
+        user=user, order_pks=pks, text=data["text"], combine=data["combine"]
+    )
+    return _compose_page(request, form, plan, templates, shops)
+
+
+def _compose_page(request, form, plan, templates, shops):
+    context = {
+        "form": form,
+        "plan": plan,
+        "preview": plan.messages[:PREVIEW_MESSAGES] if plan else [],
+        "templates": templates,
+        "template_form": TemplateForm(shops=shops, auto_id="tpl_%s"),
+        "selected_count": selected_orders(user=request.user).count(),
+        "batch_sent": NoticeBatch.objects.filter(token=form["token"].value() or "").exists(),
+    }
+    return render(request, "notifications/compose.html", context)
+
+
+@require_GET
+def batch_list(request):
+    batches = selectors.batches_for(request.user)[:100]
+    return render(request, "notifications/batches.html", {"batches": batches})
+
+
+def _result_context(request, pk):
+    batch = selectors.batch_for(request.user, pk)
+    rows, counts = selectors.batch_results(batch, request.user)
+    return {
+        "batch": batch,
+        "rows": rows,
+        "counts": [(state, label, counts[state]) for state, label in selectors.STATE_LABELS.items()],
+        "failed": counts[selectors.FAILED],
+        "settled": selectors.settled(counts),
+        "poll_seconds": POLL_SECONDS,
+    }
+
+
+@require_GET
+def result(request, pk: int):
+    """執行結果: every order of the batch and what became of it, refreshing until all settle."""
+    return render(request, "notifications/result.html", _result_context(request, pk))
+
+
+@require_GET
+def result_rows(request, pk: int):
+    return render(request, "notifications/_result.html", _result_context(request, pk))
+
+
+@require_POST
+def retry_failed(request, pk: int):
+    batch = selectors.batch_for(request.user, pk)
+    retried = services.batch_retry_failed(batch=batch, user=request.user)
+    if retried.queued or retried.held:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d failed message is queued again.",
+                "%(count)d failed messages are queued again.",
+                retried.queued + retried.held,
+            )
+            % {"count": retried.queued + retried.held},
+        )
+    else:
+        messages.info(request, _("No failed messages to retry."))
+    return redirect(reverse("notifications:result", args=[batch.pk]))
+
+
+@require_http_methods(["GET", "POST"])
+def auto_review(request):
+    """Automatic notices held for review: approved in bulk, per shop or all at once."""
+    if request.method == "POST":
+        shops = shops_visible_to(request.user)
+        if request.POST.get("shop"):
+            shops = shops.filter(pk=request.POST["shop"])
+        approved = services.auto_notices_approve(shops=shops, user=request.user)
+        messages.success(
+            request,
+            ngettext("%(count)d notice approved.", "%(count)d notices approved.", approved)
+            % {"count": approved},
+        )
+        return redirect(reverse("notifications:auto"))
+    context = {
+        "waiting": selectors.auto_notices_waiting(request.user),
+        "recent": selectors.auto_notices_recent(request.user),
+    }
+    return render(request, "notifications/auto.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def shop_settings(request, shop_pk: int):
+    """The shop's 轉出貨自動發出貨通知: switch, text (checked), review mode."""
+    shop = shop_for(request.user, shop_pk)
+    current = services.shop_notice_settings(shop)
+    if request.method == "POST":
+        form = ShopNoticeForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            services.shop_notice_settings_save(
+                shop=shop, enabled=data["enabled"], text=data["text"], review=data["review"]
+            )
+            messages.success(request, _("Shipping notice settings saved."))
+            return redirect(reverse("notifications:shop_settings", args=[shop.pk]))
+    else:
+        form = ShopNoticeForm(
+            initial={
+                "enabled": shop.auto_notice_enabled,
+                "text": shop.auto_notice_template,
+                "review": current.review_auto,
+            }
+        )
+    return render(request, "notifications/shop.html", {"shop": shop, "form": form})

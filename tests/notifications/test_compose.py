@@ -1,0 +1,79 @@
+"""The compose page without Shopee: what the preview shows before confirming (held shops, hidden
+buyers), the last text remembered per person, named templates."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from notifications.models import NoticeTemplate
+from outbox.models import OutgoingMessage
+from tests.factories import OrderFactory, ShopFactory
+from tests.notifications.conftest import select
+
+pytestmark = [pytest.mark.django_db]
+
+
+def post(client, text, action="preview", token="t" * 32, **extra):
+    return client.post(
+        reverse("notifications:compose"),
+        {"token": token, "text": text, "combine": "on", "action": action, **extra},
+    )
+
+
+def test_unverified_shops_and_hidden_buyers_are_shown_before_confirming(staff_client, salesperson):
+    lapsed = ShopFactory(name="寶寶生活館", salesperson=salesperson)  # chat not verified
+    orders = [
+        OrderFactory(shop=lapsed, buyer_user_id="800000001", buyer_username="amy"),
+        OrderFactory(shop=lapsed, buyer_user_id="", buyer_username="****"),  # Shopee hides the buyer
+    ]
+    select(salesperson, orders)
+
+    preview = post(staff_client, "[訂單單號] 已出貨")
+
+    [count] = preview.context["plan"].per_shop.values()
+    assert count.held and count.messages == 1 and count.skipped == 1
+    html = preview.content.decode()
+    assert "data-held" in html and orders[1].order_sn in html
+    assert not OutgoingMessage.objects.exists()
+
+    token = preview.context["form"]["token"].value()
+    result = staff_client.get(
+        post(staff_client, "[訂單單號] 已出貨", action="confirm", token=token)["Location"]
+    )
+    states = {row.order_sn: row.state for row in result.context["rows"]}
+    assert states == {orders[0].order_sn: "held", orders[1].order_sn: "skipped"}
+    assert result.context["settled"]  # held ones wait for re-verification, not for the page
+
+
+def test_the_last_text_is_remembered_per_person_and_templates_are_picked(
+    staff_client, salesperson, other_staff
+):
+    shop = ShopFactory(verified=True, salesperson=salesperson)
+    select(salesperson, [OrderFactory(shop=shop, buyer_user_id="800000002")])
+    post(staff_client, "您的訂單 [訂單單號] 今天出貨")
+
+    assert (
+        staff_client.get(reverse("notifications:compose")).context["form"]["text"].value()
+        == "您的訂單 [訂單單號] 今天出貨"
+    )
+    client = Client()  # another person
+    client.force_login(other_staff)
+    assert client.get(reverse("notifications:compose")).context["form"]["text"].value() == ""
+
+    saved = post(
+        staff_client,
+        "[買家帳號] 您好，[訂單單號] 已寄出",
+        action="save_template",
+        name="已寄出",
+        shop=str(shop.pk),
+    )
+    assert saved.status_code == 200
+    template = NoticeTemplate.objects.get(name="已寄出")
+    assert template.shop == shop
+    picked = staff_client.get(reverse("notifications:compose"), {"template": template.pk})
+    assert picked.context["form"]["text"].value() == "[買家帳號] 您好，[訂單單號] 已寄出"
+    assert (
+        client.get(reverse("notifications:compose"), {"template": template.pk}).status_code == 404
+    )  # not their shop
