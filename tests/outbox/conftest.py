@@ -18,7 +18,8 @@ def make_shop(sandbox, salesperson):
 
     def make(name: str = "我的測試賣場", *, rate: float = 100.0) -> Shop:
         number = next(_accounts)
-        remote = sandbox.create_shop(account=f"outbox{number}", password="pw", name=name)
+        # The Open Platform transport: a non-TW shop (Shopee refuses TW sends there, §5.1).
+        remote = sandbox.create_shop(account=f"outbox{number}", password="pw", name=name, region="SG")
         shop = verify(sandbox, remote["shop_id"], salesperson)
         Shop.objects.filter(pk=shop.pk).update(send_rate_per_second=rate)
         shop.refresh_from_db()
