@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Shop
 from accounts.selectors import sees_all_shops
@@ -23,3 +24,17 @@ class ShopForm(forms.ModelForm):
             salesperson.queryset = get_user_model().objects.filter(pk=user.pk)
             salesperson.required = True
             salesperson.initial = user.pk
+
+
+class ChatLoginForm(forms.Form):
+    """Step 1 of 聊聊登入認證: the shop's Seller Centre login."""
+
+    login_name = forms.CharField(label=_("Seller Centre login name"), max_length=128)
+    password = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput(render_value=False), max_length=256
+    )
+    keep_password = forms.BooleanField(
+        label=_("Keep the password (encrypted) so the server can log in again by itself"),
+        required=False,
+        initial=True,
+    )

@@ -59,6 +59,39 @@ class Shop(models.Model):
     refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
     tokens_refreshed_at = models.DateTimeField(null=True, blank=True)
 
+    # -- chat: which transport, and the Seller Centre login (聊聊登入認證) ------------------------
+    class ChatTransport(models.TextChoices):
+        BY_REGION = "", _("By region")
+        SELLER_CENTRE = "sellercentre", _("Seller Centre login")
+        OPEN_PLATFORM = "open_platform", _("Shopee Open Platform")
+
+    class ChatState(models.TextChoices):
+        UNVERIFIED = "unverified", _("Unverified")
+        PENDING = "pending", _("Waiting for the link")
+        VERIFIED = "verified", _("Verified")
+
+    # Blank: by region (TW: Seller Centre, whose chat the Open Platform does not serve; others:
+    # the Open Platform). chat.transport reads it through `chat_transport_kind`.
+    chat_transport = models.CharField(
+        _("Chat transport"), max_length=16, choices=ChatTransport.choices, blank=True, default=""
+    )
+    chat_state = models.CharField(
+        _("Chat login"), max_length=12, choices=ChatState.choices, default=ChatState.UNVERIFIED
+    )
+    # A stable code (shopee.sellercentre LoginError.reason, "session_lost", …) or Shopee's words.
+    chat_state_reason = models.CharField(max_length=500, blank=True)
+    chat_state_changed_at = models.DateTimeField(null=True, blank=True)
+    chat_verified_at = models.DateTimeField(null=True, blank=True)
+    chat_login_name = models.CharField(_("Seller Centre login name"), max_length=128, blank=True)
+    # Kept (encrypted, never shown) so a lapsed session is renewed silently, as the seed's server does.
+    chat_keep_password = models.BooleanField(_("Keep the password for silent re-login"), default=True)
+    chat_password = EncryptedTextField(blank=True, default="")
+    chat_device_id = models.CharField(max_length=64, blank=True)
+    # JSON of shopee.sellercentre PendingLogin (between the two clicks) / SellerCentreSession.
+    chat_pending = EncryptedTextField(blank=True, default="")
+    chat_session = EncryptedTextField(blank=True, default="")
+    chat_session_at = models.DateTimeField(null=True, blank=True)
+
     send_rate_per_second = models.FloatField(
         _("Messages per second"), default=5.0, help_text=_("Outgoing chat messages per second for this shop")
     )
@@ -81,9 +114,48 @@ class Shop(models.Model):
     def __str__(self) -> str:
         return "/".join(part for part in (self.shop_id, self.account, self.name) if part)
 
+    @classmethod
+    def chat_ready_q(cls, prefix: str = "") -> models.Q:
+        """Shops whose chat transport may be used (`can_send` as a query); `prefix` e.g. "shop__"."""
+
+        def q(**kwargs) -> models.Q:
+            return models.Q(**{prefix + key: value for key, value in kwargs.items()})
+
+        seller_centre = q(chat_transport=cls.ChatTransport.SELLER_CENTRE) | (
+            q(chat_transport="") & q(region="TW")
+        )
+        return (seller_centre & q(chat_state=cls.ChatState.VERIFIED)) | (
+            ~seller_centre & q(state__in=cls.AUTHORIZED_STATES)
+        )
+
+    @property
+    def chat_transport_kind(self) -> str:
+        """The chat transport in use: the one chosen, else by region."""
+        if self.chat_transport:
+            return self.chat_transport
+        return self.ChatTransport.SELLER_CENTRE if self.region == "TW" else self.ChatTransport.OPEN_PLATFORM
+
+    @property
+    def uses_seller_centre(self) -> bool:
+        return self.chat_transport_kind == self.ChatTransport.SELLER_CENTRE
+
+    @property
+    def api_authorized(self) -> bool:
+        """The Open Platform authorization (蝦皮API授權: orders, logistics) is in force."""
+        return self.state in self.AUTHORIZED_STATES
+
     @property
     def can_send(self) -> bool:
+        """The shop's chat transport may be used: its chat is pulled and the outbox sends."""
+        if self.uses_seller_centre:
+            return self.chat_state == self.ChatState.VERIFIED
         return self.state in self.AUTHORIZED_STATES
+
+    @property
+    def chat_state_reason_text(self) -> str:
+        from accounts.chat_words import chat_reason_words
+
+        return chat_reason_words(self.chat_state_reason)
 
     @property
     def authorization_days_left(self) -> int | None:

@@ -63,3 +63,12 @@ def sync_status(user) -> list[tuple[Shop, ShopSync.Kind, ShopSync | None]]:
         for found in [{sync.kind: sync for sync in shop.syncs.all()}]
         for kind in ShopSync.Kind
     ]
+
+
+def chat_ready_shop_pks() -> list[int]:
+    """The shops whose chat transport may be used (Shop.can_send): the ones the chat pull runs for."""
+    return list(
+        Shop.objects.filter(Shop.chat_ready_q(), shop_id__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

@@ -41,3 +41,14 @@ def authorizations_check(self) -> None:
     except Transient as exc:
         raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from None
     log.info("authorization check: %s", result)
+
+
+@shared_task(time_limit=600, soft_time_limit=570)
+def chat_sessions_renew() -> int:
+    """Beat: Seller Centre chat sessions older than SELLERCENTRE_SESSION_RENEW_HOURS are renewed
+    (new chat token, else a silent login with the kept password); one that cannot be is 未驗證."""
+    from django.conf import settings
+
+    from accounts.chatlogin import chat_sessions_renew_due
+
+    return chat_sessions_renew_due(older_than_seconds=settings.SELLERCENTRE_SESSION_RENEW_HOURS * 3600)

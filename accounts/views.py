@@ -8,13 +8,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import services
+from accounts import chatlogin, services
 from accounts.authorization import StateRefused, verification_state_issue, verification_state_redeem
-from accounts.forms import ShopForm
+from accounts.chat_words import chat_reason_words
+from accounts.forms import ChatLoginForm, ShopForm
 from accounts.selectors import shop_for, shops_visible_to, with_syncs
 from accounts.shopee_words import shopee_error_said
 from audit.services import audit_shop_changed
 from shopee.errors import ShopeeError
+from shopee.sellercentre import LinkNotTapped, LoginError
 
 
 @require_GET
@@ -97,3 +99,82 @@ def shop_verify_callback(request):
     else:
         messages.success(request, _("%(shop)s is verified.") % {"shop": shop.name})
     return redirect("accounts:list")
+
+
+# -- 聊聊登入認證: the Seller Centre login (shops on the Seller Centre chat transport) -------------
+
+
+@require_http_methods(["GET", "POST"])
+@sensitive_variables()  # the password and the session
+def shop_chat_login(request, pk: int):
+    """Step 1: login name and password; the server logs in and Shopee texts the link."""
+    shop = shop_for(request.user, pk)
+    initial = {"login_name": shop.chat_login_name or shop.account, "keep_password": shop.chat_keep_password}
+    form = ChatLoginForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            shop = chatlogin.chat_login_start(
+                shop=shop,
+                login_name=data["login_name"],
+                password=data["password"],
+                keep_password=data["keep_password"],
+                user=request.user,
+            )
+        except LoginError as exc:
+            messages.error(request, chat_reason_words(exc.reason))
+        except chatlogin.ChatLoginRefused as exc:
+            messages.error(request, _(str(exc)))
+        except ShopeeError as exc:
+            messages.error(
+                request,
+                _("Shopee did not answer the login (%(error)s). Nothing was changed; please try again.")
+                % {"error": shopee_error_said(str(exc))},
+            )
+        else:
+            if shop.chat_state == shop.ChatState.VERIFIED:
+                messages.success(request, _("%(shop)s is verified.") % {"shop": shop.name})
+                return redirect("accounts:list")
+        return redirect("accounts:chat_login", pk=shop.pk)
+    return render(
+        request,
+        "accounts/chat_login.html",
+        {"shop": shop, "form": form, "phone": chatlogin.chat_pending_phone(shop)},
+    )
+
+
+@require_POST
+@sensitive_variables()
+def shop_chat_login_confirm(request, pk: int):
+    """Step 3: the seller tapped the link; the server confirms and opens the chat session."""
+    shop = shop_for(request.user, pk)
+    try:
+        shop = chatlogin.chat_login_confirm(shop=shop, user=request.user)
+    except LinkNotTapped as exc:
+        messages.warning(request, chat_reason_words(exc.reason))
+        return redirect("accounts:chat_login", pk=shop.pk)
+    except LoginError as exc:
+        messages.error(request, chat_reason_words(exc.reason))
+        return redirect("accounts:chat_login", pk=shop.pk)
+    except chatlogin.ChatLoginRefused as exc:
+        messages.error(request, _(str(exc)))
+        return redirect("accounts:chat_login", pk=shop.pk)
+    except ShopeeError as exc:
+        messages.error(
+            request,
+            _("Shopee did not answer the login (%(error)s). Nothing was changed; please try again.")
+            % {"error": shopee_error_said(str(exc))},
+        )
+        return redirect("accounts:chat_login", pk=shop.pk)
+    messages.success(request, _("%(shop)s is verified.") % {"shop": shop.name})
+    return redirect("accounts:list")
+
+
+@require_POST
+def shop_chat_password_forget(request, pk: int):
+    shop = shop_for(request.user, pk)
+    chatlogin.chat_password_forget(shop=shop)
+    messages.success(
+        request, _("The kept password was forgotten; a lapsed session now needs the verification again.")
+    )
+    return redirect("accounts:edit", pk=shop.pk)

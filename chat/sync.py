@@ -26,7 +26,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Shop, ShopSync
-from accounts.services import shop_api, shop_auth_failed
 from accounts.syncs import (
     LeaseLost,
     sync_cursor,
@@ -37,7 +36,7 @@ from accounts.syncs import (
     sync_succeeded,
 )
 from chat.models import Conversation, Message
-from shopee.client import ShopClient
+from chat.transport import MARK_READ, UNREAD_IN_LIST, ChatTransport, transport_for
 from shopee.errors import AuthError, ShopeeError
 
 log = logging.getLogger(__name__)
@@ -73,16 +72,17 @@ def chat_sync_shop(*, shop: Shop, full: bool = False) -> SyncResult:
     if token is None:
         return SyncResult(ran=False)
     result = SyncResult()
+    transport = transport_for(shop)
     try:
-        api = shop_api(shop)
-        newest = _pull(shop, api, token, result, full=full)
+        transport.open()
+        newest = _pull(shop, transport, token, result, full=full)
         sync_succeeded(
             shop_pk=shop.pk, kind=CHAT, token=token, cursor=newest, api_calls=result.api_calls, full=full
         )
     except LeaseLost:
         log.warning("chat sync of %s lost its lease to another run", shop)
     except AuthError as exc:
-        shop_auth_failed(shop=shop, reason=str(exc))
+        transport.session_lost(exc)
         result.error = sync_failed(shop_pk=shop.pk, kind=CHAT, error=exc)
     except ShopeeError as exc:
         result.error = sync_failed(shop_pk=shop.pk, kind=CHAT, error=exc)
@@ -91,16 +91,14 @@ def chat_sync_shop(*, shop: Shop, full: bool = False) -> SyncResult:
     return result
 
 
-def _pull(shop: Shop, api: ShopClient, token: str, result: SyncResult, *, full: bool) -> int:
+def _pull(shop: Shop, api: ChatTransport, token: str, result: SyncResult, *, full: bool) -> int:
     """Walk the conversation list newest first; returns the newest position seen."""
     stored_ns = sync_cursor(shop_pk=shop.pk, kind=CHAT)
     oldest_wanted = _ns(timezone.now() - timedelta(days=FULL_PULL_DAYS)) if full else stored_ns
     newest = stored_ns
     cursor: str | None = None
     while True:
-        page = api.get_conversation_list(
-            direction="older", type="all", next_timestamp_nano=cursor, page_size=PAGE_SIZE
-        )
+        page = api.conversation_page(cursor, page_size=PAGE_SIZE)
         result.api_calls += 1
         entries = [entry for entry in page.conversations if entry.get("conversation_id")]
         known = {
@@ -110,10 +108,12 @@ def _pull(shop: Shop, api: ShopClient, token: str, result: SyncResult, *, full: 
             )
         }
         reached_stored = False
-        for entry in entries:
+        for n, entry in enumerate(entries):
             ns = int(entry.get("last_message_timestamp") or 0)
             if ns <= oldest_wanted:
                 reached_stored = True
+                if api.can(UNREAD_IN_LIST):
+                    _read_state_update(known, entries[n:])
                 break
             newest = max(newest, ns)
             stored = known.get(str(entry["conversation_id"]))
@@ -127,12 +127,32 @@ def _pull(shop: Shop, api: ShopClient, token: str, result: SyncResult, *, full: 
         cursor = page.next_timestamp_nano
 
 
+def _read_state_update(known: Mapping[str, Conversation], entries: list[dict[str, Any]]) -> None:
+    """Unread counts changed elsewhere (read in Seller Centre or the app) move no cursor: take
+    them from the page already fetched, for the stored conversations on it (no extra call)."""
+    for entry in entries:
+        stored = known.get(str(entry["conversation_id"]))
+        if stored is None or int(entry.get("last_message_timestamp") or 0) > stored.synced_ns:
+            continue
+        unread = int(entry.get("unread_count") or 0)
+        read_id = str(entry.get("last_read_message_id") or "")
+        if (stored.unread_count, stored.last_read_message_id) != (
+            unread,
+            read_id or stored.last_read_message_id,
+        ):
+            Conversation.objects.filter(pk=stored.pk).update(
+                unread_count=unread,
+                last_read_message_id=read_id or stored.last_read_message_id,
+                updated_at=timezone.now(),
+            )
+
+
 def _needs_messages(stored: Conversation | None, ns: int) -> bool:
     return stored is None or stored.synced_ns < ns
 
 
 def _new_messages(
-    api: ShopClient, entry: Mapping[str, Any], stored: Conversation | None, result: SyncResult
+    api: ChatTransport, entry: Mapping[str, Any], stored: Conversation | None, result: SyncResult
 ) -> list[dict[str, Any]]:
     """Messages newest first until the newest one the last complete pull stored (all of them
     for a conversation seen for the first time)."""
@@ -143,7 +163,7 @@ def _new_messages(
     messages: list[dict[str, Any]] = []
     offset: str | None = None
     while True:
-        page = api.get_messages(str(entry["conversation_id"]), offset=offset, page_size=PAGE_SIZE)
+        page = api.message_page(str(entry["conversation_id"]), offset, page_size=PAGE_SIZE)
         result.api_calls += 1
         messages += page.messages
         reached = any(
@@ -304,11 +324,13 @@ def conversation_read_remote(*, conversation: Conversation) -> None:
     """Tell Shopee the conversation is read up to its newest message."""
     if not conversation.last_message_id:
         return
-    shop = conversation.shop
+    transport = transport_for(conversation.shop)
+    if not transport.can(MARK_READ):
+        return
     try:
-        shop_api(shop).read_conversation(conversation.conversation_id, conversation.last_message_id)
+        transport.mark_read(conversation.conversation_id, conversation.last_message_id)
     except AuthError as exc:
-        shop_auth_failed(shop=shop, reason=str(exc))
+        transport.session_lost(exc)
 
 
 # -- helpers -----------------------------------------------------------------------------------

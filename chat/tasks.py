@@ -5,7 +5,7 @@ from dataclasses import asdict
 from celery import shared_task
 
 from accounts.models import Shop
-from accounts.selectors import authorized_shop_pks
+from accounts.selectors import chat_ready_shop_pks
 from chat import push, sync
 from chat.models import Conversation, PushReceipt
 from shopee.errors import ShopeeError
@@ -16,7 +16,7 @@ SYNC_TIME_LIMIT = 300  # a run commits per conversation: one cut short is contin
 @shared_task(time_limit=60, soft_time_limit=50, expires=60)
 def chat_sync_all() -> int:
     """Beat: one pull per verified shop, each its own task (one shop never delays another)."""
-    shop_pks = authorized_shop_pks()
+    shop_pks = chat_ready_shop_pks()
     for shop_pk in shop_pks:
         chat_sync_shop.delay(shop_pk)
     return len(shop_pks)
@@ -34,7 +34,7 @@ def chat_sync_shop(shop_pk: int, full: bool = False) -> dict | None:
 def chat_reconcile_all() -> int:
     """Beat: a full re-read of every verified shop's recent conversations; old receipts go."""
     push.push_receipts_purge()
-    shop_pks = authorized_shop_pks()
+    shop_pks = chat_ready_shop_pks()
     for shop_pk in shop_pks:
         chat_sync_shop.delay(shop_pk, full=True)
     return len(shop_pks)

@@ -18,7 +18,9 @@ import time
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.services import shop_api
+from accounts.models import Shop
+from chat.models import Conversation
+from chat.transport import SEND, TW_REGION_CODE, transport_for
 from outbox.claim import Claim, claim_due
 from outbox.doubt import find_delivered
 from outbox.kick import kick_later, outbox_kick
@@ -69,11 +71,20 @@ def _deliver_round(deadline: float) -> tuple[bool, list[float], int]:
     progressed, waits, sent = False, [], 0
     shops = (
         OutgoingMessage.objects.filter(outbox_due(timezone.now()))
-        .values_list("shop_id", "shop__send_rate_per_second")
+        .values_list("shop_id", "shop__send_rate_per_second", "shop__chat_transport", "shop__region")
         .distinct()
     )
-    for shop_pk, per_second in shops:
-        grant = rate.take(shop_pk, rate=per_second, want=batch)
+    for shop_pk, per_second, transport, region in shops:
+        want = batch
+        if transport == Shop.ChatTransport.SELLER_CENTRE or (not transport and region == "TW"):
+            # The session transport is paced conservatively, on top of the shop's own rate.
+            per_second = min(per_second, settings.SELLERCENTRE_SEND_RATE_PER_SECOND)
+            left = settings.SELLERCENTRE_DAILY_CAP - _sent_today(shop_pk)
+            if left <= 0:
+                waits.append(60.0)  # the cap is spent until tomorrow (Asia/Taipei)
+                continue
+            want = min(want, left)
+        grant = rate.take(shop_pk, rate=per_second, want=want)
         if not grant.granted:
             waits.append(grant.wait)
             continue
@@ -95,6 +106,12 @@ def _deliver_round(deadline: float) -> tuple[bool, list[float], int]:
     return progressed, waits, sent
 
 
+def _sent_today(shop_pk: int) -> int:
+    """Messages the shop sent since midnight, local time (settings.TIME_ZONE: Asia/Taipei)."""
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return OutgoingMessage.objects.filter(shop_id=shop_pk, state=State.SENT, sent_at__gte=midnight).count()
+
+
 def _kick_when_due(waits: list[float]) -> None:
     """Before stopping: if something falls due before the next sweep, schedule a kick for it."""
     upcoming = (
@@ -114,10 +131,14 @@ def _deliver(claim: Claim) -> Outcome:
     message = claim.message
     doubt = claim.doubt_since
     sending = False
+    transport = transport_for(message.shop)
+    if not transport.can(SEND):  # e.g. a TW shop on the Open Platform: Shopee refuses, retrying cannot help
+        record_final(claim, TW_REGION_CODE, str(transport.why_not.get(SEND, "")))
+        return Outcome.NOT_SENT
     try:
-        api = shop_api(message.shop)
+        transport.open()
         if doubt is not None:
-            found = find_delivered(api, message, since=doubt)
+            found = find_delivered(transport, message, since=doubt)
             if found is not None:
                 log.info("outbox message %s was delivered before: %s", message.pk, found.get("message_id"))
                 return record_sent(claim, found, sent_at=None)
@@ -131,17 +152,19 @@ def _deliver(claim: Claim) -> Outcome:
             release_claim(claim, doubt)  # too little lease left to finish the call safely
             return Outcome.NOT_SENT
         sending = True
-        sent = api.send_message(
+        sent = transport.send(
             to_id=message.buyer_id,
             message_type=message.message_type,
             content=message.shopee_content(),
             order_sn=message.order_sn or None,
+            conversation_id=_conversation_id(message),
+            request_id=message.idempotency_key,
         )
     except RateLimited as exc:
         record_rate_limited(claim, exc, doubt)
         return Outcome.SHOP_STOPPED
     except AuthError as exc:
-        record_auth_error(claim, exc, doubt)
+        record_auth_error(claim, exc, doubt, transport=transport)
         return Outcome.SHOP_STOPPED
     except PlatformRule as exc:
         record_final(claim, exc.code.rsplit(".", 1)[-1], exc.message)
@@ -158,3 +181,13 @@ def _deliver(claim: Claim) -> Outcome:
         record_retry(claim, type(exc).__name__, doubt=message.claimed_at if sending else doubt)
         return Outcome.NOT_SENT
     return record_sent(claim, sent, sent_at=timezone.now())
+
+
+def _conversation_id(message: OutgoingMessage) -> str | None:
+    if message.conversation is not None:
+        return message.conversation.conversation_id
+    return (
+        Conversation.objects.filter(shop=message.shop, buyer_id=message.buyer_id)
+        .values_list("conversation_id", flat=True)
+        .first()
+    )

@@ -21,9 +21,28 @@ CLOCK_SKEW = timedelta(seconds=10)  # allowed between our clock and Shopee's in 
 IN_DOUBT_PAGES = 4  # newest message pages read when looking for an in-doubt message
 
 
-def find_delivered(api: ShopClient, message: OutgoingMessage, *, since: datetime) -> dict[str, Any] | None:
-    """The message on Shopee that an earlier attempt delivered, if any: ours, same content, sent
-    after `since`, and not recorded for another row."""
+def find_delivered(transport, message: OutgoingMessage, *, since: datetime) -> dict[str, Any] | None:
+    """The message on Shopee that an earlier attempt delivered, if any. A transport whose message
+    list echoes `request_id` (Seller Centre) is asked for the row's key; otherwise (the Open
+    Platform) the newest messages are searched for ours with the same content after `since`."""
+    if transport.echoes_request_id:
+        conversation_id = _conversation_id(None, message, oldest=0)
+        if conversation_id is None:
+            return None
+        try:
+            return transport.find_sent(
+                conversation_id=conversation_id,
+                request_id=message.idempotency_key,
+                text=message.shopee_content().get("text", ""),
+                since=since,
+            )
+        except BadRequest:
+            return None
+    return _find_by_content(transport.api, message, since=since)
+
+
+def _find_by_content(api: ShopClient, message: OutgoingMessage, *, since: datetime) -> dict[str, Any] | None:
+    """Ours, same content, sent after `since`, and not recorded for another row."""
     oldest = int((since - CLOCK_SKEW).timestamp())
     matches: list[dict[str, Any]] = []
     try:
@@ -59,7 +78,7 @@ def _same_message(raw: Mapping[str, Any], message: OutgoingMessage) -> bool:
     )
 
 
-def _conversation_id(api: ShopClient, message: OutgoingMessage, *, oldest: int) -> str | None:
+def _conversation_id(api: ShopClient | None, message: OutgoingMessage, *, oldest: int) -> str | None:
     if message.conversation is not None:
         return message.conversation.conversation_id
     known = (
@@ -67,7 +86,7 @@ def _conversation_id(api: ShopClient, message: OutgoingMessage, *, oldest: int) 
         .values_list("conversation_id", flat=True)
         .first()
     )
-    if known:
+    if known or api is None:
         return known
     # A first message to this buyer: if it arrived, the conversation moved since `oldest`.
     cursor = None

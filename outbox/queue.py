@@ -204,7 +204,7 @@ def outbox_retry_failed(*, messages: QuerySet[OutgoingMessage], user=None) -> Re
     fresh = {"attempts": 0, "lease_expiries": 0, "last_error": "", "next_attempt_at": timezone.now()}
     failed = OutgoingMessage.objects.filter(pk__in=messages.order_by().values("pk"), state=State.FAILED)
     with transaction.atomic():
-        held = failed.exclude(shop__state__in=Shop.AUTHORIZED_STATES).update(
+        held = failed.exclude(Shop.chat_ready_q("shop__")).update(
             state=State.HELD, error_code=Problem.SHOP_NOT_VERIFIED, **fresh
         )
         queued = failed.update(state=State.QUEUED, error_code="", **fresh)
@@ -291,7 +291,7 @@ def outbox_sweep() -> int:
     """Beat: release the held messages of shops verified again, and kick delivery if anything is due.
     Returns how many kicks were sent."""
     with transaction.atomic():
-        _release(OutgoingMessage.objects.filter(shop__state__in=Shop.AUTHORIZED_STATES))
+        _release(OutgoingMessage.objects.filter(Shop.chat_ready_q("shop__")))
     due = OutgoingMessage.objects.filter(outbox_due(timezone.now()))[: parallel_drains()].count()
     for _n in range(due):
         outbox_kick()

@@ -164,14 +164,18 @@ def record_rate_limited(claim: Claim, exc: RateLimited, doubt: datetime | None) 
     )
 
 
-def record_auth_error(claim: Claim, exc: AuthError, doubt: datetime | None) -> None:
-    """Shopee refused the shop's tokens: the shop's messages wait (held) for re-verification."""
+def record_auth_error(claim: Claim, exc: AuthError, doubt: datetime | None, *, transport=None) -> None:
+    """Shopee refused the shop's tokens or chat session: the shop's messages wait (held) for
+    re-verification."""
     message = claim.message
     shop = message.shop
-    shop_auth_failed(shop=shop, reason=str(exc))
+    if transport is not None:
+        transport.session_lost(exc)
+    else:
+        shop_auth_failed(shop=shop, reason=str(exc))
     with transaction.atomic():
         # Still verified: the tokens were renewed meanwhile, so the message simply goes again.
-        still_verified = Shop.objects.filter(pk=shop.pk, state__in=Shop.AUTHORIZED_STATES).exists()
+        still_verified = Shop.objects.filter(Shop.chat_ready_q(), pk=shop.pk).exists()
         settle(
             claim,
             state=State.QUEUED if still_verified else State.HELD,

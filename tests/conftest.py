@@ -139,6 +139,7 @@ def sandbox(_sandbox_server, settings):
     _sandbox_server.reset()
     settings.SHOPEE_BASE_URL = _sandbox_server.url
     settings.SHOPEE_AUTH_PAGE_URL = f"{_sandbox_server.url}/auth"
+    settings.SELLERCENTRE_MAIN_URL = settings.SELLERCENTRE_SELLER_URL = _sandbox_server.url
     return _sandbox_server
 
 
@@ -160,6 +161,9 @@ def service_env(settings, **extra) -> dict[str, str]:
     env.update(
         {
             "SHOPEE_BASE_URL": settings.SHOPEE_BASE_URL,
+            "SELLERCENTRE_MAIN_URL": settings.SELLERCENTRE_MAIN_URL,
+            "SELLERCENTRE_SELLER_URL": settings.SELLERCENTRE_SELLER_URL,
+            "SELLERCENTRE_SIGNING": settings.SELLERCENTRE_SIGNING,
             "PYTHONUNBUFFERED": "1",
             "DJANGO_SETTINGS_MODULE": "tmschat.settings",
         }

@@ -26,6 +26,9 @@ class ShopFactory(DjangoModelFactory):
         model = Shop
 
     name = factory.Sequence(lambda n: f"測試賣場{n}")
+    # These rows test what the product does with the Open Platform's state; the Seller Centre
+    # transport (TW's default) is tested on its own (tests/chat/test_transport_sellercentre.py).
+    chat_transport = Shop.ChatTransport.OPEN_PLATFORM
 
     class Params:
         # Verified as far as our database knows; Shopee ids are strings.

@@ -36,6 +36,12 @@ SCHEDULE = [
         "Refresh access tokens well before they expire",
     ),
     Entry(
+        "chat session upkeep",
+        "accounts.tasks.chat_sessions_renew",
+        3600,
+        "Renew old Seller Centre chat sessions (聊聊登入認證) with the kept password",
+    ),
+    Entry(
         "authorization check",
         "accounts.tasks.authorizations_check",
         3600,

@@ -188,6 +188,16 @@ SHOPEE_PARTNER_KEY = _secret("SHOPEE_PARTNER_KEY", "shpk-demo-partner-key-not-se
 # Newer consoles show a separate "Live Push Partner Key"; empty means the partner key signs pushes.
 SHOPEE_PUSH_KEY = env.str("SHOPEE_PUSH_KEY", default="") or SHOPEE_PARTNER_KEY
 SHOPEE_TIMEOUT_SECONDS = env.float("SHOPEE_TIMEOUT_SECONDS", default=10.0)
+# Seller Centre (聊聊登入認證, chat of TW shops; docs/SELLERCENTRE.md). Default: the sandbox.
+SELLERCENTRE_MAIN_URL = (env.str("SELLERCENTRE_MAIN_URL", default="") or SHOPEE_BASE_URL).rstrip("/")
+SELLERCENTRE_SELLER_URL = (env.str("SELLERCENTRE_SELLER_URL", default="") or SHOPEE_BASE_URL).rstrip("/")
+SELLERCENTRE_SIGNING = env.str("SELLERCENTRE_SIGNING", default="none")  # none | page
+# Pacing of the session transport, on top of each shop's own rate: one message every 3 s, and at
+# most 500 a day per shop (Shopee publishes no limits for its own web chat: be conservative).
+SELLERCENTRE_SEND_RATE_PER_SECOND = env.float("SELLERCENTRE_SEND_RATE_PER_SECOND", default=1 / 3)
+SELLERCENTRE_DAILY_CAP = env.int("SELLERCENTRE_DAILY_CAP", default=500)
+# The beat renews chat sessions older than this (Shopee's session lifetime is not known).
+SELLERCENTRE_SESSION_RENEW_HOURS = env.float("SELLERCENTRE_SESSION_RENEW_HOURS", default=24.0)
 SHOPEE_PUSH_URL = env.str("SHOPEE_PUSH_URL", default="") or f"{PUBLIC_BASE_URL}/shopee/push/"
 
 # Content-Security-Policy (django-csp): scripts, styles and requests from our own origin only;

@@ -45,9 +45,9 @@ class SandboxConfig:
     order_detail_max: int = 50
 
     # TW send_message refused as documented ("Currently TW region is not supported to send messages",
-    # SHOPEE_API.md §5.1) as a standing setting rather than a fault; off by default until the product's
-    # Seller Centre transport lands (then the default flips). The error string is UNCERTAIN.
-    tw_send_refused: bool = False
+    # SHOPEE_API.md §5.1) as a standing setting rather than a fault; on by default, as the docs say
+    # (TW chat goes through the Seller Centre login). The error string is UNCERTAIN.
+    tw_send_refused: bool = True
 
     # The Chat module is open only to apps Shopee has approved [OFF]; off: every sellerchat call is refused.
     chat_module_approved: bool = True

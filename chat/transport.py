@@ -1,0 +1,268 @@
+"""The chat transport of a shop: the one seam through which chat sync, the inbox's mark-read and
+the outbox's delivery and in-doubt check talk to Shopee.
+
+    transport = transport_for(shop)        # Shop.chat_transport_kind: TW → Seller Centre, else Open Platform
+    transport.conversation_page(cursor)    # shopee.types.ConversationPage of Open-Platform-shaped dicts
+    transport.message_page(conversation_id, offset)          # MessagePage, newest first
+    transport.send(to_id=, message_type=, content=, order_sn=, conversation_id=, request_id=)
+    transport.find_sent(conversation_id=, request_id=, text=, since=)   # Seller Centre only (echoes_request_id)
+    transport.mark_read(conversation_id, message_id)
+    transport.session_lost(exc)            # an AuthError: the shop leaves the verified state
+
+Each transport says what it can do (`capabilities`: read, send, mark read, push, unread counts in
+the list) and, where it cannot, why in words (`why_not`). Both raise the same typed errors
+(shopee.errors): AuthError (session or authorization gone: held, 未驗證), RateLimited, Transient,
+PlatformRule, BadRequest. The Seller Centre transport renews a refused session once by itself
+(accounts.chatlogin.chat_session_renew: new chat token, else the kept password) before giving up,
+and turns `InterfaceChanged` / `AntiBotRefused` (a person must act) into an AuthError with that
+reason, so the shop is 未驗證 with a clear reason and its messages are held, none lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.utils.translation import gettext_noop
+
+from accounts.chat_words import REASON_ANTI_BOT, REASON_INTERFACE_CHANGED, REASON_SESSION_LOST
+from accounts.chatlogin import chat_login_lost, chat_session_of, chat_session_renew, sellercentre_client
+from accounts.models import Shop
+from accounts.services import shop_api, shop_auth_failed
+from shopee.errors import AuthError, BadRequest
+from shopee.sellercentre import (
+    AntiBotRefused,
+    InterfaceChanged,
+    SellerCentreSession,
+    SessionExpired,
+    WebMessage,
+)
+from shopee.types import ConversationPage, MessagePage
+
+T = TypeVar("T")
+
+READ, SEND, MARK_READ, PUSH, UNREAD_IN_LIST = "read", "send", "mark read", "push", "unread counts in the list"
+
+# Shopee's words (v2.sellerchat.send_message, SHOPEE_API.md §5.1).
+TW_NOT_SUPPORTED = gettext_noop(
+    "Shopee's Open Platform does not send chat for Taiwanese shops (\"Currently TW region is not supported "
+    'to send messages"): use the Seller Centre login (聊聊登入認證) for this shop.'
+)
+TW_REGION_CODE = "region_not_supported"
+
+
+class ChatUnavailable(AuthError):
+    """The shop's chat cannot be used until a person acts (reason in `code`)."""
+
+
+@dataclass
+class ChatTransport:
+    shop: Shop
+    kind: str = ""
+    capabilities: frozenset[str] = frozenset()
+    why_not: dict[str, str] = field(default_factory=dict)
+    echoes_request_id: bool = False  # find_sent can match the outbox row's key
+
+    def can(self, what: str) -> bool:
+        return what in self.capabilities
+
+
+# -- Open Platform -------------------------------------------------------------------------------
+
+
+class OpenPlatformTransport(ChatTransport):
+    """Shopee's Open Platform sellerchat API with the shop's authorization tokens."""
+
+    def __init__(self, shop: Shop) -> None:
+        can = {READ, SEND, MARK_READ, PUSH, UNREAD_IN_LIST}
+        why: dict[str, str] = {}
+        if shop.region == "TW":
+            can.discard(SEND)
+            why[SEND] = TW_NOT_SUPPORTED
+        super().__init__(
+            shop=shop, kind=Shop.ChatTransport.OPEN_PLATFORM, capabilities=frozenset(can), why_not=why
+        )
+        self._api = None
+
+    @property
+    def api(self):
+        if self._api is None:
+            self._api = shop_api(self.shop)
+        return self._api
+
+    def open(self) -> None:
+        """Raise AuthError now if the shop cannot be used (before any work)."""
+        _ = self.api
+
+    def conversation_page(self, cursor: str | None, page_size: int = 25) -> ConversationPage:
+        return self.api.get_conversation_list(
+            direction="older", type="all", next_timestamp_nano=cursor, page_size=page_size
+        )
+
+    def message_page(self, conversation_id: str, offset: str | None, page_size: int = 25) -> MessagePage:
+        return self.api.get_messages(conversation_id, offset=offset, page_size=page_size)
+
+    def send(self, *, to_id, message_type, content, order_sn, conversation_id, request_id) -> dict[str, Any]:
+        return self.api.send_message(
+            to_id=to_id, message_type=message_type, content=content, order_sn=order_sn or None
+        )
+
+    def mark_read(self, conversation_id: str, message_id: str) -> None:
+        self.api.read_conversation(conversation_id, message_id)
+
+    def session_lost(self, exc: AuthError) -> None:
+        shop_auth_failed(shop=self.shop, reason=str(exc))
+
+
+# -- Seller Centre -------------------------------------------------------------------------------
+
+
+class SellerCentreTransport(ChatTransport):
+    """The seller's own Seller Centre login and its web chat (shopee.sellercentre)."""
+
+    def __init__(self, shop: Shop) -> None:
+        super().__init__(
+            shop=shop,
+            kind=Shop.ChatTransport.SELLER_CENTRE,
+            capabilities=frozenset({READ, SEND, MARK_READ, UNREAD_IN_LIST}),
+            why_not={
+                PUSH: gettext_noop(
+                    "Seller Centre's chat pushes through its own websocket, which is not used: "
+                    "new messages come with the regular pull."
+                ),
+            },
+            echoes_request_id=True,
+        )
+        self.client = sellercentre_client()
+        self._session: SellerCentreSession | None = None
+
+    def open(self) -> None:
+        self._session = chat_session_of(self.shop)
+
+    def _call(self, fn: Callable[[SellerCentreSession], T]) -> T:
+        """One web-chat call; a refused session is renewed once (silently, if it can be)."""
+        if self._session is None:
+            self.open()
+        try:
+            try:
+                return fn(self._session)
+            except SessionExpired:
+                self._session = chat_session_renew(shop_pk=self.shop.pk, seen_at=self.shop.chat_session_at)
+                self.shop.refresh_from_db()
+                return fn(self._session)
+        except InterfaceChanged as exc:
+            chat_login_lost(shop=self.shop, reason=REASON_INTERFACE_CHANGED)
+            raise ChatUnavailable(str(exc), code=REASON_INTERFACE_CHANGED) from exc
+        except AntiBotRefused as exc:
+            chat_login_lost(shop=self.shop, reason=REASON_ANTI_BOT)
+            raise ChatUnavailable(str(exc), code=REASON_ANTI_BOT) from exc
+
+    def conversation_page(self, cursor: str | None, page_size: int = 25) -> ConversationPage:
+        page = self._call(lambda s: self.client.conversation_list(s, before=cursor))
+        rows = [_conversation_dict(c, self.shop) for c in page.conversations]
+        return ConversationPage(
+            conversations=rows,
+            more=bool(rows) and page.next_cursor is not None,
+            next_timestamp_nano=page.next_cursor,
+        )
+
+    def message_page(self, conversation_id: str, offset: str | None, page_size: int = 25) -> MessagePage:
+        start = int(offset or 0)
+        messages = self._call(
+            lambda s: self.client.message_list(s, conversation_id, offset=start, limit=page_size)
+        )
+        more = len(messages) >= page_size
+        return MessagePage(
+            messages=[message_dict(m, self.shop) for m in messages],
+            next_offset=str(start + page_size) if more else None,
+        )
+
+    def send(self, *, to_id, message_type, content, order_sn, conversation_id, request_id) -> dict[str, Any]:
+        if message_type != "text":
+            raise BadRequest(f"Seller Centre's web chat is used for text only, not {message_type}")
+        if not conversation_id:
+            raise BadRequest("no conversation with this buyer yet: Seller Centre sends within a conversation")
+        sent = self._call(
+            lambda s: self.client.message_send(
+                s,
+                to_id=to_id,
+                conversation_id=conversation_id,
+                text=str((content or {}).get("text") or ""),
+                request_id=request_id,
+                order_sn=order_sn or None,
+            )
+        )
+        return message_dict(sent, self.shop)
+
+    def find_sent(self, *, conversation_id: str, request_id: str, text: str, since: datetime) -> dict | None:
+        """The message an earlier attempt sent with `request_id` (text and time only as fallback)."""
+        found = self._call(
+            lambda s: self.client.message_find(
+                s, conversation_id, request_id, text=text, sent_after=int(since.timestamp()) - 10
+            )
+        )
+        return message_dict(found, self.shop) if found is not None else None
+
+    def mark_read(self, conversation_id: str, message_id: str) -> None:
+        self._call(
+            lambda s: self.client.conversation_read(
+                s, conversation_id=conversation_id, last_read_message_id=message_id
+            )
+        )
+
+    def session_lost(self, exc: AuthError) -> None:
+        code = str(getattr(exc, "code", "") or "")
+        chat_login_lost(
+            shop=self.shop, reason=code if code and code != "shop_not_verified" else REASON_SESSION_LOST
+        )
+
+
+def _conversation_dict(c, shop: Shop) -> dict[str, Any]:
+    """A web-chat conversation in the Open Platform's shape (what chat.sync stores)."""
+    return {
+        "conversation_id": c.conversation_id,
+        "to_id": c.buyer_id,
+        "to_name": c.buyer_name,
+        "to_avatar": str(c.raw.get("to_avatar") or ""),
+        "unread_count": c.unread_count,
+        "pinned": bool(c.raw.get("pinned")),
+        "last_read_message_id": c.last_read_message_id,
+        "last_message_timestamp": c.last_message_nano,
+        "latest_message_id": c.last_message_id,
+        "latest_message_type": c.last_message_type,
+        "latest_message_content": {"text": c.last_message_text},
+        "latest_message_from_id": c.buyer_id if c.last_message_from_buyer else "",
+    }
+
+
+def message_dict(m: WebMessage, shop: Shop) -> dict[str, Any]:
+    """A web-chat message in the Open Platform's shape."""
+    return {
+        "message_id": m.message_id,
+        "conversation_id": m.conversation_id,
+        "request_id": m.request_id,
+        "from_id": m.from_id,
+        "to_id": m.to_id,
+        "from_shop_id": "" if m.from_buyer else shop.shop_id,
+        "message_type": m.message_type,
+        "content": m.content,
+        "created_timestamp": m.created_timestamp,
+        "source_content": m.raw.get("source_content") or {},
+    }
+
+
+def transport_for(shop: Shop) -> OpenPlatformTransport | SellerCentreTransport:
+    if shop.uses_seller_centre:
+        return SellerCentreTransport(shop)
+    return OpenPlatformTransport(shop)
+
+
+def sellercentre_pacing() -> tuple[float, int]:
+    """Messages per second and per day for a shop on the Seller Centre transport (settings)."""
+    return settings.SELLERCENTRE_SEND_RATE_PER_SECOND, settings.SELLERCENTRE_DAILY_CAP
+
+
+__all__ = ["ChatTransport", "ChatUnavailable", "Mapping", "transport_for"]
