@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0002_shop_syncs'),
         ('chat', '0009_chat_sync_to_shop_sync'),
-        ('outbox', '0001_initial'),
+        ('outbox', '0002_cancel_and_lease_expiries'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
