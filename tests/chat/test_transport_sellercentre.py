@@ -349,3 +349,31 @@ def test_plain_calls_in_signed_mode_fail_with_the_anti_bot_error_in_words(sandbo
     assert shop.chat_state == Shop.ChatState.UNVERIFIED and shop.chat_state_reason == "anti_bot"
     assert "蝦皮的防機器人機制拒絕了請求" in answer.content.decode()
     assert "蝦皮的防機器人機制拒絕了請求" in staff_client.get("/shops/").content.decode()
+
+
+def test_the_beat_renews_old_sessions_silently(sandbox, salesperson):
+    shop = chat_verified(sandbox, salesperson)
+    before = shop.chat_session_at
+    sandbox.sc_revoke(shop.shop_id)
+    assert chatlogin.chat_sessions_renew_due(older_than_seconds=0) == 1
+    shop.refresh_from_db()
+    assert shop.chat_state == Shop.ChatState.VERIFIED and shop.chat_session_at > before
+    sandbox.buyer_says(shop.shop_id, "在嗎?", buyer_id="300012345")
+    assert sync.chat_sync_shop(shop=shop).messages == 1  # the renewed session works
+
+
+def test_the_transport_is_chosen_on_the_shop_form(salesperson, staff_client):
+    shop = shop_create(name="台灣賣場", account="tw", salesperson=salesperson)
+    assert shop.uses_seller_centre  # TW by default
+    staff_client.post(
+        f"/shops/{shop.pk}/",
+        {
+            "name": "台灣賣場",
+            "account": "tw",
+            "customer": "",
+            "salesperson": salesperson.pk,
+            "chat_transport": "open_platform",
+        },
+    )
+    shop.refresh_from_db()
+    assert not shop.uses_seller_centre
