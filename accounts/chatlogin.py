@@ -30,12 +30,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from accounts.chat_words import REASON_PASSWORD_NEEDED, REASON_SESSION_LOST
+from accounts.chat_words import REASON_ANTI_BOT, REASON_PASSWORD_NEEDED, REASON_SESSION_LOST
 from accounts.models import Shop
 from accounts.signals import send_on_commit, shop_authorization_lost, shop_verified
 from audit.services import audit_shop_verified
 from shopee.errors import AuthError
 from shopee.sellercentre import (
+    AntiBotRefused,
     LinkNotTapped,
     LoginError,
     PendingLogin,
@@ -155,8 +156,13 @@ def _refused(shop: Shop, reason: str) -> None:
 
 
 def _session_open(*, shop: Shop, session: SellerCentreSession, user) -> Shop:
-    """The login went through: open the chat session, mark the shop verified."""
-    session = sellercentre_client().chat_login(session)
+    """The login went through: open the chat session, mark the shop verified. An anti-bot
+    refusal (unsigned chat calls) is stored as the reason and raised again."""
+    try:
+        session = sellercentre_client().chat_login(session)
+    except AntiBotRefused:
+        _refused(shop, REASON_ANTI_BOT)
+        raise
     with transaction.atomic():
         locked = Shop.objects.select_for_update().get(pk=shop.pk)
         if locked.shop_id and locked.shop_id != session.shop_id:

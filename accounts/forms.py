@@ -11,7 +11,7 @@ class ShopForm(forms.ModelForm):
 
     class Meta:
         model = Shop
-        fields = ["name", "account", "customer", "salesperson"]
+        fields = ["name", "account", "customer", "salesperson", "chat_transport"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

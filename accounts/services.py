@@ -284,14 +284,25 @@ def shop_authorizations_check(*, shop_pks: list[int] | None = None) -> Authoriza
 # -- shop records and verification -------------------------------------------------------------
 
 
-def shop_create(*, name: str, account: str = "", customer: str = "", salesperson=None) -> Shop:
-    """A shop account staff type in; it gets its Shopee id at its first verification."""
-    return Shop.objects.create(name=name, account=account, customer=customer, salesperson=salesperson)
+def shop_create(
+    *, name: str, account: str = "", customer: str = "", salesperson=None, chat_transport: str = ""
+) -> Shop:
+    """A shop account staff type in; it gets its Shopee id at its first verification.
+    `chat_transport` blank: by region (TW: the Seller Centre login)."""
+    return Shop.objects.create(
+        name=name, account=account, customer=customer, salesperson=salesperson, chat_transport=chat_transport
+    )
 
 
-def shop_update(*, shop: Shop, name: str, account: str, customer: str, salesperson) -> Shop:
+def shop_update(
+    *, shop: Shop, name: str, account: str, customer: str, salesperson, chat_transport: str | None = None
+) -> Shop:
     shop.name, shop.account, shop.customer, shop.salesperson = name, account, customer, salesperson
-    shop.save(update_fields=["name", "account", "customer", "salesperson", "updated_at"])
+    fields = ["name", "account", "customer", "salesperson", "updated_at"]
+    if chat_transport is not None:
+        shop.chat_transport = chat_transport
+        fields.append("chat_transport")
+    shop.save(update_fields=fields)
     return shop
 
 

@@ -10,13 +10,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import chatlogin, services
 from accounts.authorization import StateRefused, verification_state_issue, verification_state_redeem
-from accounts.chat_words import chat_reason_words
+from accounts.chat_words import REASON_ANTI_BOT, chat_reason_words
 from accounts.forms import ChatLoginForm, ShopForm
 from accounts.selectors import shop_for, shops_visible_to, with_syncs
 from accounts.shopee_words import shopee_error_said
 from audit.services import audit_shop_changed
 from shopee.errors import ShopeeError
-from shopee.sellercentre import LinkNotTapped, LoginError
+from shopee.sellercentre import AntiBotRefused, LinkNotTapped, LoginError
 
 
 @require_GET
@@ -125,6 +125,8 @@ def shop_chat_login(request, pk: int):
             messages.error(request, chat_reason_words(exc.reason))
         except chatlogin.ChatLoginRefused as exc:
             messages.error(request, _(str(exc)))
+        except AntiBotRefused:
+            messages.error(request, chat_reason_words(REASON_ANTI_BOT))
         except ShopeeError as exc:
             messages.error(
                 request,
@@ -158,6 +160,9 @@ def shop_chat_login_confirm(request, pk: int):
         return redirect("accounts:chat_login", pk=shop.pk)
     except chatlogin.ChatLoginRefused as exc:
         messages.error(request, _(str(exc)))
+        return redirect("accounts:chat_login", pk=shop.pk)
+    except AntiBotRefused:
+        messages.error(request, chat_reason_words(REASON_ANTI_BOT))
         return redirect("accounts:chat_login", pk=shop.pk)
     except ShopeeError as exc:
         messages.error(

@@ -304,3 +304,76 @@ def test_the_chat_pull_of_a_lost_session_shows_on_status(sandbox, salesperson):
     assert result.error and shop.chat_state == Shop.ChatState.UNVERIFIED
     assert shop.chat_state_reason == "password_needed"
     assert ShopSync.objects.get(shop=shop, kind="chat").last_error
+
+
+# -- signed mode: Seller Centre's page must sign chat calls --------------------------------------
+
+
+@pytest.fixture
+def page_signing(sandbox, settings):
+    from pathlib import Path
+
+    from tests.utils import need
+
+    need(Path("/usr/bin/chromium").exists(), "Chromium at /usr/bin/chromium")
+    sandbox.configure(sc_signed=True)
+    settings.SELLERCENTRE_SIGNING = "page"
+    yield
+    chatlogin.sellercentre_client().close()  # the headless Chromium of this process
+    chatlogin._client.cache_clear()
+
+
+@pytest.mark.browser
+def test_page_signing_reads_and_sends_through_a_real_headless_chromium(sandbox, salesperson, page_signing):
+    shop = chat_verified(sandbox, salesperson)  # the chat login itself is made from the page
+    sandbox.buyer_says(shop.shop_id, "在嗎?", buyer_id="300012345", buyer_name="小明")
+    assert sync.chat_sync_shop(shop=shop).error == ""
+    conversation = Conversation.objects.get(shop=shop)
+    assert conversation.buyer_name == "小明"
+    queue(shop, "300012345", "簽章模式回覆", conversation=conversation)
+    assert outbox_deliver_due(budget_seconds=20) == 1
+    assert [row["content"]["text"] for row in sc_deliveries(sandbox, shop)] == ["簽章模式回覆"]
+
+
+def test_plain_calls_in_signed_mode_fail_with_the_anti_bot_error_in_words(sandbox, salesperson, staff_client):
+    sandbox.configure(sc_signed=True)  # signing stays "none"
+    remote = seller(sandbox)
+    shop = typed_in(remote, salesperson)
+    staff_client.post(
+        f"/shops/{shop.pk}/chat-login/",
+        {"login_name": remote["account"], "password": "pw", "keep_password": "on"},
+    )
+    sandbox.sc_tap_link(remote["shop_id"])
+    answer = staff_client.post(f"/shops/{shop.pk}/chat-login/confirm/", follow=True)
+    shop.refresh_from_db()
+    assert shop.chat_state == Shop.ChatState.UNVERIFIED and shop.chat_state_reason == "anti_bot"
+    assert "蝦皮的防機器人機制拒絕了請求" in answer.content.decode()
+    assert "蝦皮的防機器人機制拒絕了請求" in staff_client.get("/shops/").content.decode()
+
+
+def test_the_beat_renews_old_sessions_silently(sandbox, salesperson):
+    shop = chat_verified(sandbox, salesperson)
+    before = shop.chat_session_at
+    sandbox.sc_revoke(shop.shop_id)
+    assert chatlogin.chat_sessions_renew_due(older_than_seconds=0) == 1
+    shop.refresh_from_db()
+    assert shop.chat_state == Shop.ChatState.VERIFIED and shop.chat_session_at > before
+    sandbox.buyer_says(shop.shop_id, "在嗎?", buyer_id="300012345")
+    assert sync.chat_sync_shop(shop=shop).messages == 1  # the renewed session works
+
+
+def test_the_transport_is_chosen_on_the_shop_form(salesperson, staff_client):
+    shop = shop_create(name="台灣賣場", account="tw", salesperson=salesperson)
+    assert shop.uses_seller_centre  # TW by default
+    staff_client.post(
+        f"/shops/{shop.pk}/",
+        {
+            "name": "台灣賣場",
+            "account": "tw",
+            "customer": "",
+            "salesperson": salesperson.pk,
+            "chat_transport": "open_platform",
+        },
+    )
+    shop.refresh_from_db()
+    assert not shop.uses_seller_centre

@@ -104,7 +104,9 @@ class ShopSession:
 
 @pytest.fixture
 def make_sandbox() -> Iterator[Callable[..., Sandbox]]:
-    """Start sandboxes with the test partner and fast push retries; all stopped at the end."""
+    """Start sandboxes with the test partner and fast push retries; all stopped at the end.
+    These tests exercise the Open Platform's chat rules on Taiwanese demo shops, so Shopee's TW
+    send refusal (on by default, as documented) is off unless a test asks for it."""
     started: list[Sandbox] = []
 
     def make(**config: Any) -> Sandbox:
@@ -113,6 +115,7 @@ def make_sandbox() -> Iterator[Callable[..., Sandbox]]:
             "push_timeout_seconds": 1.0,
             "webchat_push_retry_delays": [0.1, 0.2],
             "webchat_push_timeout_seconds": 1.0,
+            "tw_send_refused": False,
         } | config
         sandbox = Sandbox(partner_id=PARTNER_ID, partner_key=PARTNER_KEY, push_key=PUSH_KEY, **settings)
         started.append(sandbox.start())

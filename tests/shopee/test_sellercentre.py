@@ -517,3 +517,9 @@ def test_a_tw_shop_refused_on_the_open_platform_still_sends_through_seller_centr
         request_id=str(uuid.uuid4()),
     )
     assert [d["message_id"] for d in demo.deliveries()] == [sent.message_id]
+
+
+def test_the_open_platform_face_refuses_tw_sends_by_default_as_documented():
+    from shopee.sandbox import Sandbox
+
+    assert Sandbox(partner_id=1, partner_key="k").configure()["tw_send_refused"] is True
