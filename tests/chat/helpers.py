@@ -17,11 +17,10 @@ BUYER_BASE = 700_000_000
 _accounts = itertools.count(1)
 
 
-def verified_shop(sandbox, user, name: str = "我的測試賣場") -> Shop:
-    """A sandbox shop authorized by its seller and verified in the product (蝦皮API授權), on the
-    Open Platform chat transport."""
-    # Chat through the Open Platform: a non-TW shop (Shopee refuses TW sends there, §5.1).
-    remote = sandbox.create_shop(account=f"sync{next(_accounts)}", password="pw", name=name, region="SG")
+def verified_shop(sandbox, user, name: str = "我的測試賣場", region: str = "SG") -> Shop:
+    """A sandbox shop authorized by its seller and verified in the product (蝦皮API授權). By
+    default non-TW, so its chat goes through the Open Platform (Shopee refuses TW sends there, §5.1)."""
+    remote = sandbox.create_shop(account=f"sync{next(_accounts)}", password="pw", name=name, region=region)
     code = sandbox.authorize_code(remote["shop_id"])
     return shop_verify(shop=None, code=code, shop_id=remote["shop_id"], user=user)
 

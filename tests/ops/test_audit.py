@@ -79,7 +79,13 @@ def test_queueing_a_batch_records_one_action_with_its_buyers(salesperson):
 def test_editing_a_shop_records_who_and_which_fields(staff_client, salesperson, shop):  # noqa: F811
     staff_client.post(
         reverse("accounts:edit", args=[shop.pk]),
-        {"name": "新名字", "account": shop.account, "customer": shop.customer, "salesperson": salesperson.pk},
+        {
+            "name": "新名字",
+            "account": shop.account,
+            "customer": shop.customer,
+            "salesperson": salesperson.pk,
+            "chat_transport": shop.chat_transport,
+        },
     )
     event = AuditEvent.objects.get()
     assert (event.actor, event.action, event.shop) == (salesperson, AuditEvent.Action.SHOP_EDITED, shop)

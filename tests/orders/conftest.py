@@ -16,7 +16,7 @@ DAY = 86400
 
 @pytest.fixture
 def shop(sandbox, salesperson):
-    return verified_shop(sandbox, salesperson)
+    return verified_shop(sandbox, salesperson, region="TW")  # Taiwan's buyer masking applies
 
 
 def at(day, hour: int = 12) -> int:
