@@ -180,11 +180,15 @@ def login_ivs(core: Core, body: dict[str, Any]) -> tuple[dict[str, Any], ScSessi
     return {"error": 0, "error_msg": None, "data": {"userid": shop.user_id}}, session
 
 
-def link_tap(core: Core, short_token: str) -> str:
-    """The seller taps the link on the phone: "done", "expired" or "unknown"."""
-    flow = next(
+def _flow_by_link(core: Core, short_token: str):
+    return next(
         (f for f in core.world.sc_flows.values() if short_token and f.short_token == short_token), None
     )
+
+
+def link_tap(core: Core, short_token: str) -> str:
+    """The seller taps the link on the phone: "done", "expired" or "unknown"."""
+    flow = _flow_by_link(core, short_token)
     if flow is None:
         return "unknown"
     status = _link_status(core, flow)
@@ -199,9 +203,7 @@ def link_tap(core: Core, short_token: str) -> str:
 
 def links_status(core: Core, short_token: str) -> str:
     """What the phone's link page shows: "pending", "done", "expired" or "unknown"."""
-    flow = next(
-        (f for f in core.world.sc_flows.values() if short_token and f.short_token == short_token), None
-    )
+    flow = _flow_by_link(core, short_token)
     if flow is None:
         return "unknown"
     status = _link_status(core, flow)
