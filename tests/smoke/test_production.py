@@ -193,7 +193,25 @@ def test_production_shape_end_to_end(production, _browser):
             page.click("#approve")
             page.wait_for_url(f"{web}/shops/")
             row = page.locator("table.shops tbody tr", has_text=KTMST["shop_id"])
-            expect(row.locator(".badge")).to_have_text("已驗證")
+            expect(row.locator(".badge.state")).to_have_text("已驗證")  # 蝦皮API授權: orders
+
+            # 聊聊登入認證 (a Taiwanese shop chats through its Seller Centre login): password,
+            # the link tapped on the seller's phone, a second click.
+            row.get_by_role("link", name="聊聊登入認證").click()
+            page.fill("input[name=login_name]", KTMST["account"])
+            page.fill("input[name=password]", KTMST["password"])
+            page.click("button.chat-login.start")
+            expect(page.locator("#chat-link-sent")).to_contain_text("請在手機上點擊蝦皮傳送的驗證連結")
+            phone = page.context.new_page()
+            phone.goto(f"{shopee}/phone?shop_id={KTMST['shop_id']}")
+            phone.locator(".sms-link").first.click()
+            phone.click("#approve-link")
+            expect(phone.locator("#link-done")).to_be_visible()
+            phone.close()
+            page.click("button.chat-login.confirm")
+            page.wait_for_url(f"{web}/shops/")
+            row = page.locator("table.shops tbody tr", has_text=KTMST["shop_id"])
+            expect(row.locator(".chat-state")).to_have_text("已驗證")
 
             # The shop's orders are downloaded at once after verification (its chats with them).
             def orders_shown() -> bool:
