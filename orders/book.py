@@ -10,7 +10,7 @@ Contract:
   (on hand minus what earlier imported orders reserve); force import skips the stock check
   (available may go negative) and imports again an order whose Shopee lines changed.
 - Import reserves stock, conversion to shipment deducts it (orders.shipment), cancellation on
-  Shopee releases it (`book_cancel_cancelled`, run after every order refresh).
+  Shopee releases it (`book_cancel_cancelled`, run by every order write, `orders_store`).
 - Queries per call are constant, not per order or line (bulk reads and writes).
 """
 
@@ -399,14 +399,14 @@ def book_auto_import(*, shop: Shop) -> list[Outcome]:
     return outcomes
 
 
-def book_after_refresh(*, shop: Shop, order_sns: Iterable[str]) -> None:
-    """Run after orders of `shop` were pulled from Shopee: cancellations, then auto import.
-    Failures are logged, never raised: the order sync itself succeeded."""
+def book_after_sync(*, shop: Shop) -> None:
+    """自動匯入 once a pull of `shop`'s orders (the scheduled sync, a download) has ended, also
+    one that found nothing new: stock may have arrived since. Failures are logged, never
+    raised: the pull itself succeeded."""
     try:
-        book_cancel_cancelled(shop=shop, order_sns=order_sns)
         book_auto_import(shop=shop)
     except Exception:
-        log.exception("order book update after the order refresh of %s failed", shop)
+        log.exception("auto import after the order sync of %s failed", shop)
 
 
 def book_auto_import_set(*, shop: Shop, enabled: bool) -> BookShopSettings:

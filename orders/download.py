@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from accounts.models import Shop
 from accounts.services import shop_api, shop_auth_failed
+from orders.book import book_after_sync
 from orders.models import Order, OrderDownload
 from orders.scopes import Scope
 from orders.services import orders_store
@@ -141,6 +142,7 @@ def download_run(*, job_pk: int) -> OrderDownload | None:
                 return job
             _store_batch(job, api, token)
         _finish(job, token, State.DONE)
+        book_after_sync(shop=job.shop)
     except _TakenOver:
         return None
     except AuthError as exc:

@@ -25,7 +25,7 @@ from accounts.syncs import (
     sync_lease_take,
     sync_succeeded,
 )
-from orders.book import book_after_refresh
+from orders.book import book_after_sync, book_cancel_cancelled
 from orders.channels import ChannelKind, channel_kind
 from orders.models import Order
 from shopee.client import ShopClient
@@ -110,7 +110,7 @@ def orders_store(*, shop: Shop, details: Iterable[Mapping[str, Any]], api: ShopC
     Order.objects.bulk_create(
         changed, update_conflicts=True, unique_fields=["shop", "order_sn"], update_fields=UPDATED_FIELDS
     )
-    book_after_refresh(shop=shop, order_sns=[row.order_sn for row in rows])  # cancellations, auto import
+    book_cancel_cancelled(shop=shop, order_sns=[row.order_sn for row in rows])  # releases their stock
     return outcomes
 
 
@@ -137,8 +137,7 @@ def orders_sync_recent(*, shop: Shop) -> int | None:
             shop_auth_failed(shop=shop, reason=str(exc))
             raise
         stored = orders_refresh(shop=shop, order_sns=order_sns, api=api)
-        if not order_sns:  # 自動匯入 runs after every sync: stock may have arrived since the last one
-            book_after_refresh(shop=shop, order_sns=[])
+        book_after_sync(shop=shop)
         sync_succeeded(shop_pk=shop.pk, kind=ORDERS, token=token, cursor=int(now.timestamp()))
         return stored
     except LeaseLost:

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeHistogramMetricFamily, GaugeMetricFamily
 
+from outbox.models import OutgoingMessage
 from tmschat.counters import SHOPEE_ERROR_TYPES, counter_value
 
 log = logging.getLogger(__name__)
@@ -35,20 +36,13 @@ LATENCY_BUCKETS = (1, 2, 5, 10, 30, 60, 300, 900, 3600)
 LATENCY_WINDOW = timedelta(hours=1)
 
 
-def _outgoing_message_model():
-    from outbox.models import OutgoingMessage
-
-    return OutgoingMessage
-
-
 # -- the scrape -----------------------------------------------------------------------------
 
 
 class TmsChatCollector:
     def collect(self):
-        OutgoingMessage = _outgoing_message_model()
-        yield self._queue_depth(OutgoingMessage)
-        yield self._latency(OutgoingMessage)
+        yield self._queue_depth()
+        yield self._latency()
         yield self._sync_lag()
         failures = CounterMetricFamily(
             "tmschat_push_signature_failures", "Pushes refused for a bad or missing signature"
@@ -62,7 +56,7 @@ class TmsChatCollector:
             errors.add_metric([name], counter_value("shopee_errors", name))
         yield errors
 
-    def _queue_depth(self, OutgoingMessage):
+    def _queue_depth(self):
         counts = dict.fromkeys(OutgoingMessage.State.values, 0)
         for row in OutgoingMessage.objects.order_by().values("state").annotate(n=Count("pk")):
             counts[row["state"]] = row["n"]
@@ -71,7 +65,7 @@ class TmsChatCollector:
             depth.add_metric([state], n)
         return depth
 
-    def _latency(self, OutgoingMessage):
+    def _latency(self):
         latency = ExpressionWrapper(F("sent_at") - F("created_at"), output_field=DurationField())
         sent = OutgoingMessage.objects.filter(
             state=OutgoingMessage.State.SENT, sent_at__gte=timezone.now() - LATENCY_WINDOW
