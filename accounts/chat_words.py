@@ -6,6 +6,9 @@ ours below); anything else is Shopee's own text, shown as it came.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop
 
 REASON_SESSION_LOST = "session_lost"
@@ -53,3 +56,53 @@ def chat_reason_words(reason: str) -> str:
         return ""
     words = _WORDS.get(reason)
     return gettext(words) if words else reason
+
+
+@dataclass(frozen=True)
+class ChatStop:
+    """Why a shop's chat is stopped, as the inbox shows it: which verification (`what`), its
+    state, the reason in words, and where staff put it right."""
+
+    what: str
+    state: str
+    reason: str
+    url: str
+    action: str
+    reads: bool = False  # the chat is still pulled; only replies cannot go
+
+    @property
+    def badge(self) -> str:
+        return gettext("%(what)s: %(state)s") % {"what": self.what, "state": self.state}
+
+
+def chat_stop_of(shop) -> ChatStop | None:
+    """None while the shop's chat transport may be used (`Shop.can_send`); else what stops it:
+    the chat login (聊聊登入認證) for a shop on the Seller Centre transport, the Shopee API
+    authorization (蝦皮API授權) for one whose chat goes through the Open Platform."""
+    if shop.can_send:
+        return None
+    if shop.uses_seller_centre:
+        reason = shop.chat_state_reason_text or gettext(
+            _NOT_SENT_YET if shop.chat_state == shop.ChatState.PENDING else _NEVER_DONE
+        )
+        return ChatStop(
+            what=gettext("Chat login verification"),
+            state=shop.get_chat_state_display(),
+            reason=reason,
+            url=reverse("accounts:chat_login", args=[shop.pk]),
+            action=gettext("Chat login verification"),
+        )
+    return ChatStop(
+        what=gettext("Shopee API authorization"),
+        state=shop.get_state_display(),
+        reason=shop.state_reason_text or gettext(_API_NEVER_DONE),
+        url=reverse("accounts:edit", args=[shop.pk]),
+        action=gettext("Open the shop account"),
+    )
+
+
+_NEVER_DONE = gettext_noop("The shop's Seller Centre login has not been verified yet.")
+_NOT_SENT_YET = gettext_noop(
+    "A verification link went to the seller's phone: tap it, then click [Chat login verification]."
+)
+_API_NEVER_DONE = gettext_noop("The shop has not authorized this app on Shopee yet.")

@@ -26,9 +26,16 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.utils.translation import gettext_noop
+from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 
-from accounts.chat_words import REASON_ANTI_BOT, REASON_INTERFACE_CHANGED, REASON_SESSION_LOST
+from accounts.chat_words import (
+    REASON_ANTI_BOT,
+    REASON_INTERFACE_CHANGED,
+    REASON_SESSION_LOST,
+    ChatStop,
+    chat_stop_of,
+)
 from accounts.chatlogin import chat_login_lost, chat_session_of, chat_session_renew, sellercentre_client
 from accounts.models import Shop
 from accounts.services import shop_api, shop_auth_failed
@@ -79,9 +86,9 @@ class OpenPlatformTransport(ChatTransport):
     def __init__(self, shop: Shop) -> None:
         can = {READ, SEND, MARK_READ, PUSH, UNREAD_IN_LIST}
         why: dict[str, str] = {}
-        if shop.region == "TW":
+        if refusal := send_refusal(shop):
             can.discard(SEND)
-            why[SEND] = TW_NOT_SUPPORTED
+            why[SEND] = refusal
         super().__init__(
             shop=shop, kind=Shop.ChatTransport.OPEN_PLATFORM, capabilities=frozenset(can), why_not=why
         )
@@ -254,6 +261,29 @@ def message_dict(m: WebMessage, shop: Shop) -> dict[str, Any]:
     }
 
 
+def send_refusal(shop: Shop) -> str:
+    """Why the shop's transport cannot send at all, whatever its state ("" when it can)."""
+    if not shop.uses_seller_centre and shop.region == "TW":
+        return TW_NOT_SUPPORTED
+    return ""
+
+
+def chat_stop(shop: Shop) -> ChatStop | None:
+    """What the inbox and composer say stops the shop's chat (None: nothing): its transport's
+    verification, or a transport that reads but cannot send (a TW shop on the Open Platform)."""
+    stop = chat_stop_of(shop)
+    if stop is None and (refusal := send_refusal(shop)):
+        return ChatStop(
+            what=gettext("Replies"),
+            state=gettext("cannot be sent"),
+            reason=gettext(refusal),
+            url=reverse("accounts:edit", args=[shop.pk]),
+            action=gettext("Open the shop account"),
+            reads=True,
+        )
+    return stop
+
+
 def transport_for(shop: Shop) -> OpenPlatformTransport | SellerCentreTransport:
     if shop.uses_seller_centre:
         return SellerCentreTransport(shop)
@@ -265,4 +295,4 @@ def sellercentre_pacing() -> tuple[float, int]:
     return settings.SELLERCENTRE_SEND_RATE_PER_SECOND, settings.SELLERCENTRE_DAILY_CAP
 
 
-__all__ = ["ChatTransport", "ChatUnavailable", "Mapping", "transport_for"]
+__all__ = ["ChatTransport", "ChatUnavailable", "Mapping", "chat_stop", "transport_for"]

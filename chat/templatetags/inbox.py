@@ -8,6 +8,8 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from chat.transport import chat_stop
+
 register = template.Library()
 
 # Shown in place of text for messages that are not text (the list preview, cards).
@@ -58,3 +60,6 @@ def web_url(value) -> str:
 @register.filter
 def lookup(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+register.filter("chat_stop", chat_stop)  # what stops the shop's chat, through its transport

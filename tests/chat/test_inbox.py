@@ -493,8 +493,9 @@ def test_conversation_of_a_revoked_shop_says_replies_wait_for_verification(staff
     body = pane(staff_client, conv)
     listed = staff_client.get("/chat/").content.decode()
 
-    assert "此賣場帳號已失效" in body and "賣家已在蝦皮取消授權" in body and f"/shops/{own_shop.pk}/" in body
-    assert 'class="badge bad">已失效' in listed
+    assert "此賣場的蝦皮API授權為「已失效」" in body and "賣家已在蝦皮取消授權" in body
+    assert f'href="/shops/{own_shop.pk}/"' in body
+    assert "蝦皮API授權：已失效" in listed
 
 
 def test_a_late_pulled_older_message_is_sent_to_the_open_pane_once(staff_client, own_shop):
