@@ -125,22 +125,48 @@ def chat_pending_phone(shop: Shop) -> str:
     return PendingLogin.from_dict(json.loads(shop.chat_pending)).phone_number
 
 
-def chat_login_confirm(*, shop: Shop, user) -> Shop:
-    """Step 3: after the seller tapped the link. LinkNotTapped leaves the login pending (click
-    again later); any other LoginError ends it with the reason. Both are raised again."""
-    if shop.chat_state != ChatState.PENDING or not shop.chat_pending:
-        raise LinkNotTapped("No verification is waiting; enter the password first.")
-    pending = PendingLogin.from_dict(json.loads(shop.chat_pending))
+def chat_login_confirm(*, shop: Shop, user, quiet: bool = False) -> Shop:
+    """Step 3: after the seller tapped the link (the second click, or the page's poll). The
+    shop's row stays locked meanwhile, so the poll and a click never confirm the same link
+    twice: the later one finds the shop verified. LinkNotTapped leaves the login pending (and,
+    unless `quiet`, says so as the reason); any other LoginError ends it with the reason. Both
+    are raised again."""
+    failed: LoginError
     try:
-        session = sellercentre_client().verification_confirm(pending)
-    except LinkNotTapped:
-        Shop.objects.filter(pk=shop.pk).update(chat_state_reason="link_not_tapped")
-        shop.chat_state_reason = "link_not_tapped"
+        with transaction.atomic():
+            locked = Shop.objects.select_for_update().get(pk=shop.pk)
+            if locked.chat_state == ChatState.VERIFIED:
+                return locked  # confirmed meanwhile by the other of the poll and the click
+            if locked.chat_state != ChatState.PENDING or not locked.chat_pending:
+                raise LinkNotTapped("No verification is waiting; enter the password first.")
+            pending = PendingLogin.from_dict(json.loads(locked.chat_pending))
+            try:
+                session = sellercentre_client().verification_confirm(pending)
+            except LoginError as exc:
+                failed = exc
+            else:
+                return _session_open(shop=locked, session=session, user=user)
+    except AntiBotRefused:  # _session_open's record of it was rolled back with the block
+        _refused(shop, REASON_ANTI_BOT)
         raise
-    except LoginError as exc:
-        _refused(shop, exc.reason)
-        raise
-    return _session_open(shop=shop, session=session, user=user)
+    if isinstance(failed, LinkNotTapped):
+        if not quiet:
+            Shop.objects.filter(pk=shop.pk, chat_state=ChatState.PENDING).update(
+                chat_state_reason="link_not_tapped"
+            )
+            shop.chat_state_reason = "link_not_tapped"
+    else:
+        _refused(shop, failed.reason)
+    raise failed
+
+
+def chat_link_waiting_seconds(shop: Shop) -> float | None:
+    """How much longer the page may wait for the tap (SELLERCENTRE_LINK_SECONDS after the link
+    was sent); None when no link is waiting."""
+    if shop.chat_state != ChatState.PENDING or not shop.chat_pending or shop.chat_state_changed_at is None:
+        return None
+    sent = (timezone.now() - shop.chat_state_changed_at).total_seconds()
+    return max(0.0, settings.SELLERCENTRE_LINK_SECONDS - sent)
 
 
 def _refused(shop: Shop, reason: str) -> None:

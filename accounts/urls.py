@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/verify/", views.shop_verify_start, name="verify"),
     path("<int:pk>/chat-login/", views.shop_chat_login, name="chat_login"),
     path("<int:pk>/chat-login/confirm/", views.shop_chat_login_confirm, name="chat_login_confirm"),
+    path("<int:pk>/chat-login/poll/", views.shop_chat_login_poll, name="chat_login_poll"),
     path(
         "<int:pk>/chat-login/forget-password/", views.shop_chat_password_forget, name="chat_password_forget"
     ),

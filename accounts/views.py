@@ -1,5 +1,6 @@
 """Account browser (瀏覽資訊), shop form and the [聊聊登入認證] round trip to Shopee."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -7,16 +8,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import chatlogin, services
 from accounts.authorization import StateRefused, verification_state_issue, verification_state_redeem
-from accounts.chat_words import REASON_ANTI_BOT, chat_reason_words
+from accounts.chat_words import REASON_ANTI_BOT, REASON_INTERFACE_CHANGED, chat_reason_words
 from accounts.forms import ChatLoginForm, ShopForm
 from accounts.selectors import shop_for, shops_visible_to, with_syncs
 from accounts.shopee_words import shopee_error_said
 from audit.services import audit_shop_changed
 from shopee.errors import ShopeeError
-from shopee.sellercentre import AntiBotRefused, LinkNotTapped, LoginError
+from shopee.sellercentre import AntiBotRefused, InterfaceChanged, LinkNotTapped, LoginError
 
 
 @require_GET
@@ -121,18 +123,10 @@ def shop_chat_login(request, pk: int):
                 keep_password=data["keep_password"],
                 user=request.user,
             )
-        except LoginError as exc:
-            messages.error(request, chat_reason_words(exc.reason))
-        except chatlogin.ChatLoginRefused as exc:
-            messages.error(request, _(str(exc)))
-        except AntiBotRefused:
-            messages.error(request, chat_reason_words(REASON_ANTI_BOT))
+        except LOGIN_FAILURES as exc:
+            messages.error(request, _login_failure_words(exc))
         except ShopeeError as exc:
-            messages.error(
-                request,
-                _("Shopee did not answer the login (%(error)s). Nothing was changed; please try again.")
-                % {"error": shopee_error_said(str(exc))},
-            )
+            messages.error(request, _no_answer(exc))
         else:
             if shop.chat_state == shop.ChatState.VERIFIED:
                 messages.success(request, _("%(shop)s is verified.") % {"shop": shop.name})
@@ -141,8 +135,67 @@ def shop_chat_login(request, pk: int):
     return render(
         request,
         "accounts/chat_login.html",
-        {"shop": shop, "form": form, "phone": chatlogin.chat_pending_phone(shop)},
+        {"shop": shop, "form": form, "phone": chatlogin.chat_pending_phone(shop), **_link_poll(shop)},
     )
+
+
+def _link_poll(shop) -> dict:
+    """The chat login page's check for the tap: every SELLERCENTRE_LINK_POLL_SECONDS while the
+    link may still be tapped."""
+    left = chatlogin.chat_link_waiting_seconds(shop)
+    return {
+        "link_waiting": bool(left),
+        "poll_ms": int(settings.SELLERCENTRE_LINK_POLL_SECONDS * 1000),
+        "link_minutes": settings.SELLERCENTRE_LINK_SECONDS // 60,
+    }
+
+
+@require_POST
+@sensitive_variables()
+def shop_chat_login_poll(request, pk: int):
+    """The page's own step 3 (htmx): once the seller tapped the link, confirm as the second
+    click would. Not tapped yet: keep waiting, quietly (nothing is recorded; one link/get_status
+    call, what Shopee's own page polls). Any other outcome: the page reloads with it."""
+    shop = shop_for(request.user, pk)
+    if shop.chat_state == shop.ChatState.PENDING and chatlogin.chat_link_waiting_seconds(shop):
+        try:
+            shop = chatlogin.chat_login_confirm(shop=shop, user=request.user, quiet=True)
+        except LinkNotTapped:
+            return _poll_again(request, shop)
+        except LOGIN_FAILURES as exc:
+            messages.error(request, _login_failure_words(exc))
+        except ShopeeError:  # no answer this time (network, rate limit): the next poll asks again
+            return _poll_again(request, shop)
+    if shop.chat_state == shop.ChatState.VERIFIED:
+        messages.success(request, _("%(shop)s is verified.") % {"shop": shop.name})
+        return HttpResponseClientRedirect(reverse("accounts:list"))
+    if shop.chat_state == shop.ChatState.PENDING:  # the link's time is up: stop asking
+        return _poll_again(request, shop)
+    return HttpResponseClientRedirect(reverse("accounts:chat_login", args=[shop.pk]))
+
+
+def _poll_again(request, shop):
+    return render(request, "accounts/_chat_link_poll.html", {"shop": shop, **_link_poll(shop)})
+
+
+# A step of 聊聊登入認證 that failed for good (a person must act), as opposed to no answer.
+LOGIN_FAILURES = (LoginError, AntiBotRefused, InterfaceChanged, chatlogin.ChatLoginRefused)
+
+
+def _no_answer(exc: ShopeeError) -> str:
+    return _("Shopee did not answer the login (%(error)s). Nothing was changed; please try again.") % {
+        "error": shopee_error_said(str(exc))
+    }
+
+
+def _login_failure_words(exc: Exception) -> str:
+    if isinstance(exc, LoginError):
+        return chat_reason_words(exc.reason)
+    if isinstance(exc, AntiBotRefused):
+        return chat_reason_words(REASON_ANTI_BOT)
+    if isinstance(exc, InterfaceChanged):
+        return chat_reason_words(REASON_INTERFACE_CHANGED)
+    return _(str(exc))
 
 
 @require_POST
@@ -154,25 +207,14 @@ def shop_chat_login_confirm(request, pk: int):
         shop = chatlogin.chat_login_confirm(shop=shop, user=request.user)
     except LinkNotTapped as exc:
         messages.warning(request, chat_reason_words(exc.reason))
-        return redirect("accounts:chat_login", pk=shop.pk)
-    except LoginError as exc:
-        messages.error(request, chat_reason_words(exc.reason))
-        return redirect("accounts:chat_login", pk=shop.pk)
-    except chatlogin.ChatLoginRefused as exc:
-        messages.error(request, _(str(exc)))
-        return redirect("accounts:chat_login", pk=shop.pk)
-    except AntiBotRefused:
-        messages.error(request, chat_reason_words(REASON_ANTI_BOT))
-        return redirect("accounts:chat_login", pk=shop.pk)
+    except LOGIN_FAILURES as exc:
+        messages.error(request, _login_failure_words(exc))
     except ShopeeError as exc:
-        messages.error(
-            request,
-            _("Shopee did not answer the login (%(error)s). Nothing was changed; please try again.")
-            % {"error": shopee_error_said(str(exc))},
-        )
-        return redirect("accounts:chat_login", pk=shop.pk)
-    messages.success(request, _("%(shop)s is verified.") % {"shop": shop.name})
-    return redirect("accounts:list")
+        messages.error(request, _no_answer(exc))
+    else:
+        messages.success(request, _("%(shop)s is verified.") % {"shop": shop.name})
+        return redirect("accounts:list")
+    return redirect("accounts:chat_login", pk=shop.pk)
 
 
 @require_POST

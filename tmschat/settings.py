@@ -198,6 +198,12 @@ SELLERCENTRE_SEND_RATE_PER_SECOND = env.float("SELLERCENTRE_SEND_RATE_PER_SECOND
 SELLERCENTRE_DAILY_CAP = env.int("SELLERCENTRE_DAILY_CAP", default=500)
 # The beat renews chat sessions older than this (Shopee's session lifetime is not known).
 SELLERCENTRE_SESSION_RENEW_HOURS = env.float("SELLERCENTRE_SESSION_RENEW_HOURS", default=24.0)
+# The chat login page checks every this many seconds whether the seller tapped the link (one
+# link/get_status call each, what Shopee's own login page polls; no public source says whether
+# Shopee counts or limits these calls: docs/SELLERCENTRE.md), and stops once the link is older
+# than SELLERCENTRE_LINK_SECONDS (its lifetime is not published; 10 minutes as the sandbox's).
+SELLERCENTRE_LINK_POLL_SECONDS = env.float("SELLERCENTRE_LINK_POLL_SECONDS", default=3.0)
+SELLERCENTRE_LINK_SECONDS = env.int("SELLERCENTRE_LINK_SECONDS", default=600)
 SHOPEE_PUSH_URL = env.str("SHOPEE_PUSH_URL", default="") or f"{PUBLIC_BASE_URL}/shopee/push/"
 
 # Content-Security-Policy (django-csp): scripts, styles and requests from our own origin only;

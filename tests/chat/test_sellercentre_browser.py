@@ -17,8 +17,9 @@ from tests.utils import screenshot_on_failure, wait_until
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_chat_login_in_three_steps_then_a_reply_goes_once_through_the_session(
-    sandbox, salesperson, browser_as, start_worker, require_postgres, require_redis
+    sandbox, salesperson, browser_as, start_worker, require_postgres, require_redis, settings
 ):
+    settings.SELLERCENTRE_LINK_POLL_SECONDS = 600  # the seed's second click, not the page's poll
     remote = sandbox.create_shop(account="twseller", password="pw-1234", name="台灣小舖")
     sandbox.buyer_says(remote["shop_id"], "請問有現貨嗎?", buyer_id="300012345", buyer_name="小明")
     shop = shop_create(name="台灣小舖", account="twseller", salesperson=salesperson)
@@ -71,4 +72,35 @@ def test_chat_login_in_three_steps_then_a_reply_goes_once_through_the_session(
     wait_until(lambda: sandbox.deliveries(shop_id=remote["shop_id"]), message="delivered")
     [row] = sandbox.deliveries(shop_id=remote["shop_id"])
     assert row["via"] == "seller_centre" and row["content"]["text"] == "有的,今天出貨"
+    assert Shop.objects.get(pk=shop.pk).chat_state == Shop.ChatState.VERIFIED
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_chat_login_page_turns_verified_by_itself_once_the_link_is_tapped(
+    sandbox, salesperson, browser_as, settings, require_postgres
+):
+    settings.SELLERCENTRE_LINK_POLL_SECONDS = 1.0
+    remote = sandbox.create_shop(account="twpoll", password="pw-1234", name="台灣小舖")
+    shop = shop_create(name="台灣小舖", account="twpoll", salesperson=salesperson)
+    page = browser_as(salesperson)
+
+    with screenshot_on_failure(page, "sellercentre_chat_login_poll"):
+        page.goto(f"{page.base_url}/shops/{shop.pk}/chat-login/")
+        page.fill("input[name=password]", "pw-1234")
+        page.click("button.chat-login.start")
+        expect(page.locator("#chat-link-sent")).to_contain_text("請在手機上點擊蝦皮傳送的驗證連結")
+        expect(page.locator("#chat-link-poll")).to_contain_text("自動確認")
+
+        phone = page.context.new_page()  # the seller's phone
+        phone.goto(f"{sandbox.url}/phone?shop_id={remote['shop_id']}")
+        phone.locator(".sms-link").first.click()
+        phone.click("#approve-link")
+        expect(phone.locator("#link-done")).to_be_visible()
+        phone.close()
+
+        page.wait_for_url(f"{page.base_url}/shops/")  # no click: the page confirmed by itself
+        row = page.locator(f"tr[data-shop='{shop.pk}']")
+        expect(row.locator(".chat-state")).to_have_text("已驗證")
+        expect(row.get_by_role("link", name="聊聊登入認證")).to_have_count(0)
     assert Shop.objects.get(pk=shop.pk).chat_state == Shop.ChatState.VERIFIED
