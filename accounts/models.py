@@ -158,6 +158,24 @@ class Shop(models.Model):
         return chat_reason_words(self.chat_state_reason)
 
     @property
+    def chat_password_kept(self) -> bool:
+        """A lapsed Seller Centre session is renewed silently with the kept password."""
+        return self.chat_keep_password and bool(self.chat_password)
+
+    @property
+    def chat_session_renewed_at(self):
+        """When the session was last renewed by the server itself, if after the last verification."""
+        renewed, verified = self.chat_session_at, self.chat_verified_at
+        return renewed if renewed and verified and renewed > verified else None
+
+    @property
+    def chat_last_used_at(self):
+        """The last successful chat pull: the session's last proven use (Shopee publishes no
+        session lifetime, so this is what is known to work). Reads the prefetched `syncs`."""
+        found = {sync.kind: sync for sync in self.syncs.all()}.get(ShopSync.Kind.CHAT)
+        return found.last_success_at if found else None
+
+    @property
     def authorization_days_left(self) -> int | None:
         """Whole days until Shopee's authorization ends (0 on its last day)."""
         if self.authorization_expires_at is None:
