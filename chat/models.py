@@ -26,6 +26,10 @@ class Conversation(models.Model):
     synced_ns = models.BigIntegerField(default=0)
     synced_message_id = models.CharField(max_length=32, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set by a database trigger on every write (migration 0010): the writing transaction's id
+    # (PostgreSQL), so the inbox's live list can ask for rows of every transaction that had not
+    # finished when it last looked, however late they commit (selectors.conversations_changed).
+    change_xid = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["shop", "conversation_id"], name="uniq_conversation")]
@@ -36,6 +40,7 @@ class Conversation(models.Model):
             models.Index(fields=["shop", "-last_message_at", "-id"], name="conv_shop_recent"),
             models.Index(fields=["shop", "buyer_id"], name="conv_shop_buyer"),
             models.Index(fields=["-updated_at"], name="conv_changed"),
+            models.Index(fields=["change_xid"], name="conv_change_xid"),
         ]
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -18,9 +19,6 @@ from orders.selectors import orders_of_buyer
 LIST_PAGE = 50
 PANE_MESSAGES = 300  # the document's "up to 300 messages"
 OLDER_PAGE = 100
-# Rows are re-sent to the list for this long after they change, so a transaction that
-# committed a moment after the list last looked is not missed.
-CHANGE_WINDOW = timedelta(seconds=3)
 
 
 @dataclass(frozen=True)
@@ -109,18 +107,48 @@ def conversations_for_inbox(
     return ConversationPage(rows=rows, next_cursor=cursor, total=total)
 
 
+XID_SPAN = 2**32  # pg_stat_activity shows 32-bit transaction ids; change_xid holds 64-bit ones
+
+
+def change_horizon() -> int:
+    """A point at or before the change_xid of every row a transaction of this database has not
+    committed yet (or will write later), own transaction aside: its writes are visible to its own
+    reads. Taken before a read, it is where the next look starts, so a row committed after the
+    read is never missed however early it was written; a row is sent again only while a
+    transaction older than it is still running.
+
+    PostgreSQL: the lowest of the next transaction id and the ids of the transactions running
+    in this database (pg_stat_activity: sessions of our own role, the one that writes chat).
+    SQLite (one writer at a time): the highest committed value plus one."""
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute("SELECT coalesce(max(change_xid), 0) + 1 FROM chat_conversation")
+            return int(cursor.fetchone()[0])
+        # The next id first: a transaction that gets its id after this is at or above it.
+        cursor.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
+        next_xid = int(cursor.fetchone()[0])
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # not the one cached for this transaction
+        cursor.execute(
+            "SELECT backend_xid::text::bigint FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
+        )
+        behind = ((next_xid - xid) % XID_SPAN for (xid,) in cursor.fetchall())
+        return next_xid - max((d for d in behind if 0 < d <= XID_SPAN // 2), default=0)
+
+
 def conversations_changed(
-    *, shop_pks: list[int], filters: InboxFilter, since: datetime
-) -> tuple[list[Conversation], datetime]:
-    """Rows of the list changed since `since` (newest first), and the next `since`."""
-    now = timezone.now()
+    *, shop_pks: list[int], filters: InboxFilter, since: int
+) -> tuple[list[Conversation], int]:
+    """Rows of the list written at or after the horizon `since` (newest first), and the next one.
+    A row sent twice is the same row again: the page replaces it by its id."""
+    horizon = change_horizon()
     rows = list(
         _filtered(shop_pks, filters)
-        .filter(updated_at__gt=since)
+        .filter(change_xid__gte=since)
         .select_related("shop")
         .order_by("-last_message_at", "-id")[:LIST_PAGE]
     )
-    return rows, max(since, now - CHANGE_WINDOW)
+    return rows, horizon
 
 
 def conversation_for(user, pk: int) -> Conversation:

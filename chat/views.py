@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -67,8 +66,9 @@ class _Inbox:
         """The list's first page; none while the filters are invalid (the form says why)."""
         if not self.valid:
             return self.context(page=None)
+        since = selectors.change_horizon()  # before the read: what commits after it is asked for
         page = selectors.conversations_for_inbox(shop_pks=self.shop_pks, filters=self.filters)
-        return self.context(page=page, since=_stamp(datetime.now(UTC)))
+        return self.context(page=page, since=since)
 
 
 @require_GET
@@ -103,15 +103,17 @@ def list_changes(request):
     view = _Inbox(request)
     if not view.valid:
         return HttpResponse(status=204)
-    since = _parse_stamp(request.GET.get("since"))
+    since = _id_param(request.GET.get("since"), default=-1)
     if since is None:
-        return HttpResponseBadRequest("since: not a time")
+        return HttpResponseBadRequest("since: not a position")
+    if since < 0:
+        since = selectors.change_horizon()
     rows, next_since = selectors.conversations_changed(
         shop_pks=view.shop_pks, filters=view.filters, since=since
     )
     if not rows:
         return HttpResponse(status=204)
-    return render(request, "chat/_list_changes.html", view.context(rows=rows, since=_stamp(next_since)))
+    return render(request, "chat/_list_changes.html", view.context(rows=rows, since=next_since))
 
 
 # -- one conversation --------------------------------------------------------------------------
@@ -295,20 +297,6 @@ FILTER_FIELDS = ("last_from", "last_to", "shop", "unread", "unreplied", "q")
 
 def _filter_data(query) -> dict[str, str]:
     return {name: query.get(name, "") for name in FILTER_FIELDS if name in query}
-
-
-def _stamp(moment: datetime) -> str:
-    return f"{moment.timestamp():.6f}"
-
-
-def _parse_stamp(value: str | None) -> datetime | None:
-    """A `since` the list was given; now when there is none, None when it is no time."""
-    if not value:
-        return datetime.now(UTC)
-    try:
-        return datetime.fromtimestamp(float(value), UTC)
-    except (ValueError, OverflowError, OSError):  # "abc", "inf", 1e20
-        return None
 
 
 ID_MAX = 2**63 - 1  # a database id (bigint)
