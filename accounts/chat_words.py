@@ -24,8 +24,8 @@ _WORDS = {
         "The seller has not tapped the verification link on the phone yet. Tap it, then click again."
     ),
     "link_expired": gettext_noop(
-        "The verification link expired. Click [Chat login verification] to send a new one and tap it "
-        "within a few minutes."
+        "The verification link expired. Enter the password and click [Chat login verification] to send "
+        "a new one, and tap it within a few minutes."
     ),
     "captcha_required": gettext_noop(
         "Shopee asks for a captcha or another verification method that cannot be completed from here. "
