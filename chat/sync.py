@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -36,7 +37,7 @@ from accounts.syncs import (
     sync_succeeded,
 )
 from chat.models import Conversation, Message
-from chat.transport import MARK_READ, UNREAD_IN_LIST, ChatTransport, transport_for
+from chat.transport import MARK_READ, UNREAD_IN_LIST, ChatTransport, pushed, transport_for
 from shopee.errors import AuthError, ShopeeError
 
 log = logging.getLogger(__name__)
@@ -342,3 +343,33 @@ def _ns(moment: datetime) -> int:
 
 def _from_ns(ns: int) -> datetime:
     return datetime.fromtimestamp(ns / NS, UTC)
+
+
+# -- an open inbox pulls its shops sooner ---------------------------------------------------------
+
+
+def open_inbox_pull_key(shop_pk: int) -> str:
+    return f"chat:open-inbox-pull:{shop_pk}"
+
+
+def open_inbox_pull(shops: Iterable[Shop]) -> int:
+    """Someone has the inbox open on `shops`: those whose transport gets no push (the Seller Centre
+    login) are pulled every CHAT_OPEN_INBOX_PULL_SECONDS instead of only by the beat (60 s). One
+    pull per shop per interval however many inboxes show it (cache.add is atomic), and the shop's
+    sync lease keeps it from running beside the beat's. Returns how many pulls were asked for."""
+    every = settings.CHAT_OPEN_INBOX_PULL_SECONDS
+    if every <= 0:
+        return 0
+    from chat.tasks import chat_sync_shop
+
+    asked = 0
+    for shop in shops:
+        if not shop.can_send or pushed(shop) or not cache.add(open_inbox_pull_key(shop.pk), 1, timeout=every):
+            continue
+        try:  # only a hint: the beat pulls anyway, and the list must not fail with the broker
+            chat_sync_shop.apply_async((shop.pk,), expires=every)
+        except Exception as exc:  # noqa: BLE001 - kombu's connection errors have no common base
+            log.warning("open inbox pull of shop pk=%s not queued: %s", shop.pk, exc)
+            continue
+        asked += 1
+    return asked

@@ -261,6 +261,11 @@ def message_dict(m: WebMessage, shop: Shop) -> dict[str, Any]:
     }
 
 
+def pushed(shop: Shop) -> bool:
+    """Shopee tells us of new messages (the Open Platform's push); else only pulls bring them."""
+    return not shop.uses_seller_centre
+
+
 def send_refusal(shop: Shop) -> str:
     """Why the shop's transport cannot send at all, whatever its state ("" when it can)."""
     if not shop.uses_seller_centre and shop.region == "TW":

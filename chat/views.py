@@ -26,7 +26,7 @@ from chat import selectors
 from chat.forms import InboxFilterForm, ReplyForm
 from chat.models import PushReceipt
 from chat.push import push_accept, push_refusal
-from chat.sync import conversation_mark_read
+from chat.sync import conversation_mark_read, open_inbox_pull
 from outbox.models import OutgoingMessage
 from outbox.placeholders import render_for
 from outbox.queue import OutboxRefused, outbox_cancel, outbox_queue, outbox_retry
@@ -108,6 +108,7 @@ def list_changes(request):
         return HttpResponseBadRequest("since: not a position")
     if since < 0:
         since = selectors.change_horizon()
+    open_inbox_pull(shop for shop in view.shops if view.filters.shop_pk in (None, shop.pk))
     rows, next_since = selectors.conversations_changed(
         shop_pks=view.shop_pks, filters=view.filters, since=since
     )

@@ -198,6 +198,9 @@ SELLERCENTRE_SEND_RATE_PER_SECOND = env.float("SELLERCENTRE_SEND_RATE_PER_SECOND
 SELLERCENTRE_DAILY_CAP = env.int("SELLERCENTRE_DAILY_CAP", default=500)
 # The beat renews chat sessions older than this (Shopee's session lifetime is not known).
 SELLERCENTRE_SESSION_RENEW_HOURS = env.float("SELLERCENTRE_SESSION_RENEW_HOURS", default=24.0)
+# While someone has the inbox open, shops that get no push (the Seller Centre login) are pulled
+# this often on top of the beat's minute (0: only the beat); one pull per shop per interval.
+CHAT_OPEN_INBOX_PULL_SECONDS = env.int("CHAT_OPEN_INBOX_PULL_SECONDS", default=15)
 # The chat login page checks every this many seconds whether the seller tapped the link (one
 # link/get_status call each, what Shopee's own login page polls; no public source says whether
 # Shopee counts or limits these calls: docs/SELLERCENTRE.md), and stops once the link is older
