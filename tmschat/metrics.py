@@ -95,11 +95,17 @@ class TmsChatCollector:
             "Seconds since a verified shop's chats or orders were last pulled",
             labels=["shop_id", "kind"],
         )
-        shops = Shop.objects.filter(state__in=Shop.AUTHORIZED_STATES).prefetch_related("syncs")
-        for shop in shops:
+        # Chat is pulled while the shop's chat transport may be used (a TW shop: its chat login),
+        # orders while its Shopee API authorization is in force.
+        shops = Shop.objects.filter(Q(state__in=Shop.AUTHORIZED_STATES) | Shop.chat_ready_q())
+        for shop in shops.prefetch_related("syncs"):
             pulled = {sync.kind: sync.last_success_at for sync in shop.syncs.all()}
+            verified = {ShopSync.Kind.CHAT: shop.chat_verified_at, ShopSync.Kind.ORDERS: shop.verified_at}
+            pulling = {ShopSync.Kind.CHAT: shop.can_send, ShopSync.Kind.ORDERS: shop.api_authorized}
             for kind in ShopSync.Kind.values:
-                since = pulled.get(kind) or shop.verified_at or now  # never pulled: lagging since verified
+                if not pulling[kind]:
+                    continue
+                since = pulled.get(kind) or verified[kind] or shop.verified_at or now  # never pulled
                 lag.add_metric([shop.shop_id or "", kind], max(0.0, (now - since).total_seconds()))
         return lag
 

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import ShopSync
+from accounts.models import Shop, ShopSync
 from outbox.models import OutgoingMessage
 from shopee.errors import ShopeeError
 from tests.factories import OutgoingMessageFactory, ShopFactory
@@ -87,6 +87,25 @@ def test_sync_lag_per_verified_shop(scrape):
     assert found['tmschat_sync_lag_seconds{kind="chat",shop_id="111"}'] == pytest.approx(120, abs=5)
     assert found['tmschat_sync_lag_seconds{kind="orders",shop_id="111"}'] == pytest.approx(600, abs=5)
     assert len([k for k in found if k.startswith("tmschat_sync_lag_seconds")]) == 2
+
+
+def test_sync_lag_of_a_tw_shop_follows_each_pulls_own_verification(scrape):
+    now = timezone.now()
+    chat_only = ShopFactory(
+        shop_id="222", chat_transport=Shop.ChatTransport.SELLER_CENTRE, chat_state=Shop.ChatState.VERIFIED
+    )
+    ShopSync.objects.create(
+        shop=chat_only, kind=ShopSync.Kind.CHAT, last_success_at=now - timedelta(seconds=30)
+    )
+    orders_only = ShopFactory(verified=True, shop_id="333", chat_transport=Shop.ChatTransport.SELLER_CENTRE)
+    ShopSync.objects.create(
+        shop=orders_only, kind=ShopSync.Kind.ORDERS, last_success_at=now - timedelta(seconds=90)
+    )
+    found = {k: v for k, v in scrape().items() if k.startswith("tmschat_sync_lag_seconds")}
+    assert found == {
+        'tmschat_sync_lag_seconds{kind="chat",shop_id="222"}': pytest.approx(30, abs=5),
+        'tmschat_sync_lag_seconds{kind="orders",shop_id="333"}': pytest.approx(90, abs=5),
+    }
 
 
 def test_push_signature_failures_are_counted(client, scrape):
