@@ -8,6 +8,8 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.chat_words import ChatStop
+from accounts.models import Shop
 from chat.transport import chat_stop
 
 register = template.Library()
@@ -62,4 +64,7 @@ def lookup(mapping, key):
     return mapping.get(key) if mapping else None
 
 
-register.filter("chat_stop", chat_stop)  # what stops the shop's chat, through its transport
+@register.filter(name="chat_stop")
+def chat_stop_filter(shop) -> ChatStop | None:
+    """What stops the shop's chat, through its transport (nothing for a missing shop)."""
+    return chat_stop(shop) if isinstance(shop, Shop) else None
