@@ -40,7 +40,26 @@ def selection_replace(*, user, order_pks) -> int:
 
 def selection_select_all(*, user, orders: QuerySet[Order]) -> int:
     """全選: every order of the filtered result (all pages)."""
-    return selection_replace(user=user, order_pks=orders.order_by().values_list("pk", flat=True))
+    return _replace_with(user=user, orders=orders)
+
+
+def _replace_with(*, user, orders: QuerySet[Order]) -> int:
+    """Select exactly `orders`. On PostgreSQL in one statement: 100,000 pks never travel to
+    Python and back."""
+    pks = orders.order_by().values_list("pk", flat=True)
+    if connection.vendor != "postgresql":
+        return selection_replace(user=user, order_pks=pks)
+    sql, params = pks.query.sql_with_params()
+    statement = (
+        f"INSERT INTO {OrderSelection._meta.db_table} (user_id, order_pks, updated_at)"  # noqa: S608 - the ORM's SQL, values bound
+        f" SELECT %s, COALESCE(jsonb_agg(pk ORDER BY pk), '[]'::jsonb), now() FROM ({sql}) AS chosen(pk)"
+        " ON CONFLICT (user_id) DO UPDATE"
+        " SET order_pks = EXCLUDED.order_pks, updated_at = EXCLUDED.updated_at"
+        " RETURNING jsonb_array_length(order_pks)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [user.pk, *params])
+        return cursor.fetchone()[0]
 
 
 def selection_clear(*, user) -> int:
@@ -50,8 +69,7 @@ def selection_clear(*, user) -> int:
 
 def selection_select_imported(*, user, orders: QuerySet[Order]) -> int:
     """選已匯入: the filtered orders already in the order book."""
-    pks = orders.filter(book_entry__isnull=False).order_by().values_list("pk", flat=True)
-    return selection_replace(user=user, order_pks=pks)
+    return _replace_with(user=user, orders=orders.filter(book_entry__isnull=False))
 
 
 def selection_select_stock_enough(*, user, orders: QuerySet[Order]) -> int:
