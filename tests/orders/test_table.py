@@ -129,13 +129,13 @@ def test_the_table_sorts_and_pages(staff_client, many_orders):
 def test_the_table_queries_stay_constant(staff_client, many_orders, django_assert_num_queries):
     """Session and user (4), the user's shops (once for every form and filter), newest order
     (carrier menu cached), count, the page's ids, selection, rows, their products, downloads,
-    exports, the order book's sender and its auto-import switches: the same for any page, filter
-    or selection size."""
+    exports, the order book's sender and its auto-import switches, the notice column's batch and
+    automatic notices (2): the same for any page, filter or selection size."""
     staff_client.get(LIST)  # fills the carrier menu's cache
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(17):
         staff_client.get(LIST)
     select(staff_client, "all")
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(17):
         staff_client.get(f"{LIST}?scope=pending&page=3&sort=amount")
 
 
