@@ -32,7 +32,7 @@ def selected_orders(*, user) -> QuerySet[Order]:
 
 
 def selection_replace(*, user, order_pks) -> int:
-    """Select exactly these orders; returns how many are selected."""
+    """Select exactly these orders; returns how many are selected. Kept sorted."""
     pks = sorted(set(int(pk) for pk in order_pks))
     OrderSelection.objects.update_or_create(user=user, defaults={"order_pks": pks})
     return len(pks)
@@ -45,14 +45,14 @@ def selection_select_all(*, user, orders: QuerySet[Order]) -> int:
 
 def _replace_with(*, user, orders: QuerySet[Order]) -> int:
     """Select exactly `orders`. On PostgreSQL in one statement: 100,000 pks never travel to
-    Python and back (unsorted: nothing needs them in order, and sorting costs a fifth)."""
+    Python and back. Sorted, as every selection is (`selection_on_page` searches it)."""
     pks = orders.order_by().values_list("pk", flat=True)
     if connection.vendor != "postgresql":
         return selection_replace(user=user, order_pks=pks)
     sql, params = pks.query.sql_with_params()
     statement = (
         f"INSERT INTO {OrderSelection._meta.db_table} (user_id, order_pks, updated_at)"  # noqa: S608 - the ORM's SQL, values bound
-        f" SELECT %s, COALESCE(jsonb_agg(pk), '[]'::jsonb), now() FROM ({sql}) AS chosen(pk)"
+        f" SELECT %s, COALESCE(jsonb_agg(pk ORDER BY pk), '[]'::jsonb), now() FROM ({sql}) AS chosen(pk)"
         " ON CONFLICT (user_id) DO UPDATE"
         " SET order_pks = EXCLUDED.order_pks, updated_at = EXCLUDED.updated_at"
         " RETURNING jsonb_array_length(order_pks)"
@@ -88,6 +88,27 @@ def selection_toggle(*, user, order: Order, selected: bool) -> int:
     return len(pks)
 
 
+# Which of a page's pks are in the user's (sorted) selection: a binary search for each, on the
+# selection read once into memory (`|| '[]'`), so a page costs the same with 100 or 100,000
+# selected. `->>` reaches an array element by position without walking the array.
+_ON_PAGE_SQL = """
+WITH RECURSIVE sel AS MATERIALIZED (
+    SELECT order_pks || '[]'::jsonb AS pks, jsonb_array_length(order_pks) AS n
+    FROM orders_orderselection WHERE user_id = %s
+), probe(pk, lo, hi) AS (
+    SELECT pk, 0, sel.n FROM sel, unnest(%s::bigint[]) AS pk
+    UNION ALL
+    SELECT pk,
+        CASE WHEN (sel.pks ->> ((lo + hi) / 2))::bigint < pk THEN (lo + hi) / 2 + 1 ELSE lo END,
+        CASE WHEN (sel.pks ->> ((lo + hi) / 2))::bigint < pk THEN hi ELSE (lo + hi) / 2 END
+    FROM probe, sel WHERE lo < hi
+)
+SELECT n, ARRAY(
+    SELECT pk FROM probe WHERE lo = hi AND lo < sel.n AND (sel.pks ->> lo)::bigint = pk
+) FROM sel
+"""
+
+
 def selection_on_page(*, user, order_pks: list[int]) -> tuple[int, set[int]]:
     """How many orders are selected, and which of `order_pks` (one page) are. On PostgreSQL the
     database answers, so a page never loads a selection of 100,000 ids to tick 100 boxes."""
@@ -95,10 +116,6 @@ def selection_on_page(*, user, order_pks: list[int]) -> tuple[int, set[int]]:
         selected = selected_pks(user=user)
         return len(selected), set(selected) & set(order_pks)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT jsonb_array_length(order_pks), ARRAY(SELECT e::bigint FROM jsonb_array_elements_text(order_pks) e"
-            " WHERE e::bigint = ANY(%s)) FROM orders_orderselection WHERE user_id = %s",
-            [list(order_pks), user.pk],
-        )
+        cursor.execute(_ON_PAGE_SQL, [user.pk, list(order_pks)])
         row = cursor.fetchone()
     return (row[0], set(row[1])) if row else (0, set())

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db.models import F, Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.selectors import sees_all_shops, shops_visible_to
 from orders.channels import ChannelKind
@@ -145,7 +146,9 @@ class OrderRow:
     status_label: str
     book_state: str  # "" when not imported
     book_state_label: str
+    book_tone: str  # the badge's colour
     short_skus: list[str] | None  # None: stock enough
+    short_text: str  # the SKUs short, as one text
     selected: bool
     cells: list = field(default_factory=list)  # the registered extra columns' (orders.columns)
 
@@ -178,6 +181,8 @@ def order_table_rows(*, order_pks: list[int], selected: set[int]) -> list[OrderR
     found = [found[pk] for pk in order_pks if pk in found]
     shortages = stock_shortages((row[0], row[9], row[12]) for row in found)
     book_labels = dict(BookOrder.State.choices)
+    book_tones = {BookOrder.State.SHIPPED: "ok", BookOrder.State.CANCELLED: "bad"}
+    no_sku = _("no SKU")
     statuses = {key: str(label) for key, label in STATUS_LABELS.items()}
     tz = timezone.get_current_timezone()
     rows = []
@@ -194,7 +199,7 @@ def order_table_rows(*, order_pks: list[int], selected: set[int]) -> list[OrderR
         items,
         status,
         state,
-        _,
+        _held,
     ) in found:
         rows.append(
             OrderRow(
@@ -212,7 +217,9 @@ def order_table_rows(*, order_pks: list[int], selected: set[int]) -> list[OrderR
                 status_label=statuses.get(status, status),
                 book_state=state or "",
                 book_state_label=str(book_labels.get(state, "")) if state else "",
+                book_tone=book_tones.get(state, "warn"),
                 short_skus=shortages[pk],
+                short_text="、".join(sku or no_sku for sku in shortages[pk] or ()),
                 selected=pk in selected,
             )
         )
