@@ -79,12 +79,17 @@ def orders_for_list(*, user, filters: OrderFilter, shops=None) -> QuerySet[Order
     return orders.order_by(*order_by(filters.sort))
 
 
-def order_by(sort: str) -> tuple[str, str]:
+def order_by(sort: str) -> tuple:
     key = sort.lstrip("-")
     if key not in SORTS:
         key, sort = DEFAULT_SORT.lstrip("-"), DEFAULT_SORT
-    descending = "-" if sort.startswith("-") else ""
-    return f"{descending}{SORTS[key]}", f"{descending}id"
+    descending = sort.startswith("-")
+    column = f"{'-' if descending else ''}{SORTS[key]}"
+    if key == "amount":
+        # Orders without an amount go last either way, not first when descending. (Only here:
+        # NULLS LAST on a column the indexes sort NULLS FIRST would stop them being walked.)
+        column = F(SORTS[key]).desc(nulls_last=True) if descending else F(SORTS[key]).asc()
+    return column, "-id" if descending else "id"
 
 
 def orders_stock_enough(*, orders: QuerySet[Order]) -> set[int]:

@@ -178,3 +178,19 @@ def test_chat_of_another_staff_members_order_is_not_found(client, other_staff, o
     order = OrderFactory(shop=own_shop)
     client.force_login(other_staff)
     assert client.get(reverse("chat:order_conversation", args=[order.pk])).status_code == 404
+
+
+def test_a_search_in_chinese_finds_the_buyer_and_an_empty_result_offers_every_order(staff_client, own_shop):
+    OrderFactory(shop=own_shop, order_sn="241101CHINA01", buyer_username="王小明", total_amount=None)
+    OrderFactory(shop=own_shop, order_sn="241101CHINA02", buyer_username="陳大文", total_amount=Decimal(99))
+
+    found = staff_client.get(f"{LIST}?q=小明")
+    assert [row.order_sn for row in rows(found)] == ["241101CHINA01"]
+
+    nothing = staff_client.get(f"{LIST}?q=不存在的買家").content.decode()
+    assert "沒有符合條件的訂單。" in nothing and "請在上方下載" not in nothing
+    assert re.search(r'<a href="/orders/" id="clear-filters">顯示全部訂單</a>', nothing)
+
+    # An order without an amount goes last, whichever way the amounts are sorted.
+    for sort in ("amount", "-amount"):
+        assert rows(staff_client.get(f"{LIST}?sort={sort}"))[-1].order_sn == "241101CHINA01"
