@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from chat.models import Conversation
 from orders.models import BookOrder, Order, Product
-from orders.selection import selected_orders
+from orders.selection import selected_orders, selection_on_page, selection_replace
 from tests.factories import OrderFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
@@ -186,6 +186,9 @@ def test_a_search_in_chinese_finds_the_buyer_and_an_empty_result_offers_every_or
 
     found = staff_client.get(f"{LIST}?q=小明")
     assert [row.order_sn for row in rows(found)] == ["241101CHINA01"]
+    html, pk = found.content.decode(), rows(found)[0].pk
+    assert f'hx-post="{reverse("orders:selection_toggle", args=[pk])}"' in html
+    assert f'href="{reverse("chat:order_conversation", args=[pk])}"' in html
 
     nothing = staff_client.get(f"{LIST}?q=不存在的買家").content.decode()
     assert "沒有符合條件的訂單。" in nothing and "請在上方下載" not in nothing
@@ -194,3 +197,17 @@ def test_a_search_in_chinese_finds_the_buyer_and_an_empty_result_offers_every_or
     # An order without an amount goes last, whichever way the amounts are sorted.
     for sort in ("amount", "-amount"):
         assert rows(staff_client.get(f"{LIST}?sort={sort}"))[-1].order_sn == "241101CHINA01"
+
+
+def test_which_orders_of_a_page_are_selected_whatever_the_selection(salesperson, other_staff):
+    """The page asks the database which of its pks are selected (a search in the sorted selection)."""
+    assert selection_on_page(user=salesperson, order_pks=[1, 2, 3]) == (0, set())  # never selected
+    selection_replace(user=salesperson, order_pks=range(2, 20_001, 2))
+    page = [1, 2, 3, 9_999, 10_000, 19_999, 20_000, 20_002, 0]
+    assert selection_on_page(user=salesperson, order_pks=page) == (10_000, {2, 10_000, 20_000})
+    assert selection_on_page(user=salesperson, order_pks=[]) == (10_000, set())
+    selection_replace(user=salesperson, order_pks=[7])
+    assert selection_on_page(user=salesperson, order_pks=[6, 7, 8]) == (1, {7})
+    selection_replace(user=salesperson, order_pks=[])
+    assert selection_on_page(user=salesperson, order_pks=[7]) == (0, set())
+    assert selection_on_page(user=other_staff, order_pks=[7]) == (0, set())
