@@ -21,6 +21,10 @@ class Cell:
     detail: str = ""  # shown under the text (a time, a reason)
     tone: str = ""  # badge colour: ok, warn, bad, muted; "" for plain text
 
+    def __getitem__(self, name: str):
+        # Templates look `cell.x` up as cell["x"] first (see orders.selectors.OrderRow).
+        return getattr(self, name)
+
     def plain(self) -> str:
         """The cell as one line of text (Excel)."""
         return f"{self.text} {self.detail}".strip()
