@@ -218,6 +218,14 @@ def main() -> None:
         args.rounds,
         lambda n: client.post(reverse("orders:selection"), {"action": "all", "query": ""}),
     )
+    some = list(pending.order_by("pk").values_list("pk", flat=True)[:200])
+    measure(
+        "untick and tick one order with every order selected",
+        args.rounds,
+        lambda n: client.post(
+            reverse("orders:selection_toggle", args=[some[n // 2]]), {"on": "1"} if n % 2 else {}
+        ),
+    )
     measure(
         "filtered page with that whole selection held",
         args.rounds,

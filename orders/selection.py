@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 from accounts.selectors import shops_visible_to
 from orders.models import Order, OrderSelection
@@ -28,7 +29,16 @@ def selected_pks(*, user) -> list[int]:
 
 
 def selected_orders(*, user) -> QuerySet[Order]:
-    return Order.objects.filter(pk__in=selected_pks(user=user), shop__in=shops_visible_to(user))
+    if connection.vendor == "postgresql":
+        # The database reads the selection itself: 100,000 pks never go to Python and back.
+        chosen = RawSQL(  # noqa: S611 - constant SQL, the user's pk bound
+            f"SELECT (jsonb_array_elements_text(order_pks))::bigint FROM {OrderSelection._meta.db_table}"  # noqa: S608 - a table name
+            " WHERE user_id = %s",
+            (user.pk,),
+        )
+    else:
+        chosen = selected_pks(user=user)
+    return Order.objects.filter(pk__in=chosen, shop__in=shops_visible_to(user))
 
 
 def selection_replace(*, user, order_pks) -> int:
