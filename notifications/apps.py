@@ -11,8 +11,12 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from notifications import receivers
+        from notifications.selectors import order_notice_cells
+        from orders.columns import register_column
         from orders.signals import order_converted_to_shipment
 
         order_converted_to_shipment.connect(
             receivers.order_converted, dispatch_uid="notifications.auto_notice"
         )
+        # The order table's 通知 column: orders may not read notices itself.
+        register_column(key="notice", header=_("Notice"), cells=order_notice_cells)

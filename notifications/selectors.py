@@ -9,10 +9,12 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import shops_visible_to
 from notifications.models import AutoNotice, NoticeBatch, NoticeBatchOrder, NoticeLastText, NoticeTemplate
+from orders.columns import Cell
 from outbox.models import OutgoingMessage
 
 State = OutgoingMessage.State
@@ -66,17 +68,8 @@ def batch_results(batch: NoticeBatch, user) -> tuple[list[ResultRow], Counter]:
     )
     rows = []
     for link in links:
-        order, message = link.order, link.message
-        if message is None:
-            state, sent_at, why = SKIPPED, None, link.skip_reason
-        elif message.state == State.SENT:
-            state, sent_at, why = SENT, message.sent_at, ""
-        elif message.state == State.FAILED:
-            state, sent_at, why = FAILED, None, message.error_text
-        elif message.state == State.HELD:
-            state, sent_at, why = HELD, None, message.error_text
-        else:
-            state, sent_at, why = QUEUED, None, ""
+        order = link.order
+        state, sent_at, why = message_state(link.message, link.skip_reason)
         rows.append(
             ResultRow(
                 order.order_sn,
@@ -88,6 +81,51 @@ def batch_results(batch: NoticeBatch, user) -> tuple[list[ResultRow], Counter]:
             )
         )
     return rows, Counter(row.state for row in rows)
+
+
+def message_state(message: OutgoingMessage | None, skip_reason: str = "") -> tuple[str, datetime | None, str]:
+    """(state, sent at, why) of a notice as staff read it; no message means it was skipped."""
+    if message is None:
+        return SKIPPED, None, skip_reason
+    if message.state == State.SENT:
+        return SENT, message.sent_at, ""
+    if message.state == State.FAILED:
+        return FAILED, None, message.error_text
+    if message.state == State.HELD:
+        return HELD, None, message.error_text
+    if message.state == State.CANCELLED:
+        return SKIPPED, None, str(State.CANCELLED.label)
+    return QUEUED, None, ""
+
+
+TONES = {QUEUED: "muted", SENT: "ok", FAILED: "bad", HELD: "warn", SKIPPED: "muted"}
+
+
+def order_notice_cells(order_pks: list[int]) -> dict[int, Cell]:
+    """The order table's 通知 column: each order's latest shipping notice (batch or automatic)
+    as a cell; orders never notified have none. Two queries however many orders."""
+    latest: dict[int, tuple[datetime, str, datetime | None, str]] = {}
+
+    def keep(order_pk: int, when: datetime, state: tuple[str, datetime | None, str]) -> None:
+        if order_pk not in latest or when > latest[order_pk][0]:
+            latest[order_pk] = (when, *state)
+
+    links = NoticeBatchOrder.objects.filter(order_id__in=order_pks).select_related("batch", "message")
+    for link in links:
+        keep(link.order_id, link.batch.created_at, message_state(link.message, link.skip_reason))
+    for auto in AutoNotice.objects.filter(order_id__in=order_pks).select_related("message"):
+        if auto.state == AutoNotice.State.REVIEW:
+            state = (HELD, None, str(AutoNotice.State.REVIEW.label))
+        elif auto.state == AutoNotice.State.REFUSED:
+            state = (SKIPPED, None, auto.reason)
+        else:
+            state = message_state(auto.message)
+        keep(auto.order_id, auto.created_at, state)
+    cells = {}
+    for order_pk, (_when, state, sent_at, why) in latest.items():
+        detail = timezone.localtime(sent_at).strftime("%Y/%m/%d %H:%M") if sent_at else why
+        cells[order_pk] = Cell(text=str(STATE_LABELS[state]), detail=detail, tone=TONES[state])
+    return cells
 
 
 def settled(counts: Counter) -> bool:

@@ -10,9 +10,9 @@ from accounts.selectors import shops_visible_to
 from orders.models import BookAction, BookShopSettings, Product
 
 
-def auto_import_shops(*, user) -> list[tuple]:
-    """The user's shops with their auto-import switch."""
-    shops = list(shops_visible_to(user))
+def auto_import_shops(*, user, shops=None) -> list[tuple]:
+    """The user's shops (`shops` when the caller has them) with their auto-import switch."""
+    shops = list(shops_visible_to(user)) if shops is None else shops
     enabled = set(
         BookShopSettings.objects.filter(shop__in=shops, auto_import=True).values_list("shop_id", flat=True)
     )

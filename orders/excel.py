@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,6 +31,7 @@ from openpyxl.utils import get_column_letter
 
 from accounts.models import Shop
 from orders.channels import ChannelKind
+from orders.columns import column_cells, extra_columns
 from orders.models import STATUS_LABELS, Order, OrderExport
 
 log = logging.getLogger(__name__)
@@ -94,11 +96,12 @@ def orders_excel_write(*, orders: QuerySet[Order], out: IO[bytes], progress=None
     wb = Workbook(write_only=True)
     sheet = wb.create_sheet(_("Orders"))
     items_sheet = wb.create_sheet(_("Items"))
-    _header(sheet, _order_columns())
+    extra = extra_columns()
+    _header(sheet, [*_order_columns(), *((str(column.header), 20) for column in extra)])
     _header(items_sheet, _item_columns())
     yes, no = _("Yes"), _("No")
     count = 0
-    for row in _rows(orders):
+    for row, cells in _rows(orders):
         account = shop_names.get(row["shop_id"], "")
         items = row["items"] or []
         names = "、".join(str(item.get("item_name") or "") for item in items)
@@ -115,6 +118,7 @@ def orders_excel_write(*, orders: QuerySet[Order], out: IO[bytes], progress=None
                 _text(sheet, names),
                 _text(sheet, row["buyer_username"]),
                 yes if row["book_entry__id"] else no,
+                *(_text(sheet, cell.plain()) if cell else None for cell in cells),
             ]
         )
         for item in items:
@@ -188,8 +192,13 @@ def _kick(export_pk: int) -> None:
     order_export_run.delay(export_pk)
 
 
-def _rows(orders: QuerySet[Order]) -> Iterator[dict[str, Any]]:
-    return orders.values(*ORDER_FIELDS).iterator(chunk_size=CHUNK)
+def _rows(orders: QuerySet[Order]) -> Iterator[tuple[dict[str, Any], list]]:
+    """Each order's values with its extra columns' cells (orders.columns), read a chunk at a time."""
+    rows = orders.values(*ORDER_FIELDS).iterator(chunk_size=CHUNK)
+    while chunk := list(islice(rows, CHUNK)):
+        columns = [cells for _column, cells in column_cells([row["pk"] for row in chunk])]
+        for row in chunk:
+            yield row, [cells.get(row["pk"]) for cells in columns]
 
 
 def _header(sheet, columns: Iterable[tuple[str, int]]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 from accounts.selectors import shops_visible_to
 from orders.models import Order, OrderSelection
@@ -28,11 +29,20 @@ def selected_pks(*, user) -> list[int]:
 
 
 def selected_orders(*, user) -> QuerySet[Order]:
-    return Order.objects.filter(pk__in=selected_pks(user=user), shop__in=shops_visible_to(user))
+    if connection.vendor == "postgresql":
+        # The database reads the selection itself: 100,000 pks never go to Python and back.
+        chosen = RawSQL(  # noqa: S611 - constant SQL, the user's pk bound
+            f"SELECT (jsonb_array_elements_text(order_pks))::bigint FROM {OrderSelection._meta.db_table}"  # noqa: S608 - a table name
+            " WHERE user_id = %s",
+            (user.pk,),
+        )
+    else:
+        chosen = selected_pks(user=user)
+    return Order.objects.filter(pk__in=chosen, shop__in=shops_visible_to(user))
 
 
 def selection_replace(*, user, order_pks) -> int:
-    """Select exactly these orders; returns how many are selected."""
+    """Select exactly these orders; returns how many are selected. Kept sorted."""
     pks = sorted(set(int(pk) for pk in order_pks))
     OrderSelection.objects.update_or_create(user=user, defaults={"order_pks": pks})
     return len(pks)
@@ -40,7 +50,26 @@ def selection_replace(*, user, order_pks) -> int:
 
 def selection_select_all(*, user, orders: QuerySet[Order]) -> int:
     """全選: every order of the filtered result (all pages)."""
-    return selection_replace(user=user, order_pks=orders.order_by().values_list("pk", flat=True))
+    return _replace_with(user=user, orders=orders)
+
+
+def _replace_with(*, user, orders: QuerySet[Order]) -> int:
+    """Select exactly `orders`. On PostgreSQL in one statement: 100,000 pks never travel to
+    Python and back. Sorted, as every selection is (`selection_on_page` searches it)."""
+    pks = orders.order_by().values_list("pk", flat=True)
+    if connection.vendor != "postgresql":
+        return selection_replace(user=user, order_pks=pks)
+    sql, params = pks.query.sql_with_params()
+    statement = (
+        f"INSERT INTO {OrderSelection._meta.db_table} (user_id, order_pks, updated_at)"  # noqa: S608 - the ORM's SQL, values bound
+        f" SELECT %s, COALESCE(jsonb_agg(pk ORDER BY pk), '[]'::jsonb), now() FROM ({sql}) AS chosen(pk)"
+        " ON CONFLICT (user_id) DO UPDATE"
+        " SET order_pks = EXCLUDED.order_pks, updated_at = EXCLUDED.updated_at"
+        " RETURNING jsonb_array_length(order_pks)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [user.pk, *params])
+        return cursor.fetchone()[0]
 
 
 def selection_clear(*, user) -> int:
@@ -50,8 +79,7 @@ def selection_clear(*, user) -> int:
 
 def selection_select_imported(*, user, orders: QuerySet[Order]) -> int:
     """選已匯入: the filtered orders already in the order book."""
-    pks = orders.filter(book_entry__isnull=False).order_by().values_list("pk", flat=True)
-    return selection_replace(user=user, order_pks=pks)
+    return _replace_with(user=user, orders=orders.filter(book_entry__isnull=False))
 
 
 def selection_select_stock_enough(*, user, orders: QuerySet[Order]) -> int:
@@ -70,6 +98,27 @@ def selection_toggle(*, user, order: Order, selected: bool) -> int:
     return len(pks)
 
 
+# Which of a page's pks are in the user's (sorted) selection: a binary search for each, on the
+# selection read once into memory (`|| '[]'`), so a page costs the same with 100 or 100,000
+# selected. `->>` reaches an array element by position without walking the array.
+_ON_PAGE_SQL = """
+WITH RECURSIVE sel AS MATERIALIZED (
+    SELECT order_pks || '[]'::jsonb AS pks, jsonb_array_length(order_pks) AS n
+    FROM orders_orderselection WHERE user_id = %s
+), probe(pk, lo, hi) AS (
+    SELECT pk, 0, sel.n FROM sel, unnest(%s::bigint[]) AS pk
+    UNION ALL
+    SELECT pk,
+        CASE WHEN (sel.pks ->> ((lo + hi) / 2))::bigint < pk THEN (lo + hi) / 2 + 1 ELSE lo END,
+        CASE WHEN (sel.pks ->> ((lo + hi) / 2))::bigint < pk THEN hi ELSE (lo + hi) / 2 END
+    FROM probe, sel WHERE lo < hi
+)
+SELECT n, ARRAY(
+    SELECT pk FROM probe WHERE lo = hi AND lo < sel.n AND (sel.pks ->> lo)::bigint = pk
+) FROM sel
+"""
+
+
 def selection_on_page(*, user, order_pks: list[int]) -> tuple[int, set[int]]:
     """How many orders are selected, and which of `order_pks` (one page) are. On PostgreSQL the
     database answers, so a page never loads a selection of 100,000 ids to tick 100 boxes."""
@@ -77,10 +126,6 @@ def selection_on_page(*, user, order_pks: list[int]) -> tuple[int, set[int]]:
         selected = selected_pks(user=user)
         return len(selected), set(selected) & set(order_pks)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT jsonb_array_length(order_pks), ARRAY(SELECT e::bigint FROM jsonb_array_elements_text(order_pks) e"
-            " WHERE e::bigint = ANY(%s)) FROM orders_orderselection WHERE user_id = %s",
-            [list(order_pks), user.pk],
-        )
+        cursor.execute(_ON_PAGE_SQL, [user.pk, list(order_pks)])
         row = cursor.fetchone()
     return (row[0], set(row[1])) if row else (0, set())

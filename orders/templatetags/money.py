@@ -1,16 +1,8 @@
-"""Money as Taiwanese staff read it: NT$1,234 (whole dollars unless there are cents)."""
-
-from decimal import Decimal
+"""The `twd` filter: NT$1,234 (orders.money)."""
 
 from django import template
 
+from orders.money import twd
+
 register = template.Library()
-
-
-@register.filter
-def twd(amount) -> str:
-    if amount in (None, ""):
-        return ""
-    value = Decimal(str(amount))
-    digits = 0 if value == value.to_integral_value() else 2
-    return f"NT${value:,.{digits}f}"
+register.filter("twd", twd)

@@ -37,7 +37,7 @@ def test_import_convert_print_and_see_stock_go_down(sandbox, shop, salesperson, 
 
     with screenshot_on_failure(page, "order_book_journey"):
         page.goto(f"{page.base_url}/orders/")
-        expect(page.locator(row(lamps) + " .stock")).to_have_text("否")
+        expect(page.locator(row(lamps) + " .stock")).to_have_text("否 缺貨: LAMP")
         expect(page.locator(row(cup) + " .stock")).to_have_text("是")
         page.get_by_role("button", name="選庫存足夠").click()
         expect(page.locator("#selected-count")).to_have_text("已選 2 筆")

@@ -96,6 +96,7 @@ def test_the_excel_file_has_the_tables_columns_values_and_formats(staff_client, 
         "商品名稱",
         "買家",
         "已匯入",
+        "通知",  # the notice column notifications registers (orders.columns)
     ]
     newest = [cell for cell in sheet[2]]
     assert newest[1].value == "241102BBBB0002"

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from chat.models import Conversation
 from orders.models import BookOrder, Order, Product
-from orders.selection import selected_orders
+from orders.selection import selected_orders, selection_on_page, selection_replace
 from tests.factories import OrderFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
@@ -64,10 +64,10 @@ def test_select_all_covers_every_page_of_the_filter_and_survives_reloads(staff_c
     for page in (1, 2, 3):
         response = staff_client.get(f"{LIST}?scope=pending&page={page}")
         assert selected_count(response) == 225  # the 25 delivered orders are not pending
-        assert all(selected for _order, selected, _enough in rows(response))
+        assert all(row.selected for row in rows(response))
     shown = staff_client.get(LIST)  # without the filter: still the same selection
     assert selected_count(shown) == 225
-    assert not any(selected for order, selected, _e in rows(shown) if order.status == "COMPLETED")
+    assert not any(row.selected for row in rows(shown) if row.status == "COMPLETED")
 
 
 def test_ticking_one_order_and_select_none(staff_client, many_orders, salesperson):
@@ -102,8 +102,8 @@ def test_select_imported_and_stock_enough_over_the_filter(staff_client, many_ord
     expected = {o.pk for n, o in enumerate(many_orders) if n < 3 or (n % 3 == 1 and n % 2 == 0)}
     assert chosen == expected
     page = staff_client.get(LIST)
-    enough_column = {order.pk for order, _selected, enough in rows(page) if enough}
-    assert enough_column == expected & {order.pk for order, _s, _e in rows(page)}
+    enough_column = {row.pk for row in rows(page) if row.enough}
+    assert enough_column == expected & {row.pk for row in rows(page)}
 
 
 def test_a_selection_is_per_user_and_only_of_visible_orders(
@@ -117,24 +117,25 @@ def test_a_selection_is_per_user_and_only_of_visible_orders(
 
 def test_the_table_sorts_and_pages(staff_client, many_orders):
     newest_first = staff_client.get(LIST)
-    assert [o.order_sn for o, *_ in rows(newest_first)][:2] == ["2411000000", "2411000001"]
+    assert [o.order_sn for o in rows(newest_first)][:2] == ["2411000000", "2411000001"]
     assert newest_first.context["page"].paginator.num_pages == 3
 
     by_amount = staff_client.get(f"{LIST}?sort=-amount")
-    assert [o.total_amount for o, *_ in rows(by_amount)][:2] == [Decimal(349), Decimal(348)]
+    assert [o.total_amount for o in rows(by_amount)][:2] == [Decimal(349), Decimal(348)]
     last_page = staff_client.get(f"{LIST}?sort=amount&page=3")
-    assert [o.total_amount for o, *_ in rows(last_page)][-1] == Decimal(349)
+    assert [o.total_amount for o in rows(last_page)][-1] == Decimal(349)
 
 
 def test_the_table_queries_stay_constant(staff_client, many_orders, django_assert_num_queries):
-    """Session and user (4), newest order (carrier menu cached), shops, count, the page's ids and
-    rows, selection, stock (2), the forms' shops, downloads, exports, the order book's sender and
-    its auto-import switches (shops, switches): the same for any page, filter or selection size."""
+    """Session and user (4), the user's shops (once for every form and filter), newest order
+    (carrier menu cached), count, the page's ids, selection, rows, their products, downloads,
+    exports, the order book's sender and its auto-import switches, the notice column's batch and
+    automatic notices (2): the same for any page, filter or selection size."""
     staff_client.get(LIST)  # fills the carrier menu's cache
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(17):
         staff_client.get(LIST)
     select(staff_client, "all")
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(17):
         staff_client.get(f"{LIST}?scope=pending&page=3&sort=amount")
 
 
@@ -156,7 +157,7 @@ def test_importing_an_order_number_fetches_and_selects_it(sandbox, shop, staff_c
     order = Order.objects.get(order_sn="241101KNOWN01")
     assert order.tracking_number and order.channel_kind == "store"
     assert list(selected_orders(user=salesperson)) == [order]
-    assert [o.order_sn for o, *_ in rows(response)] == ["241101KNOWN01"]
+    assert [o.order_sn for o in rows(response)] == ["241101KNOWN01"]
 
 
 def test_chat_opens_the_buyers_conversation_or_says_why_not(staff_client, own_shop):
@@ -177,3 +178,36 @@ def test_chat_of_another_staff_members_order_is_not_found(client, other_staff, o
     order = OrderFactory(shop=own_shop)
     client.force_login(other_staff)
     assert client.get(reverse("chat:order_conversation", args=[order.pk])).status_code == 404
+
+
+def test_a_search_in_chinese_finds_the_buyer_and_an_empty_result_offers_every_order(staff_client, own_shop):
+    OrderFactory(shop=own_shop, order_sn="241101CHINA01", buyer_username="王小明", total_amount=None)
+    OrderFactory(shop=own_shop, order_sn="241101CHINA02", buyer_username="陳大文", total_amount=Decimal(99))
+
+    found = staff_client.get(f"{LIST}?q=小明")
+    assert [row.order_sn for row in rows(found)] == ["241101CHINA01"]
+    html, pk = found.content.decode(), rows(found)[0].pk
+    assert f'hx-post="{reverse("orders:selection_toggle", args=[pk])}"' in html
+    assert f'href="{reverse("chat:order_conversation", args=[pk])}"' in html
+
+    nothing = staff_client.get(f"{LIST}?q=不存在的買家").content.decode()
+    assert "沒有符合條件的訂單。" in nothing and "請在上方下載" not in nothing
+    assert re.search(r'<a href="/orders/" id="clear-filters">顯示全部訂單</a>', nothing)
+
+    # An order without an amount goes last, whichever way the amounts are sorted.
+    for sort in ("amount", "-amount"):
+        assert rows(staff_client.get(f"{LIST}?sort={sort}"))[-1].order_sn == "241101CHINA01"
+
+
+def test_which_orders_of_a_page_are_selected_whatever_the_selection(salesperson, other_staff):
+    """The page asks the database which of its pks are selected (a search in the sorted selection)."""
+    assert selection_on_page(user=salesperson, order_pks=[1, 2, 3]) == (0, set())  # never selected
+    selection_replace(user=salesperson, order_pks=range(2, 20_001, 2))
+    page = [1, 2, 3, 9_999, 10_000, 19_999, 20_000, 20_002, 0]
+    assert selection_on_page(user=salesperson, order_pks=page) == (10_000, {2, 10_000, 20_000})
+    assert selection_on_page(user=salesperson, order_pks=[]) == (10_000, set())
+    selection_replace(user=salesperson, order_pks=[7])
+    assert selection_on_page(user=salesperson, order_pks=[6, 7, 8]) == (1, {7})
+    selection_replace(user=salesperson, order_pks=[])
+    assert selection_on_page(user=salesperson, order_pks=[7]) == (0, set())
+    assert selection_on_page(user=other_staff, order_pks=[7]) == (0, set())
