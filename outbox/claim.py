@@ -17,13 +17,16 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Case, Exists, F, OuterRef, PositiveIntegerField, Subquery, When
 from django.utils import timezone
 
+from chat.models import Conversation
 from outbox.models import OutgoingMessage
 from outbox.queue import outbox_due
 
 State = OutgoingMessage.State
+PENDING = (State.QUEUED, State.SENDING)
+COUNT = PositiveIntegerField()
 
 
 def lease_seconds() -> float:
@@ -51,11 +54,19 @@ def claim_due(*, shop_pk: int, limit: int) -> list[Claim]:
         id__lt=OuterRef("id"),
         state__in=(State.QUEUED, State.SENDING, State.HELD),
     )
+    # A reply or notice without a conversation row of its own goes to the buyer's conversation
+    # if we know it (read here, not per message at send time).
+    conversation_of_buyer = Conversation.objects.filter(
+        shop_id=OuterRef("shop_id"), buyer_id=OuterRef("buyer_id")
+    ).values("conversation_id")[:1]
     lease = lease_seconds()
     token = secrets.token_hex(8)
     due = (
-        OutgoingMessage.objects.filter(outbox_due(now), shop_id=shop_pk)
+        # state__in matches the partial index outbox_pending: the scan starts at the shop's first
+        # pending row (not at the sent history) and stops after `limit` due heads.
+        OutgoingMessage.objects.filter(outbox_due(now), shop_id=shop_pk, state__in=PENDING)
         .exclude(Exists(earlier_pending))
+        .annotate(buyer_conversation_id=Subquery(conversation_of_buyer))
         .select_related("shop", "conversation")
         .select_for_update(skip_locked=True, of=("self",))
         .order_by("id")
@@ -83,13 +94,20 @@ def claim_due(*, shop_pk: int, limit: int) -> list[Claim]:
             message.claimed_at = now
             message.lease_expires_at = now + timedelta(seconds=lease)
             claims.append(Claim(message, token, message.doubt_since, started + lease))
-        taken = OutgoingMessage.objects.filter(pk__in=[message.pk for message in messages])
-        taken.update(
-            state=State.SENDING,
-            claim_token=token,
-            claimed_at=now,
-            lease_expires_at=now + timedelta(seconds=lease),
-        )
-        taken.exclude(pk__in=expired).update(attempts=F("attempts") + 1)
-        taken.filter(pk__in=expired).update(lease_expiries=F("lease_expiries") + 1)
+        if messages:
+            OutgoingMessage.objects.filter(pk__in=[message.pk for message in messages]).update(
+                state=State.SENDING,
+                claim_token=token,
+                claimed_at=now,
+                lease_expires_at=now + timedelta(seconds=lease),
+                # Taken over: a lease expiry; fresh: an attempt (see the module's docstring).
+                attempts=Case(
+                    When(pk__in=expired, then=F("attempts")), default=F("attempts") + 1, output_field=COUNT
+                ),
+                lease_expiries=Case(
+                    When(pk__in=expired, then=F("lease_expiries") + 1),
+                    default=F("lease_expiries"),
+                    output_field=COUNT,
+                ),
+            )
     return claims

@@ -81,6 +81,13 @@ class OutgoingMessage(models.Model):
             models.Index(fields=["state", "next_attempt_at"], name="outbox_due"),
             models.Index(fields=["shop", "buyer_id", "id"], name="outbox_conversation_order"),
             models.Index(fields=["sent_at"], name="outbox_sent_at"),  # "is anything going out?"
+            # Every message on its way, in queue order per shop: a claim reads the head of the
+            # shop's queue, never the sent history before it (outbox.claim, outbox.delivery).
+            models.Index(
+                fields=["shop", "id"],
+                condition=models.Q(state__in=["queued", "sending"]),
+                name="outbox_pending",
+            ),
             # Replies on their way, claimed before the shop's notices (outbox.claim).
             models.Index(
                 fields=["shop", "id"],
