@@ -106,6 +106,11 @@ def templates_for(user) -> QuerySet[NoticeTemplate]:
     ).select_related("shop")
 
 
+def template_for(user, pk: int) -> NoticeTemplate:
+    """A template the user may use, edit and delete (shared, or of their shops): 404 otherwise."""
+    return get_object_or_404(templates_for(user), pk=pk)
+
+
 def auto_notices_waiting(user) -> QuerySet[AutoNotice]:
     return (
         AutoNotice.objects.filter(state=AutoNotice.State.REVIEW, shop__in=shops_visible_to(user))

@@ -371,3 +371,20 @@ def notice_template_save(*, user, name: str, text: str, shop=None):
         name=name, shop=shop, defaults={"text": text, "created_by": user}
     )
     return template
+
+
+def notice_template_update(*, template: NoticeTemplate, name: str, text: str, shop=None) -> NoticeTemplate:
+    """Rename, re-word or re-scope a template: its text is checked as on creation; a name taken by
+    another template of the same shop (or of every shop) is refused."""
+    template_check(text)
+    taken = NoticeTemplate.objects.filter(name=name, shop=shop).exclude(pk=template.pk).exists()
+    if taken:
+        raise OutboxRefused(_("Another template is named %(name)s already."), params={"name": name})
+    template.name, template.text, template.shop = name, text, shop
+    template.save(update_fields=["name", "text", "shop"])
+    return template
+
+
+def notice_template_delete(*, template: NoticeTemplate) -> None:
+    """The template is no longer offered; texts already sent or remembered are not touched."""
+    template.delete()

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.selectors import shop_for, shops_visible_to
 from notifications import selectors, services
-from notifications.forms import ComposeForm, ShopNoticeForm, TemplateForm
+from notifications.forms import ComposeForm, ShopNoticeForm, TemplateEditForm, TemplateForm
 from notifications.models import NoticeBatch
 from orders.selection import selected_orders
 
@@ -132,6 +132,47 @@ def retry_failed(request, pk: int):
     else:
         messages.info(request, _("No failed messages to retry."))
     return redirect(reverse("notifications:result", args=[batch.pk]))
+
+
+@require_GET
+def template_list(request):
+    """The saved templates a person may pick, each with [編輯] and [刪除]."""
+    return render(
+        request, "notifications/templates.html", {"templates": selectors.templates_for(request.user)}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def template_edit(request, pk: int):
+    """Rename a template, change its text (placeholders checked as on creation) or its shop."""
+    template = selectors.template_for(request.user, pk)
+    shops = shops_visible_to(request.user)
+    if request.method == "POST":
+        form = TemplateEditForm(request.POST, shops=shops)
+        if form.is_valid():
+            try:
+                services.notice_template_update(template=template, **form.cleaned_data)
+            except services.OutboxRefused as exc:
+                form.add_error("name", exc.reason)
+            else:
+                messages.success(request, _("Template saved."))
+                return redirect(reverse("notifications:templates"))
+    else:
+        form = TemplateEditForm(
+            shops=shops, initial={"name": template.name, "shop": template.shop_id, "text": template.text}
+        )
+    return render(request, "notifications/template_edit.html", {"template": template, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def template_delete(request, pk: int):
+    """Delete a template, after a page asking to confirm."""
+    template = selectors.template_for(request.user, pk)
+    if request.method == "POST":
+        services.notice_template_delete(template=template)
+        messages.success(request, _("Template %(name)s deleted.") % {"name": template.name})
+        return redirect(reverse("notifications:templates"))
+    return render(request, "notifications/template_delete.html", {"template": template})
 
 
 @require_http_methods(["GET", "POST"])
