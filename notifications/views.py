@@ -4,6 +4,7 @@ notices waiting for review, and a shop's automatic notice settings."""
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
@@ -93,11 +94,20 @@ def batch_list(request):
 
 def _result_context(request, pk):
     batch = selectors.batch_for(request.user, pk)
-    rows, counts = selectors.batch_results(batch, request.user)
+    counts = selectors.batch_counts(batch, request.user)
+    state = request.GET.get("state", "")
+    state = state if state in selectors.STATE_LABELS else ""
+    page = selectors.batch_results(batch, request.user, state=state, page=request.GET.get("page", 1))
+    query = {"state": state} if state else {}
     return {
         "batch": batch,
-        "rows": rows,
-        "counts": [(state, label, counts[state]) for state, label in selectors.STATE_LABELS.items()],
+        "rows": page.object_list,
+        "page": page,
+        "state": state,
+        "query": urlencode(query),
+        "poll_query": urlencode({**query, "page": page.number}),
+        "counts": [(key, label, counts[key]) for key, label in selectors.STATE_LABELS.items()],
+        "total": sum(counts.values()),
         "failed": counts[selectors.FAILED],
         "settled": selectors.settled(counts),
         "poll_seconds": POLL_SECONDS,
@@ -112,6 +122,7 @@ def result(request, pk: int):
 
 @require_GET
 def result_rows(request, pk: int):
+    """The page's poll: the counts and the visible page of rows only; no poll once all settle."""
     return render(request, "notifications/_result.html", _result_context(request, pk))
 
 

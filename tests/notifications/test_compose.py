@@ -133,3 +133,33 @@ def test_a_template_of_another_salespersons_shop_cannot_be_edited_or_deleted(sta
         reverse("notifications:template_edit", args=[template.pk])
         not in staff_client.get(reverse("notifications:templates")).content.decode()
     )
+
+
+def test_the_result_page_of_a_large_batch_polls_counts_and_one_page_and_stops_once_settled(
+    staff_client, salesperson, django_assert_max_num_queries
+):
+    shop = ShopFactory(verified=True, salesperson=salesperson)
+    orders = [OrderFactory(shop=shop, buyer_user_id=str(810_000_000 + n)) for n in range(130)]
+    select(salesperson, orders)
+    token = post(staff_client, "[訂單單號] 已出貨").context["form"]["token"].value()
+    result_url = post(staff_client, "[訂單單號] 已出貨", action="confirm", token=token)["Location"]
+    poll_url = result_url + "rows/"
+    messages = OutgoingMessage.objects.order_by("id")
+    OutgoingMessage.objects.filter(pk__in=[m.pk for m in messages[:100]]).update(state="sent")
+    OutgoingMessage.objects.filter(pk=messages[100].pk).update(state="failed", error_code="refused")
+
+    with django_assert_max_num_queries(12):
+        poll = staff_client.get(poll_url, HTTP_HX_REQUEST="true")
+
+    counts = {state: count for state, _label, count in poll.context["counts"]}
+    assert (counts["sent"], counts["failed"], counts["queued"], poll.context["total"]) == (100, 1, 29, 130)
+    assert len(poll.context["rows"]) == 100  # one page of rows, not the whole batch
+    assert 'hx-trigger="every' in poll.content.decode()
+    failed = staff_client.get(result_url, {"state": "failed"})
+    assert [row.state for row in failed.context["rows"]] == ["failed"]
+    second = staff_client.get(poll_url, {"page": 2}, HTTP_HX_REQUEST="true")
+    assert len(second.context["rows"]) == 30 and "page=2" in second.content.decode()
+
+    OutgoingMessage.objects.filter(state="queued").update(state="sent")
+    settled = staff_client.get(poll_url, HTTP_HX_REQUEST="true")
+    assert settled.context["settled"] and "hx-get" not in settled.content.decode()  # polling stops
