@@ -5,7 +5,9 @@ through IMMEDIATE transactions instead). A row still `sending` after its lease r
 by a worker that died in the call: that attempt is in doubt (`doubt_since`, see outbox.doubt).
 Taking such a row over counts a lease expiry, not an attempt: attempts (and the backoff they set)
 follow Shopee's answers only; a message that keeps killing its workers fails as poison
-(`OUTBOX_POISON_LEASE_EXPIRIES`, outbox.delivery).
+(`OUTBOX_POISON_LEASE_EXPIRIES`, outbox.delivery). Only a claim whose call had begun
+(`call_started_at`, set by outbox.record.call_begins) counts so: the rest of a dead worker's
+batch never reached Shopee, is not in doubt, and goes again as it was.
 """
 
 from __future__ import annotations
@@ -77,11 +79,15 @@ def claim_due(*, shop_pk: int, limit: int) -> list[Claim]:
         messages = list(due.filter(origin=OutgoingMessage.Origin.REPLY)[:limit])
         if len(messages) < limit:
             messages += list(due.exclude(origin=OutgoingMessage.Origin.REPLY)[: limit - len(messages)])
-        claims, expired = [], []
+        claims, expired, untried = [], [], []
         for message in messages:
-            # A row still `sending` was left by a worker that died: that attempt is in doubt. Its
-            # worker's death is no answer of Shopee's: the attempt is not counted, the expiry is.
-            if message.state == State.SENDING:
+            # A row still `sending` was left by a worker that died. Its death is no answer of
+            # Shopee's: the attempt is not counted again. If the call had begun, the attempt is in
+            # doubt and the expiry counts towards poison; if not (a batch-mate of the message in
+            # that call), nothing happened to this one.
+            if message.state == State.SENDING and message.call_started_at is None:
+                untried.append(message.pk)
+            elif message.state == State.SENDING:
                 expired.append(message.pk)
                 message.lease_expiries += 1
                 if message.doubt_since is None:
@@ -89,6 +95,7 @@ def claim_due(*, shop_pk: int, limit: int) -> list[Claim]:
                     OutgoingMessage.objects.filter(pk=message.pk).update(doubt_since=message.doubt_since)
             else:
                 message.attempts += 1
+            message.call_started_at = None
             message.state = State.SENDING
             message.claim_token = token
             message.claimed_at = now
@@ -101,8 +108,11 @@ def claim_due(*, shop_pk: int, limit: int) -> list[Claim]:
                 claimed_at=now,
                 lease_expires_at=now + timedelta(seconds=lease),
                 # Taken over: a lease expiry; fresh: an attempt (see the module's docstring).
+                call_started_at=None,
                 attempts=Case(
-                    When(pk__in=expired, then=F("attempts")), default=F("attempts") + 1, output_field=COUNT
+                    When(pk__in=expired + untried, then=F("attempts")),
+                    default=F("attempts") + 1,
+                    output_field=COUNT,
                 ),
                 lease_expiries=Case(
                     When(pk__in=expired, then=F("lease_expiries") + 1),

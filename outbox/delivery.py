@@ -29,6 +29,7 @@ from outbox.queue import outbox_due
 from outbox.rate import send_rate
 from outbox.record import (
     Outcome,
+    call_begins,
     give_back,
     record_auth_error,
     record_final,
@@ -36,7 +37,6 @@ from outbox.record import (
     record_retry,
     record_sent,
     release_claim,
-    still_claimed,
 )
 from shopee.errors import AuthError, PlatformRule, RateLimited, ShopeeError, Transient
 
@@ -150,10 +150,10 @@ def _deliver(claim: Claim) -> Outcome:
         if message.lease_expiries >= settings.OUTBOX_POISON_LEASE_EXPIRIES:  # it keeps killing workers
             record_final(claim, Problem.POISON, message.last_error)
             return Outcome.NOT_SENT
-        if not still_claimed(claim):  # cancelled or taken over since it was claimed: not ours to send
-            return Outcome.NOT_SENT
         if claim.lease_ends - time.monotonic() < settings.SHOPEE_TIMEOUT_SECONDS + 1:
             release_claim(claim, doubt)  # too little lease left to finish the call safely
+            return Outcome.NOT_SENT
+        if not call_begins(claim):  # cancelled or taken over since it was claimed: not ours to send
             return Outcome.NOT_SENT
         sending = True
         sent = transport.send(

@@ -265,7 +265,7 @@ def outbox_cancel(*, messages: QuerySet[OutgoingMessage], user) -> list[Outgoing
     """Cancel every held or failed message among `messages`, recording who and when; returns
     those cancelled. A cancelled message is never sent: held and failed rows have no live claim
     (a claim ends by writing one of them), so no worker holds one; a worker whose lease ran out
-    checks its claim before it calls Shopee (outbox.record.still_claimed). Messages queued or
+    checks its claim before it calls Shopee (outbox.record.call_begins). Messages queued or
     being sent are left alone: they may be at Shopee already."""
     with transaction.atomic():
         chosen = list(
