@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.models import Shop
 from notifications.models import NoticeBatch
-from notifications.services import notice_plan
+from notifications.services import notice_plan, plan_orders
 from outbox.claim import claim_due
 from outbox.delivery import outbox_deliver_due
 from outbox.models import OutgoingMessage
@@ -56,11 +56,13 @@ def test_every_placeholder_is_filled_from_the_order(sandbox, shop, salesperson):
     text = "[訂單單號]|[買家帳號]|[物流方式]|[寄件編號]|[結帳金額]|[商品名稱]|[賣場名稱]"
 
     plan = notice_plan(orders=[order], text=text)
+    as_confirmed = notice_plan(orders=plan_orders([order.pk], text=text), text=text)  # plain rows
 
     [message] = plan.messages
     assert message.text == (
         f"{remote['order_sn']}|{remote['buyer_username']}|全家|{remote['tracking_number']}|NT$160|米餅|{shop.name}"
     )
+    assert [m.text for m in as_confirmed.messages] == [message.text]
 
 
 def test_an_unknown_placeholder_is_a_form_error_naming_the_valid_ones(
