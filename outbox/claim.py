@@ -107,8 +107,8 @@ def claim_due(*, shop_pk: int, limit: int) -> list[Claim]:
                 claim_token=token,
                 claimed_at=now,
                 lease_expires_at=now + timedelta(seconds=lease),
-                # Taken over: a lease expiry; fresh: an attempt (see the module's docstring).
                 call_started_at=None,
+                # Fresh: an attempt; taken over after a call began: a lease expiry; else neither.
                 attempts=Case(
                     When(pk__in=expired + untried, then=F("attempts")),
                     default=F("attempts") + 1,
