@@ -19,6 +19,7 @@ inbox's replies of the same shop meanwhile.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import time
@@ -67,6 +68,18 @@ def orders_on_sandbox(sandbox: SandboxProcess, shop, count: int) -> list[int]:
     for start in range(0, len(sns), 500):
         orders_refresh(shop=shop, order_sns=sns[start : start + 500])
     return list(Order.objects.filter(shop=shop, order_sn__in=sns).values_list("pk", flat=True))
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and its children so far (Linux /proc; 0 elsewhere): how busy the
+    worker was during the drain, on a machine other programs share."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        children = open(f"/proc/{pid}/task/{pid}/children").read().split()
+    except OSError:
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(int(child)) for child in children)
 
 
 def _token(response) -> str:
@@ -118,6 +131,8 @@ def main() -> None:
         worker = start_worker(sandbox)
         time.sleep(1)
 
+        load_before = os.getloadavg()
+        worker_cpu = cpu_seconds(worker.pid)
         confirm_seconds, confirm_queries, preview_seconds, preview_queries = confirm(user, pks)
         committed = time.time()
         messages = OutgoingMessage.objects.filter(shop=shop, origin=OutgoingMessage.Origin.BATCH_NOTICE)
@@ -142,6 +157,8 @@ def main() -> None:
             if time.monotonic() > deadline:
                 raise SystemExit(f"only {messages.filter(state='sent').count()} of {total} sent")
             time.sleep(0.2)
+        worker_cpu = cpu_seconds(worker.pid) - worker_cpu
+        load_after = os.getloadavg()
         time.sleep(0.5)
         accepted = sandbox.accepted_at()
         batch_ids = list(messages.values_list("shopee_message_id", flat=True))
@@ -169,6 +186,11 @@ def main() -> None:
     print(
         f"  drain at {args.rate:g}/s (sandbox limit = shop rate): {drain:.1f} s vs ideal {ideal:.1f} s,"
         f" ratio {drain / ideal:.3f} (target ≤ 1.1); send_message calls {retries_429} for {total} messages"
+    )
+    print(
+        f"  worker CPU {worker_cpu:.1f} s ({1000 * worker_cpu / total:.1f} ms a message, busy"
+        f" {100 * worker_cpu / drain:.0f}% of the drain); load average {load_before[0]:.2f} → {load_after[0]:.2f}"
+        f" on {os.cpu_count()} cores"
     )
     if reply_waits:
         print(

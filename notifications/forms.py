@@ -60,3 +60,9 @@ class ShopNoticeForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("text", exc)
         return data
+
+
+class TemplateEditForm(TemplateForm):
+    """A saved template's name, shop and text, edited on its own page."""
+
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 5}), max_length=2000)

@@ -7,7 +7,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -59,41 +60,74 @@ def batch_for(user, pk: int) -> NoticeBatch:
     return get_object_or_404(batches_for(user), pk=pk)
 
 
-def batch_results(batch: NoticeBatch, user) -> tuple[list[ResultRow], Counter]:
-    """Every order of the batch the user may see, with its state: two queries."""
-    links = (
-        NoticeBatchOrder.objects.filter(batch=batch, order__shop__in=shops_visible_to(user))
-        .select_related("order", "order__shop", "message")
-        .order_by("order__shop_id", "order__created_on_shopee", "order_id")
+# Which message states each state a person reads stands for; an order without a message is skipped.
+_MESSAGE_STATES = {
+    QUEUED: Q(message__state__in=(State.QUEUED, State.SENDING)),
+    SENT: Q(message__state=State.SENT),
+    FAILED: Q(message__state=State.FAILED),
+    HELD: Q(message__state=State.HELD),
+    SKIPPED: Q(message__isnull=True) | Q(message__state=State.CANCELLED),
+}
+
+
+def _batch_links(batch: NoticeBatch, user) -> QuerySet[NoticeBatchOrder]:
+    return NoticeBatchOrder.objects.filter(batch=batch, order__shop__in=shops_visible_to(user))
+
+
+def batch_counts(batch: NoticeBatch, user) -> Counter:
+    """How many of the batch's orders (those the user may see) are in each state: one query,
+    whatever the batch's size."""
+    counts = Counter()
+    by_state = _batch_links(batch, user).values("message__state").annotate(n=Count("id")).order_by()
+    for row in by_state:
+        counts[_state_of(row["message__state"])] += row["n"]
+    return counts
+
+
+def batch_results(batch: NoticeBatch, user, *, state: str = "", page: int | str = 1) -> Page:
+    """One page of the batch's orders the user may see (only those in `state`, if given), each
+    with what became of it: a page of a 5,000-order batch costs what a page of 50 does."""
+    links = _batch_links(batch, user)
+    if state in _MESSAGE_STATES:
+        links = links.filter(_MESSAGE_STATES[state])
+    links = links.select_related("order", "order__shop", "message").order_by(
+        "order__shop_id", "order__created_on_shopee", "order_id"
     )
-    rows = []
-    for link in links:
-        order = link.order
-        state, sent_at, why = message_state(link.message, link.skip_reason)
-        rows.append(
-            ResultRow(
-                order.order_sn,
-                order.shop.name,
-                order.buyer_username or order.buyer_user_id,
-                state,
-                sent_at,
-                why,
-            )
-        )
-    return rows, Counter(row.state for row in rows)
+    page = Paginator(links, RESULT_ROWS).get_page(page)
+    page.object_list = [_result_row(link) for link in page.object_list]
+    return page
+
+
+RESULT_ROWS = 100
+
+
+def _state_of(message_state: str | None) -> str:
+    for state, states in ((SENT, (State.SENT,)), (FAILED, (State.FAILED,)), (HELD, (State.HELD,))):
+        if message_state in states:
+            return state
+    if message_state is None or message_state == State.CANCELLED:
+        return SKIPPED
+    return QUEUED
+
+
+def _result_row(link: NoticeBatchOrder) -> ResultRow:
+    order = link.order
+    state, sent_at, why = message_state(link.message, link.skip_reason)
+    return ResultRow(
+        order.order_sn, order.shop.name, order.buyer_username or order.buyer_user_id, state, sent_at, why
+    )
 
 
 def message_state(message: OutgoingMessage | None, skip_reason: str = "") -> tuple[str, datetime | None, str]:
     """(state, sent at, why) of a notice as staff read it; no message means it was skipped."""
     if message is None:
         return SKIPPED, None, skip_reason
-    if message.state == State.SENT:
+    state = _state_of(message.state)
+    if state == SENT:
         return SENT, message.sent_at, ""
-    if message.state == State.FAILED:
-        return FAILED, None, message.error_text
-    if message.state == State.HELD:
-        return HELD, None, message.error_text
-    if message.state == State.CANCELLED:
+    if state in (FAILED, HELD):
+        return state, None, message.error_text
+    if state == SKIPPED:
         return SKIPPED, None, str(State.CANCELLED.label)
     return QUEUED, None, ""
 
@@ -142,6 +176,11 @@ def templates_for(user) -> QuerySet[NoticeTemplate]:
     return NoticeTemplate.objects.filter(
         Q(shop__isnull=True) | Q(shop__in=shops_visible_to(user))
     ).select_related("shop")
+
+
+def template_for(user, pk: int) -> NoticeTemplate:
+    """A template the user may use, edit and delete (shared, or of their shops): 404 otherwise."""
+    return get_object_or_404(templates_for(user), pk=pk)
 
 
 def auto_notices_waiting(user) -> QuerySet[AutoNotice]:

@@ -15,8 +15,11 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import NamedTuple
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Shop
@@ -31,7 +34,7 @@ from notifications.models import (
 )
 from orders.models import Order
 from outbox.models import OutgoingMessage
-from outbox.placeholders import missing_values, render_combined
+from outbox.placeholders import missing_check, missing_values, render_combined, renderer
 from outbox.services import (
     Draft,
     OutboxRefused,
@@ -83,38 +86,58 @@ class Plan:
         return sum(1 for m in self.messages if m.held)
 
 
-def notice_plan(*, orders: list[Order], text: str, combine: bool = True) -> Plan:
+def notice_plan(*, orders: list[PlanOrder] | list[Order], text: str, combine: bool = True) -> Plan:
     """What each order gets (see the module's docstring). Raises OutboxRefused for a text that
     cannot go at all (unknown placeholder, too long)."""
     template_check(text)
+    missing_of, render = missing_check(text), renderer(text)
     plan = Plan()
-    groups: dict[tuple[int, str], list[Order]] = defaultdict(list)
+    groups: dict[tuple[int, str], list] = defaultdict(list)
     for order in orders:
-        count = plan.per_shop.setdefault(order.shop_id, ShopCount(order.shop))
+        count = plan.per_shop.get(order.shop_id) or plan.per_shop.setdefault(
+            order.shop_id, ShopCount(order.shop)
+        )
         if not order.buyer_user_id:
             plan.skipped.append((order, _("Shopee hides this buyer: they cannot be reached by chat.")))
             count.skipped += 1
             continue
-        missing = missing_values(text, order)
+        missing = missing_of(order)
         if missing:
             reason = _("No value for %(names)s on this order yet.") % {"names": "、".join(missing)}
             plan.skipped.append((order, reason))
             count.skipped += 1
             continue
-        key = (
-            (order.shop_id, order.buyer_user_id)
-            if combine
-            else (order.shop_id, f"{order.buyer_user_id}:{order.pk}")
-        )
+        key = (order.shop_id, order.buyer_user_id if combine else f"{order.buyer_user_id}:{order.pk}")
         groups[key].append(order)
     for (shop_pk, _buyer), group in groups.items():
-        group.sort(key=lambda o: (o.created_on_shopee, o.pk))
-        message = PlannedMessage(group[0].shop, group[0].buyer_user_id, group, render_combined(text, group))
+        if len(group) > 1:
+            group.sort(key=lambda o: (o.created_on_shopee, o.pk))
+        message = PlannedMessage(group[0].shop, group[0].buyer_user_id, group, render(group))
         plan.messages.append(message)
         plan.per_shop[shop_pk].messages += 1
         plan.per_shop[shop_pk].orders += len(group)
     plan.messages.sort(key=lambda m: (m.shop.pk, m.orders[0].created_on_shopee, m.orders[0].pk))
     return plan
+
+
+@dataclass(slots=True)
+class PlanOrder:
+    """What a notice needs of an order (placeholders, its buyer, its place in the queue), read as
+    a plain row: planning a 5,000-order batch builds no model objects."""
+
+    pk: int
+    shop_id: int
+    order_sn: str
+    buyer_user_id: str
+    buyer_username: str
+    shipping_carrier: str
+    tracking_number: str
+    total_amount: Decimal | None
+    created_on_shopee: datetime
+    items: list = field(default_factory=list)
+    shop: Shop | None = None
+
+    product_names = Order.product_names  # [商品名稱], as the order itself says it
 
 
 PLAN_FIELDS = (
@@ -130,15 +153,16 @@ PLAN_FIELDS = (
 )
 
 
-def plan_orders(order_pks, *, text: str = "") -> list[Order]:
-    """The orders to plan for, narrow rows (the lines only if [商品名稱] needs them), each shop one
-    object shared by its orders: a 5,000-order batch loads in two queries."""
+def plan_orders(order_pks, *, text: str = "") -> list[PlanOrder]:
+    """The orders to plan for (the lines only if [商品名稱] needs them), each shop one object
+    shared by its orders: a 5,000-order batch loads in two queries."""
     fields = PLAN_FIELDS + (("items",) if "[商品名稱]" in text or not text else ())
-    orders = list(
+    rows = (
         Order.objects.filter(pk__in=list(order_pks))
-        .only(*fields)
         .order_by("shop_id", "created_on_shopee", "id")
+        .values_list(*fields)
     )
+    orders = [PlanOrder(*row) for row in rows]
     shops = Shop.objects.in_bulk({order.shop_id for order in orders})
     for order in orders:
         order.shop = shops[order.shop_id]
@@ -187,22 +211,10 @@ def batch_send(*, user, token: str, text: str, combine: bool, order_pks) -> tupl
             rows = outbox_queue_many(
                 drafts=drafts, origin=OutgoingMessage.Origin.BATCH_NOTICE, queued_by=user
             )
-            links = [
-                NoticeBatchOrder(batch=batch, order=order, message_id=rows[draft.idempotency_key])
-                for m, draft in zip(plan.messages, drafts, strict=True)
-                for order in m.orders
-            ]
-            links += [
-                NoticeBatchOrder(batch=batch, order=order, skip_reason=reason[:300])
-                for order, reason in plan.skipped
-            ]
-            NoticeBatchOrder.objects.bulk_create(links, batch_size=1000)
+            _link_orders(batch, plan, [rows[draft.idempotency_key] for draft in drafts])
             by_shop = defaultdict(list)
             for draft in drafts:
-                # What the audit records: message ids and order numbers.
-                by_shop[draft.shop.pk].append(
-                    OutgoingMessage(pk=rows[draft.idempotency_key], order_sn=draft.order_sn)
-                )
+                by_shop[draft.shop.pk].append(_Queued(rows[draft.idempotency_key], draft.order_sn))
             for shop_pk, messages in by_shop.items():
                 audit_batch_queued(actor=user, shop=plan.per_shop[shop_pk].shop, messages=messages)
             last_text_save(user=user, text=text)
@@ -210,6 +222,36 @@ def batch_send(*, user, token: str, text: str, combine: bool, order_pks) -> tupl
         # The same form at the same moment in another request: its batch stands.
         return NoticeBatch.objects.get(token=token), False
     return batch, True
+
+
+class _Queued(NamedTuple):
+    """What the audit records of a queued message: its id and order number, never its text."""
+
+    pk: int
+    order_sn: str
+
+
+def _link_orders(batch: NoticeBatch, plan: Plan, message_pks: list[int]) -> None:
+    """Every order of the batch: the message carrying its notice, or why it gets none. One
+    INSERT … SELECT FROM unnest(arrays) on PostgreSQL, bulk_create elsewhere."""
+    links = [
+        (order.pk, pk, "") for m, pk in zip(plan.messages, message_pks, strict=True) for order in m.orders
+    ]
+    links += [(order.pk, None, reason[:300]) for order, reason in plan.skipped]
+    if connection.vendor != "postgresql":
+        NoticeBatchOrder.objects.bulk_create(
+            (NoticeBatchOrder(batch=batch, order_id=o, message_id=m, skip_reason=r) for o, m, r in links),
+            batch_size=1000,
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO notifications_noticebatchorder (batch_id, order_id, message_id, skip_reason)
+            SELECT %s, o, m, r FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[]) AS u(o, m, r)
+            """,
+            [batch.pk, [o for o, _m, _r in links], [m for _o, m, _r in links], [r for _o, _m, r in links]],
+        )
 
 
 def batch_retry_failed(*, batch: NoticeBatch, user):
@@ -329,3 +371,20 @@ def notice_template_save(*, user, name: str, text: str, shop=None):
         name=name, shop=shop, defaults={"text": text, "created_by": user}
     )
     return template
+
+
+def notice_template_update(*, template: NoticeTemplate, name: str, text: str, shop=None) -> NoticeTemplate:
+    """Rename, re-word or re-scope a template: its text is checked as on creation; a name taken by
+    another template of the same shop (or of every shop) is refused."""
+    template_check(text)
+    taken = NoticeTemplate.objects.filter(name=name, shop=shop).exclude(pk=template.pk).exists()
+    if taken:
+        raise OutboxRefused(_("Another template is named %(name)s already."), params={"name": name})
+    template.name, template.text, template.shop = name, text, shop
+    template.save(update_fields=["name", "text", "shop"])
+    return template
+
+
+def notice_template_delete(*, template: NoticeTemplate) -> None:
+    """The template is no longer offered; texts already sent or remembered are not touched."""
+    template.delete()

@@ -4,6 +4,7 @@ notices waiting for review, and a shop's automatic notice settings."""
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.selectors import shop_for, shops_visible_to
 from notifications import selectors, services
-from notifications.forms import ComposeForm, ShopNoticeForm, TemplateForm
+from notifications.forms import ComposeForm, ShopNoticeForm, TemplateEditForm, TemplateForm
 from notifications.models import NoticeBatch
 from orders.selection import selected_orders
 
@@ -93,11 +94,20 @@ def batch_list(request):
 
 def _result_context(request, pk):
     batch = selectors.batch_for(request.user, pk)
-    rows, counts = selectors.batch_results(batch, request.user)
+    counts = selectors.batch_counts(batch, request.user)
+    state = request.GET.get("state", "")
+    state = state if state in selectors.STATE_LABELS else ""
+    page = selectors.batch_results(batch, request.user, state=state, page=request.GET.get("page", 1))
+    query = {"state": state} if state else {}
     return {
         "batch": batch,
-        "rows": rows,
-        "counts": [(state, label, counts[state]) for state, label in selectors.STATE_LABELS.items()],
+        "rows": page.object_list,
+        "page": page,
+        "state": state,
+        "query": urlencode(query),
+        "poll_query": urlencode({**query, "page": page.number}),
+        "counts": [(key, label, counts[key]) for key, label in selectors.STATE_LABELS.items()],
+        "total": sum(counts.values()),
         "failed": counts[selectors.FAILED],
         "settled": selectors.settled(counts),
         "poll_seconds": POLL_SECONDS,
@@ -112,6 +122,7 @@ def result(request, pk: int):
 
 @require_GET
 def result_rows(request, pk: int):
+    """The page's poll: the counts and the visible page of rows only; no poll once all settle."""
     return render(request, "notifications/_result.html", _result_context(request, pk))
 
 
@@ -132,6 +143,47 @@ def retry_failed(request, pk: int):
     else:
         messages.info(request, _("No failed messages to retry."))
     return redirect(reverse("notifications:result", args=[batch.pk]))
+
+
+@require_GET
+def template_list(request):
+    """The saved templates a person may pick, each with [編輯] and [刪除]."""
+    return render(
+        request, "notifications/templates.html", {"templates": selectors.templates_for(request.user)}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def template_edit(request, pk: int):
+    """Rename a template, change its text (placeholders checked as on creation) or its shop."""
+    template = selectors.template_for(request.user, pk)
+    shops = shops_visible_to(request.user)
+    if request.method == "POST":
+        form = TemplateEditForm(request.POST, shops=shops)
+        if form.is_valid():
+            try:
+                services.notice_template_update(template=template, **form.cleaned_data)
+            except services.OutboxRefused as exc:
+                form.add_error("name", exc.reason)
+            else:
+                messages.success(request, _("Template saved."))
+                return redirect(reverse("notifications:templates"))
+    else:
+        form = TemplateEditForm(
+            shops=shops, initial={"name": template.name, "shop": template.shop_id, "text": template.text}
+        )
+    return render(request, "notifications/template_edit.html", {"template": template, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def template_delete(request, pk: int):
+    """Delete a template, after a page asking to confirm."""
+    template = selectors.template_for(request.user, pk)
+    if request.method == "POST":
+        services.notice_template_delete(template=template)
+        messages.success(request, _("Template %(name)s deleted.") % {"name": template.name})
+        return redirect(reverse("notifications:templates"))
+    return render(request, "notifications/template_delete.html", {"template": template})
 
 
 @require_http_methods(["GET", "POST"])

@@ -16,12 +16,12 @@ import logging
 import time
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import Shop
-from chat.models import Conversation
 from chat.transport import SEND, TW_REGION_CODE, transport_for
-from outbox.claim import Claim, claim_due
+from outbox.claim import PENDING, Claim, claim_due
 from outbox.doubt import find_delivered
 from outbox.kick import kick_later, outbox_kick
 from outbox.models import OutgoingMessage
@@ -29,6 +29,7 @@ from outbox.queue import outbox_due
 from outbox.rate import send_rate
 from outbox.record import (
     Outcome,
+    call_begins,
     give_back,
     record_auth_error,
     record_final,
@@ -36,7 +37,6 @@ from outbox.record import (
     record_retry,
     record_sent,
     release_claim,
-    still_claimed,
 )
 from shopee.errors import AuthError, PlatformRule, RateLimited, ShopeeError, Transient
 
@@ -69,10 +69,14 @@ def _deliver_round(deadline: float) -> tuple[bool, list[float], int]:
     batch = settings.OUTBOX_CLAIM_BATCH
     rate = send_rate()
     progressed, waits, sent = False, [], 0
+    # One probe per shop on the partial index outbox_pending, however long its queue.
+    due = OutgoingMessage.objects.filter(
+        outbox_due(timezone.now()), shop_id=OuterRef("pk"), state__in=PENDING
+    )
     shops = (
-        OutgoingMessage.objects.filter(outbox_due(timezone.now()))
-        .values_list("shop_id", "shop__send_rate_per_second", "shop__chat_transport", "shop__region")
-        .distinct()
+        Shop.objects.filter(Exists(due))
+        .order_by("pk")
+        .values_list("pk", "send_rate_per_second", "chat_transport", "region")
     )
     for shop_pk, per_second, transport, region in shops:
         want = batch
@@ -146,10 +150,10 @@ def _deliver(claim: Claim) -> Outcome:
         if message.lease_expiries >= settings.OUTBOX_POISON_LEASE_EXPIRIES:  # it keeps killing workers
             record_final(claim, Problem.POISON, message.last_error)
             return Outcome.NOT_SENT
-        if not still_claimed(claim):  # cancelled or taken over since it was claimed: not ours to send
-            return Outcome.NOT_SENT
         if claim.lease_ends - time.monotonic() < settings.SHOPEE_TIMEOUT_SECONDS + 1:
             release_claim(claim, doubt)  # too little lease left to finish the call safely
+            return Outcome.NOT_SENT
+        if not call_begins(claim):  # cancelled or taken over since it was claimed: not ours to send
             return Outcome.NOT_SENT
         sending = True
         sent = transport.send(
@@ -186,8 +190,4 @@ def _deliver(claim: Claim) -> Outcome:
 def _conversation_id(message: OutgoingMessage) -> str | None:
     if message.conversation is not None:
         return message.conversation.conversation_id
-    return (
-        Conversation.objects.filter(shop=message.shop, buyer_id=message.buyer_id)
-        .values_list("conversation_id", flat=True)
-        .first()
-    )
+    return getattr(message, "buyer_conversation_id", None)  # read with the claim (outbox.claim)

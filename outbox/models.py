@@ -65,6 +65,9 @@ class OutgoingMessage(models.Model):
     last_error = models.CharField(max_length=500, blank=True)  # detail: Shopee's or the network's words
     # The claim that set `sending`: only the worker holding it may record the result.
     claim_token = models.CharField(max_length=32, blank=True)
+    # The claim's call to Shopee began: a worker killed from then on leaves the message in doubt and
+    # counts a lease expiry; one killed before (a batch-mate of the message in its call) did nothing to it.
+    call_started_at = models.DateTimeField(null=True, blank=True)
     # Set while an earlier attempt may have reached Shopee unrecorded: look there before sending again.
     doubt_since = models.DateTimeField(null=True, blank=True)
     shopee_message_id = models.CharField(max_length=32, blank=True)
@@ -81,6 +84,13 @@ class OutgoingMessage(models.Model):
             models.Index(fields=["state", "next_attempt_at"], name="outbox_due"),
             models.Index(fields=["shop", "buyer_id", "id"], name="outbox_conversation_order"),
             models.Index(fields=["sent_at"], name="outbox_sent_at"),  # "is anything going out?"
+            # Every message on its way, in queue order per shop: a claim reads the head of the
+            # shop's queue, never the sent history before it (outbox.claim, outbox.delivery).
+            models.Index(
+                fields=["shop", "id"],
+                condition=models.Q(state__in=["queued", "sending"]),
+                name="outbox_pending",
+            ),
             # Replies on their way, claimed before the shop's notices (outbox.claim).
             models.Index(
                 fields=["shop", "id"],

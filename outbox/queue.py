@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -154,12 +154,17 @@ def outbox_queue_many(*, drafts: list[Draft], origin: str, queued_by=None) -> di
     (a batch sent twice sends once). Returns the rows' pks by idempotency key."""
     if origin not in OutgoingMessage.Origin.values:
         raise ValueError(f"unknown origin {origin!r}")
-    rows = []
+    texts, states = [], []
     for draft in drafts:
         text = draft.text.replace("\r\n", "\n").replace("\r", "\n")
         _check(buyer_id=str(draft.buyer_id), text=text, message_type="text", content=None)
-        held = not draft.shop.can_send
-        rows.append(
+        texts.append(text)
+        states.append(State.QUEUED if draft.shop.can_send else State.HELD)
+    keys = [draft.idempotency_key for draft in drafts]
+    if connection.vendor == "postgresql":
+        found = _insert_many_pg(drafts, texts, states, origin=origin, queued_by=queued_by)
+    else:
+        rows = [
             OutgoingMessage(
                 shop=draft.shop,
                 buyer_id=str(draft.buyer_id),
@@ -168,22 +173,61 @@ def outbox_queue_many(*, drafts: list[Draft], origin: str, queued_by=None) -> di
                 origin=origin,
                 queued_by=queued_by,
                 idempotency_key=draft.idempotency_key,
-                state=State.HELD if held else State.QUEUED,
-                error_code=Problem.SHOP_NOT_VERIFIED if held else "",
+                state=state,
+                error_code=Problem.SHOP_NOT_VERIFIED if state == State.HELD else "",
             )
-        )
-    OutgoingMessage.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
-    keys = [row.idempotency_key for row in rows]
-    found: dict[str, int] = {}
-    for start in range(0, len(keys), 5000):
+            for draft, text, state in zip(drafts, texts, states, strict=True)
+        ]
+        OutgoingMessage.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        found = {}
+    # Keys queued before (a batch confirmed twice): their first rows stand.
+    earlier = [key for key in keys if key not in found]
+    for start in range(0, len(earlier), 5000):
         found.update(
-            OutgoingMessage.objects.filter(idempotency_key__in=keys[start : start + 5000]).values_list(
+            OutgoingMessage.objects.filter(idempotency_key__in=earlier[start : start + 5000]).values_list(
                 "idempotency_key", "pk"
             )
         )
-    if any(row.state == State.QUEUED for row in rows):
+    if State.QUEUED in states:
         kick_on_commit()
     return found
+
+
+def _insert_many_pg(drafts: list[Draft], texts: list[str], states: list[str], *, origin: str, queued_by):
+    """One INSERT … SELECT FROM unnest(arrays) on PostgreSQL: no model object per message. Rows
+    get their ids in the drafts' order (each conversation's order); keys queued before are left
+    alone. Returns the new rows' pks by key."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO outbox_outgoingmessage (shop_id, buyer_id, order_sn, text, idempotency_key, state,
+                error_code, message_type, content, origin, queued_by_id, attempts, lease_expiries,
+                next_attempt_at, last_error, claim_token, shopee_message_id, created_at)
+            SELECT s, b, o, t, k, st, CASE WHEN st = %(held)s THEN %(not_verified)s ELSE '' END, 'text',
+                '{}'::jsonb, %(origin)s::varchar, %(user)s::bigint, 0, 0, %(now)s::timestamptz, '', '', '',
+                %(now)s::timestamptz
+            FROM unnest(%(shops)s::bigint[], %(buyers)s::varchar[], %(orders)s::varchar[], %(texts)s::text[],
+                %(keys)s::varchar[], %(states)s::varchar[]) WITH ORDINALITY AS u(s, b, o, t, k, st, n)
+            ORDER BY n
+            ON CONFLICT (idempotency_key) DO NOTHING
+            RETURNING idempotency_key, id
+            """,
+            {
+                "held": State.HELD.value,
+                "not_verified": Problem.SHOP_NOT_VERIFIED.value,
+                "origin": origin,
+                "user": queued_by.pk if queued_by is not None else None,
+                "now": now,
+                "shops": [draft.shop.pk for draft in drafts],
+                "buyers": [str(draft.buyer_id) for draft in drafts],
+                "orders": [draft.order_sn for draft in drafts],
+                "texts": texts,
+                "keys": [draft.idempotency_key for draft in drafts],
+                "states": [str(state) for state in states],
+            },
+        )
+        return dict(cursor.fetchall())
 
 
 def outbox_retry(*, message: OutgoingMessage, user=None) -> OutgoingMessage:
@@ -221,7 +265,7 @@ def outbox_cancel(*, messages: QuerySet[OutgoingMessage], user) -> list[Outgoing
     """Cancel every held or failed message among `messages`, recording who and when; returns
     those cancelled. A cancelled message is never sent: held and failed rows have no live claim
     (a claim ends by writing one of them), so no worker holds one; a worker whose lease ran out
-    checks its claim before it calls Shopee (outbox.record.still_claimed). Messages queued or
+    checks its claim before it calls Shopee (outbox.record.call_begins). Messages queued or
     being sent are left alone: they may be at Shopee already."""
     with transaction.atomic():
         chosen = list(

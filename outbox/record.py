@@ -61,13 +61,13 @@ def settle(claim: Claim, **fields: Any) -> int:
     return mine.update(claim_token="", lease_expires_at=None, **fields)
 
 
-def still_claimed(claim: Claim) -> bool:
-    """The row is still this claim's, checked just before the call to Shopee: a claim that lost
-    its row (its lease ran out and another worker took it, and staff may have cancelled it since)
-    must not send."""
-    return OutgoingMessage.objects.filter(
-        pk=claim.message.pk, state=State.SENDING, claim_token=claim.token
-    ).exists()
+def call_begins(claim: Claim) -> bool:
+    """Just before the call to Shopee: whether the row is still this claim's (a claim that lost its
+    row, its lease having run out and another worker taken it, or staff having cancelled it since,
+    must not send), marking in the same statement that its call begins (outbox.claim counts a
+    worker's death as the message's only from here on)."""
+    mine = OutgoingMessage.objects.filter(pk=claim.message.pk, state=State.SENDING, claim_token=claim.token)
+    return mine.update(call_started_at=timezone.now()) == 1
 
 
 def record_sent(claim: Claim, raw: Mapping[str, Any], *, sent_at: datetime | None) -> Outcome:

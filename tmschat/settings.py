@@ -232,8 +232,8 @@ CONTENT_SECURITY_POLICY = {
 # The outbox: every message to a buyer. A lease must outlast one Shopee call (timeout) with room.
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=60)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
-# A message whose claim lapsed this many times (its worker died each time) fails as poison.
-OUTBOX_POISON_LEASE_EXPIRIES = env.int("OUTBOX_POISON_LEASE_EXPIRIES", default=10)
+# A message whose worker died this many times in its call to Shopee fails as poison.
+OUTBOX_POISON_LEASE_EXPIRIES = env.int("OUTBOX_POISON_LEASE_EXPIRIES", default=5)
 OUTBOX_BACKOFF_BASE_SECONDS = env.float("OUTBOX_BACKOFF_BASE_SECONDS", default=5.0)
 OUTBOX_BACKOFF_MAX_SECONDS = env.float("OUTBOX_BACKOFF_MAX_SECONDS", default=600.0)
 OUTBOX_CLAIM_BATCH = env.int("OUTBOX_CLAIM_BATCH", default=10)

@@ -77,3 +77,89 @@ def test_the_last_text_is_remembered_per_person_and_templates_are_picked(
     assert (
         client.get(reverse("notifications:compose"), {"template": template.pk}).status_code == 404
     )  # not their shop
+
+
+def test_a_saved_template_is_edited_with_its_text_checked_and_deleted_after_confirming(
+    staff_client, salesperson, other_staff
+):
+    shop = ShopFactory(verified=True, salesperson=salesperson)
+    theirs = ShopFactory(verified=True, salesperson=other_staff)
+    template = NoticeTemplate.objects.create(name="已寄出", text="[訂單單號] 已寄出", shop=shop)
+    NoticeTemplate.objects.create(name="到貨", text="[訂單單號] 已到貨")  # shared by everyone
+    listed = staff_client.get(reverse("notifications:templates"))
+    assert {t.name for t in listed.context["templates"]} == {"已寄出", "到貨"}
+    edit = reverse("notifications:template_edit", args=[template.pk])
+
+    typo = staff_client.post(edit, {"name": "已出貨", "text": "[訂單編號] 已出貨", "shop": str(shop.pk)})
+    taken = staff_client.post(edit, {"name": "到貨", "text": "[訂單單號] 已出貨", "shop": ""})
+    not_theirs = staff_client.post(
+        edit, {"name": "已出貨", "text": "[訂單單號] 已出貨", "shop": str(theirs.pk)}
+    )
+
+    [error] = typo.context["form"].errors["text"]
+    assert "[訂單編號]" in error and "[訂單單號]" in error  # names the valid ones, as on creation
+    assert "到貨" in taken.context["form"].errors["name"][0]
+    assert "shop" in not_theirs.context["form"].errors
+    template.refresh_from_db()
+    assert (template.name, template.text, template.shop) == ("已寄出", "[訂單單號] 已寄出", shop)
+
+    saved = staff_client.post(edit, {"name": "已出貨", "text": "您好，[訂單單號] 已出貨", "shop": ""})
+    assert saved.status_code == 302
+    template.refresh_from_db()
+    assert (template.name, template.text, template.shop) == ("已出貨", "您好，[訂單單號] 已出貨", None)
+    picked = staff_client.get(reverse("notifications:compose"), {"template": template.pk})
+    assert picked.context["form"]["text"].value() == "您好，[訂單單號] 已出貨"
+
+    delete = reverse("notifications:template_delete", args=[template.pk])
+    confirm_page = staff_client.get(delete)
+    assert confirm_page.status_code == 200 and NoticeTemplate.objects.filter(pk=template.pk).exists()
+    assert staff_client.post(delete).status_code == 302
+    assert not NoticeTemplate.objects.filter(pk=template.pk).exists()
+
+
+def test_a_template_of_another_salespersons_shop_cannot_be_edited_or_deleted(staff_client, other_staff):
+    theirs = ShopFactory(verified=True, salesperson=other_staff)
+    template = NoticeTemplate.objects.create(name="他們的", text="[訂單單號]", shop=theirs)
+
+    edit = staff_client.post(
+        reverse("notifications:template_edit", args=[template.pk]), {"name": "改", "text": "x", "shop": ""}
+    )
+    delete = staff_client.post(reverse("notifications:template_delete", args=[template.pk]))
+
+    assert edit.status_code == delete.status_code == 404
+    template.refresh_from_db()
+    assert template.name == "他們的"
+    assert (
+        reverse("notifications:template_edit", args=[template.pk])
+        not in staff_client.get(reverse("notifications:templates")).content.decode()
+    )
+
+
+def test_the_result_page_of_a_large_batch_polls_counts_and_one_page_and_stops_once_settled(
+    staff_client, salesperson, django_assert_max_num_queries
+):
+    shop = ShopFactory(verified=True, salesperson=salesperson)
+    orders = [OrderFactory(shop=shop, buyer_user_id=str(810_000_000 + n)) for n in range(130)]
+    select(salesperson, orders)
+    token = post(staff_client, "[訂單單號] 已出貨").context["form"]["token"].value()
+    result_url = post(staff_client, "[訂單單號] 已出貨", action="confirm", token=token)["Location"]
+    poll_url = result_url + "rows/"
+    messages = OutgoingMessage.objects.order_by("id")
+    OutgoingMessage.objects.filter(pk__in=[m.pk for m in messages[:100]]).update(state="sent")
+    OutgoingMessage.objects.filter(pk=messages[100].pk).update(state="failed", error_code="refused")
+
+    with django_assert_max_num_queries(12):
+        poll = staff_client.get(poll_url, HTTP_HX_REQUEST="true")
+
+    counts = {state: count for state, _label, count in poll.context["counts"]}
+    assert (counts["sent"], counts["failed"], counts["queued"], poll.context["total"]) == (100, 1, 29, 130)
+    assert len(poll.context["rows"]) == 100  # one page of rows, not the whole batch
+    assert 'hx-trigger="every' in poll.content.decode()
+    failed = staff_client.get(result_url, {"state": "failed"})
+    assert [row.state for row in failed.context["rows"]] == ["failed"]
+    second = staff_client.get(poll_url, {"page": 2}, HTTP_HX_REQUEST="true")
+    assert len(second.context["rows"]) == 30 and "page=2" in second.content.decode()
+
+    OutgoingMessage.objects.filter(state="queued").update(state="sent")
+    settled = staff_client.get(poll_url, HTTP_HX_REQUEST="true")
+    assert settled.context["settled"] and "hx-get" not in settled.content.decode()  # polling stops

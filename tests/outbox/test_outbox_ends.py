@@ -22,6 +22,7 @@ from outbox.delivery import _deliver, outbox_deliver_due
 from outbox.models import OutgoingMessage
 from outbox.queue import outbox_cancel, outbox_sweep
 from outbox.rate import KEY_PREFIX
+from outbox.record import call_begins
 from tests.factories import OutgoingMessageFactory
 from tests.outbox.helpers import buyers_who_wrote, delivered_texts, queue, verify
 from tests.utils import signed_in
@@ -36,9 +37,17 @@ def deliver() -> int:
 
 
 def worker_dies_holding(message: OutgoingMessage) -> None:
-    """A worker claims the message, then is killed: its lease runs out with nothing recorded."""
-    assert [claim.message.pk for claim in claim_due(shop_pk=message.shop_id, limit=1)] == [message.pk]
+    """A worker claims the message and begins its call to Shopee, then is killed: its lease runs
+    out with nothing recorded."""
+    [claim] = claim_due(shop_pk=message.shop_id, limit=1)
+    assert claim.message.pk == message.pk and call_begins(claim)
     OutgoingMessage.objects.filter(pk=message.pk).update(
+        lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+
+
+def lease_runs_out(messages: list[OutgoingMessage]) -> None:
+    OutgoingMessage.objects.filter(pk__in=[m.pk for m in messages]).update(
         lease_expires_at=timezone.now() - timedelta(seconds=1)
     )
 
@@ -92,6 +101,29 @@ def test_a_message_that_keeps_killing_workers_fails_as_poison_and_says_so(
     assert sandbox.deliveries(shop_id=shop.shop_id) == []
     page = signed_in(salesperson).get(reverse("outbox:list"))
     assert "背景程式每次傳送這則訊息時都中斷了" in page.text
+
+
+def test_a_worker_killed_in_one_call_costs_only_that_message_a_lease_expiry_not_its_batch_mates(
+    sandbox, make_shop, settings
+):
+    settings.OUTBOX_POISON_LEASE_EXPIRIES = 5
+    shop = make_shop(rate=1000.0)
+    buyers = buyers_who_wrote(sandbox, shop, 3)
+    messages = [queue(shop, buyer, f"第{n}則") for n, buyer in enumerate(buyers)]
+    for _death in range(5):  # as many deaths as the poison limit, always in the first one's call
+        claims = {c.message.pk: c for c in claim_due(shop_pk=shop.pk, limit=3)}
+        assert set(claims) == {m.pk for m in messages}
+        assert call_begins(claims[messages[0].pk])  # the other two never began theirs
+        lease_runs_out(messages)
+    mates = OutgoingMessage.objects.filter(pk__in=[messages[1].pk, messages[2].pk])
+    assert {(m.lease_expiries, m.attempts) for m in mates} == {(0, 1)}
+    deliver()
+
+    rows = {m.pk: m for m in OutgoingMessage.objects.filter(pk__in=[m.pk for m in messages])}
+    assert (rows[messages[0].pk].state, rows[messages[0].pk].error_code) == (State.FAILED, "worker_died")
+    assert rows[messages[1].pk].state == rows[messages[2].pk].state == State.SENT
+    assert rows[messages[1].pk].doubt_since is None  # never in doubt: Shopee was not read first
+    assert delivered_texts(sandbox, shop) == {"第1則": 1, "第2則": 1}
 
 
 def test_a_batch_stopped_by_an_outage_gives_the_untried_messages_tokens_back(sandbox, make_shop, settings):
