@@ -117,6 +117,7 @@ class ImportOneForm(forms.Form):
     order_sn = forms.RegexField(
         label=_("Order number"),
         regex=r"^\s*[0-9A-Za-z]{6,32}\s*$",
+        widget=forms.TextInput(attrs={"placeholder": _("Shopee order number"), "autocomplete": "off"}),
         error_messages={"invalid": _("An order number is 6 to 32 letters and digits.")},
     )
     shop = forms.TypedChoiceField(label=_("Account"), required=False, coerce=int, empty_value=None)
