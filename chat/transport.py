@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop
 
@@ -293,11 +292,6 @@ def transport_for(shop: Shop) -> OpenPlatformTransport | SellerCentreTransport:
     if shop.uses_seller_centre:
         return SellerCentreTransport(shop)
     return OpenPlatformTransport(shop)
-
-
-def sellercentre_pacing() -> tuple[float, int]:
-    """Messages per second and per day for a shop on the Seller Centre transport (settings)."""
-    return settings.SELLERCENTRE_SEND_RATE_PER_SECOND, settings.SELLERCENTRE_DAILY_CAP
 
 
 __all__ = ["ChatTransport", "ChatUnavailable", "Mapping", "chat_stop", "transport_for"]

@@ -34,6 +34,7 @@ from notifications.models import (
 )
 from orders.models import Order
 from outbox.models import OutgoingMessage
+from outbox.pacing import Estimate, delivery_estimate
 from outbox.placeholders import missing_check, missing_values, render_combined, renderer
 from outbox.services import (
     Draft,
@@ -65,6 +66,10 @@ class ShopCount:
     messages: int = 0
     orders: int = 0
     skipped: int = 0
+
+    def estimate(self) -> Estimate:
+        """How long this shop's messages will take to go out, behind what it already has waiting."""
+        return delivery_estimate(self.shop, self.messages)
 
     @property
     def held(self) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -82,6 +83,8 @@ def _compose_page(request, form, plan, templates, shops):
         "template_form": TemplateForm(shops=shops, auto_id="tpl_%s"),
         "selected_count": selected_orders(user=request.user).count(),
         "batch_sent": NoticeBatch.objects.filter(token=form["token"].value() or "").exists(),
+        "sellercentre_every": f"{1 / settings.SELLERCENTRE_SEND_RATE_PER_SECOND:g}",
+        "sellercentre_cap": settings.SELLERCENTRE_DAILY_CAP,
     }
     return render(request, "notifications/compose.html", context)
 

@@ -25,6 +25,7 @@ from outbox.claim import PENDING, Claim, claim_due
 from outbox.doubt import find_delivered
 from outbox.kick import kick_later, outbox_kick
 from outbox.models import OutgoingMessage
+from outbox.pacing import sent_today, shop_pace
 from outbox.queue import outbox_due
 from outbox.rate import send_rate
 from outbox.record import (
@@ -80,15 +81,15 @@ def _deliver_round(deadline: float) -> tuple[bool, list[float], int]:
     )
     for shop_pk, per_second, transport, region in shops:
         want = batch
-        if transport == Shop.ChatTransport.SELLER_CENTRE or (not transport and region == "TW"):
-            # The session transport is paced conservatively, on top of the shop's own rate.
-            per_second = min(per_second, settings.SELLERCENTRE_SEND_RATE_PER_SECOND)
-            left = settings.SELLERCENTRE_DAILY_CAP - _sent_today(shop_pk)
+        seller_centre = transport == Shop.ChatTransport.SELLER_CENTRE or (not transport and region == "TW")
+        pace = shop_pace(per_second=per_second, seller_centre=seller_centre)
+        if pace.daily_cap is not None:
+            left = pace.daily_cap - sent_today(shop_pk)
             if left <= 0:
                 waits.append(60.0)  # the cap is spent until tomorrow (Asia/Taipei)
                 continue
             want = min(want, left)
-        grant = rate.take(shop_pk, rate=per_second, want=want)
+        grant = rate.take(shop_pk, rate=pace.per_second, want=want)
         if not grant.granted:
             waits.append(grant.wait)
             continue
@@ -108,12 +109,6 @@ def _deliver_round(deadline: float) -> tuple[bool, list[float], int]:
         if time.monotonic() > deadline:
             break
     return progressed, waits, sent
-
-
-def _sent_today(shop_pk: int) -> int:
-    """Messages the shop sent since midnight, local time (settings.TIME_ZONE: Asia/Taipei)."""
-    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    return OutgoingMessage.objects.filter(shop_id=shop_pk, state=State.SENT, sent_at__gte=midnight).count()
 
 
 def _kick_when_due(waits: list[float]) -> None:

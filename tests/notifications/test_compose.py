@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import Shop
 from notifications.models import NoticeTemplate
 from outbox.models import OutgoingMessage
 from tests.factories import OrderFactory, ShopFactory
@@ -163,3 +164,31 @@ def test_the_result_page_of_a_large_batch_polls_counts_and_one_page_and_stops_on
     OutgoingMessage.objects.filter(state="queued").update(state="sent")
     settled = staff_client.get(poll_url, HTTP_HX_REQUEST="true")
     assert settled.context["settled"] and "hx-get" not in settled.content.decode()  # polling stops
+
+
+def test_the_preview_says_how_long_each_shop_takes_and_what_waits_for_tomorrow(
+    staff_client, salesperson, settings
+):
+    settings.SELLERCENTRE_SEND_RATE_PER_SECOND = 1 / 3
+    settings.SELLERCENTRE_DAILY_CAP = 30
+    tw = ShopFactory(
+        name="我的測試賣場",
+        verified=True,
+        salesperson=salesperson,
+        chat_transport=Shop.ChatTransport.SELLER_CENTRE,
+        chat_state=Shop.ChatState.VERIFIED,
+    )
+    fast = ShopFactory(name="國際賣場", verified=True, salesperson=salesperson, send_rate_per_second=10)
+    OutgoingMessage.objects.create(shop=tw, buyer_id="700000000", text="稍早的回覆", idempotency_key="ahead")
+    orders = [OrderFactory(shop=tw, buyer_user_id=str(800_000_100 + n)) for n in range(40)]
+    orders += [OrderFactory(shop=fast, buyer_user_id=str(800_000_200 + n)) for n in range(5)]
+    select(salesperson, orders)
+
+    html = post(staff_client, "您的訂單:[訂單單號] 已出貨").content.decode()
+
+    rows = {shop: html.split(f'data-shop="{shop.pk}"')[1].split("</tr>")[0] for shop in (tw, fast)}
+    # 1 waiting + 29 more fit today's 30 at one every 3 s: 90 s; the other 11 go tomorrow.
+    assert "約 2 分鐘" in rows[tw] and "排在已等待的 1 則之後" in rows[tw]
+    assert "11 則超過今日聊聊上限，將於明天送出" in rows[tw]
+    assert "不到 1 分鐘" in rows[fast] and "data-tomorrow" not in rows[fast]
+    assert "每個賣場每 3 秒一則，每天最多 30 則" in html
