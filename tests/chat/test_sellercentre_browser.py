@@ -13,6 +13,16 @@ from tests.chat.helpers import WORKER_SETTINGS
 from tests.utils import screenshot_on_failure, wait_until
 
 
+def tap_the_link_on_the_phone(page, sandbox, shop_id) -> None:
+    """The seller's phone: the sandbox's page with Shopee's text message, its link tapped."""
+    phone = page.context.new_page()
+    phone.goto(f"{sandbox.url}/phone?shop_id={shop_id}")
+    phone.locator(".sms-link").first.click()
+    phone.click("#approve-link")
+    expect(phone.locator("#link-done")).to_be_visible()
+    phone.close()
+
+
 @pytest.mark.browser
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
@@ -43,12 +53,7 @@ def test_chat_login_in_three_steps_then_a_reply_goes_once_through_the_session(
         page.click("button.chat-login.confirm")  # before the tap: it says so, still waiting
         expect(page.locator(".flash")).to_contain_text("賣家尚未在手機上點擊驗證連結")
 
-        phone = page.context.new_page()  # the seller's phone
-        phone.goto(f"{sandbox.url}/phone?shop_id={remote['shop_id']}")
-        phone.locator(".sms-link").first.click()
-        phone.click("#approve-link")
-        expect(phone.locator("#link-done")).to_be_visible()
-        phone.close()
+        tap_the_link_on_the_phone(page, sandbox, remote["shop_id"])
 
         page.click("button.chat-login.confirm")
         page.wait_for_url(f"{page.base_url}/shops/")
@@ -92,12 +97,7 @@ def test_the_chat_login_page_turns_verified_by_itself_once_the_link_is_tapped(
         expect(page.locator("#chat-link-sent")).to_contain_text("請在手機上點擊蝦皮傳送的驗證連結")
         expect(page.locator("#chat-link-poll")).to_contain_text("自動確認")
 
-        phone = page.context.new_page()  # the seller's phone
-        phone.goto(f"{sandbox.url}/phone?shop_id={remote['shop_id']}")
-        phone.locator(".sms-link").first.click()
-        phone.click("#approve-link")
-        expect(phone.locator("#link-done")).to_be_visible()
-        phone.close()
+        tap_the_link_on_the_phone(page, sandbox, remote["shop_id"])
 
         page.wait_for_url(f"{page.base_url}/shops/")  # no click: the page confirmed by itself
         row = page.locator(f"tr[data-shop='{shop.pk}']")
