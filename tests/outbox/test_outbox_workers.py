@@ -110,7 +110,7 @@ def test_workers_killed_anywhere_in_the_send_path_deliver_every_message_exactly_
     shop = make_shop(rate=500) if transport == "open_platform" else make_sc_shop(rate=500)
     buyers = buyers_who_wrote(sandbox, shop, 50)
     if transport == "sellercentre":
-        chat_sync_shop(shop=shop)  # the web chat sends within a known conversation
+        chat_sync_shop(shop=shop)  # replies within the conversations the buyers opened
     worker = functools.partial(worker, SELLERCENTRE_SEND_RATE_PER_SECOND="500")
     beat()
     texts = queue_many(shop, buyers, 200, "出貨通知")
