@@ -5,7 +5,7 @@ the outbox's delivery and in-doubt check talk to Shopee.
     transport.conversation_page(cursor)    # shopee.types.ConversationPage of Open-Platform-shaped dicts
     transport.message_page(conversation_id, offset)          # MessagePage, newest first
     transport.send(to_id=, message_type=, content=, order_sn=, conversation_id=, request_id=)
-    transport.find_sent(conversation_id=, request_id=, text=, since=)   # Seller Centre only (echoes_request_id)
+    transport.find_sent(conversation_id=, buyer_id=, request_id=, text=, since=)  # Seller Centre (echoes_request_id)
     transport.mark_read(conversation_id, message_id)
     transport.session_lost(exc)            # an AuthError: the shop leaves the verified state
 
@@ -51,6 +51,7 @@ from shopee.types import ConversationPage, MessagePage
 T = TypeVar("T")
 
 READ, SEND, MARK_READ, PUSH, UNREAD_IN_LIST = "read", "send", "mark read", "push", "unread counts in the list"
+IN_DOUBT_SKEW_SECONDS = 10  # allowed between our clock and Shopee's when looking for an in-doubt send
 
 # Shopee's words (v2.sellerchat.send_message, SHOPEE_API.md §5.1).
 TW_NOT_SUPPORTED = gettext_noop(
@@ -187,15 +188,15 @@ class SellerCentreTransport(ChatTransport):
         )
 
     def send(self, *, to_id, message_type, content, order_sn, conversation_id, request_id) -> dict[str, Any]:
+        """Within the buyer's conversation if there is one, else by `to_id` alone (a buyer who never
+        chatted: Shopee opens the conversation, its rules for a first message apply)."""
         if message_type != "text":
             raise BadRequest(f"Seller Centre's web chat is used for text only, not {message_type}")
-        if not conversation_id:
-            raise BadRequest("no conversation with this buyer yet: Seller Centre sends within a conversation")
         sent = self._call(
             lambda s: self.client.message_send(
                 s,
                 to_id=to_id,
-                conversation_id=conversation_id,
+                conversation_id=conversation_id or None,
                 text=str((content or {}).get("text") or ""),
                 request_id=request_id,
                 order_sn=order_sn or None,
@@ -203,13 +204,24 @@ class SellerCentreTransport(ChatTransport):
         )
         return message_dict(sent, self.shop)
 
-    def find_sent(self, *, conversation_id: str, request_id: str, text: str, since: datetime) -> dict | None:
-        """The message an earlier attempt sent with `request_id` (text and time only as fallback)."""
-        found = self._call(
-            lambda s: self.client.message_find(
-                s, conversation_id, request_id, text=text, sent_after=int(since.timestamp()) - 10
-            )
-        )
+    def find_sent(
+        self, *, conversation_id: str | None, buyer_id: str, request_id: str, text: str, since: datetime
+    ) -> dict | None:
+        """The message an earlier attempt sent with `request_id` (text and time only as fallback).
+        Without a known conversation it is the buyer's on Shopee, if one moved since `since`: none
+        means the first message never arrived."""
+        sent_after = int(since.timestamp()) - IN_DOUBT_SKEW_SECONDS
+
+        def find(s: SellerCentreSession) -> WebMessage | None:
+            cid = conversation_id
+            if not cid:
+                found = self.client.conversation_with(s, buyer_id, since_nano=sent_after * 1_000_000_000)
+                if found is None:
+                    return None
+                cid = found.conversation_id
+            return self.client.message_find(s, cid, request_id, text=text, sent_after=sent_after)
+
+        found = self._call(find)
         return message_dict(found, self.shop) if found is not None else None
 
     def mark_read(self, conversation_id: str, message_id: str) -> None:

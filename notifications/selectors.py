@@ -11,9 +11,11 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import shops_visible_to
+from accounts.shopee_words import shopee_error_words
 from notifications.models import AutoNotice, NoticeBatch, NoticeBatchOrder, NoticeLastText, NoticeTemplate
 from orders.columns import Cell
 from outbox.models import OutgoingMessage
@@ -39,6 +41,7 @@ class ResultRow:
     state: str
     sent_at: datetime | None
     why: str
+    detail: str = ""  # Shopee's own text behind `why`, as it said it (a muted line)
 
     @property
     def state_label(self) -> str:
@@ -113,8 +116,15 @@ def _state_of(message_state: str | None) -> str:
 def _result_row(link: NoticeBatchOrder) -> ResultRow:
     order = link.order
     state, sent_at, why = message_state(link.message, link.skip_reason)
+    detail = shopee_error_words(link.message.error_detail).raw if state in (FAILED, HELD) else ""
     return ResultRow(
-        order.order_sn, order.shop.name, order.buyer_username or order.buyer_user_id, state, sent_at, why
+        order.order_sn,
+        order.shop.name,
+        order.buyer_username or order.buyer_user_id,
+        state,
+        sent_at,
+        why,
+        detail,
     )
 
 
@@ -126,10 +136,21 @@ def message_state(message: OutgoingMessage | None, skip_reason: str = "") -> tup
     if state == SENT:
         return SENT, message.sent_at, ""
     if state in (FAILED, HELD):
-        return state, None, message.error_text
+        return state, None, _problem(message)
     if state == SKIPPED:
         return SKIPPED, None, str(State.CANCELLED.label)
     return QUEUED, None, ""
+
+
+def _problem(message: OutgoingMessage) -> str:
+    """What stopped the message, with Shopee's reason in our words where it gave one: a bare
+    "Shopee refused the message" tells staff nothing they can act on."""
+    if not message.error_detail:
+        return message.error_text
+    return gettext("%(problem)s (%(reason)s)") % {
+        "problem": message.error_text,
+        "reason": shopee_error_words(message.error_detail).words,
+    }
 
 
 TONES = {QUEUED: "muted", SENT: "ok", FAILED: "bad", HELD: "warn", SKIPPED: "muted"}

@@ -173,7 +173,8 @@ def _deliver(claim: Claim) -> Outcome:
         record_retry(claim, str(exc), doubt=message.claimed_at if sending else doubt)
         return Outcome.SHOP_STOPPED
     except ShopeeError as exc:  # BadRequest: Shopee says no, and will say it again
-        record_final(claim, Problem.REFUSED, exc.message)
+        # With Shopee's code ("error_param: …"): pages say it in our words and show it as said.
+        record_final(claim, Problem.REFUSED, str(exc))
         return Outcome.NOT_SENT
     except Exception as exc:  # a bug of ours must not stop the queue; the row retries, bounded
         log.exception("outbox message %s: unexpected error", message.pk)

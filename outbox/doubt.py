@@ -23,15 +23,15 @@ IN_DOUBT_PAGES = 4  # newest message pages read when looking for an in-doubt mes
 
 def find_delivered(transport, message: OutgoingMessage, *, since: datetime) -> dict[str, Any] | None:
     """The message on Shopee that an earlier attempt delivered, if any. A transport whose message
-    list echoes `request_id` (Seller Centre) is asked for the row's key; otherwise (the Open
-    Platform) the newest messages are searched for ours with the same content after `since`."""
+    list echoes `request_id` (Seller Centre) is asked for the row's key, in the buyer's
+    conversation even if we know none yet; otherwise (the Open Platform) the newest messages are
+    searched for ours with the same content after `since`."""
     if transport.echoes_request_id:
-        conversation_id = _conversation_id(None, message, oldest=0)
-        if conversation_id is None:
-            return None
         try:
             return transport.find_sent(
-                conversation_id=conversation_id,
+                # None (a first message to this buyer): the transport looks for the buyer's on Shopee.
+                conversation_id=_conversation_id(None, message, oldest=0),
+                buyer_id=message.buyer_id,
                 request_id=message.idempotency_key,
                 text=message.shopee_content().get("text", ""),
                 since=since,

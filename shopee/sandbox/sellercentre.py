@@ -446,7 +446,8 @@ def web_messages(core: Core, shop: Shop, conversation_id: str, query: dict[str, 
 
 
 def web_send(core: Core, shop: Shop, body: dict[str, Any]) -> Message:
-    """Send with Shopee's chat rules; the same `request_id` twice gives the first message back."""
+    """Send with Shopee's chat rules (those of send_message); the same `request_id` twice gives the
+    first message back."""
     request_id = body.get("request_id")
     if not isinstance(request_id, str) or not request_id:
         raise ApiError("error_param", "request_id is required.")
@@ -468,6 +469,11 @@ def web_send(core: Core, shop: Shop, body: dict[str, Any]) -> Message:
         raise ApiError("error_param", "to_id is not a valid user.")
     source_content = body.get("source_content") if isinstance(body.get("source_content"), dict) else {}
     conversation = world.conversation_between(shop.shop_id, to_id)
+    # Without conversation_id (a buyer who never chatted) Shopee opens the conversation, as
+    # send_message does; a given one must be this buyer's (the sandbox's choice: unknown).
+    given = str(body.get("conversation_id") or "")
+    if given and (conversation is None or conversation.conversation_id != given):
+        raise ApiError("error_not_found", "The conversation is not found for this buyer.")
     chat._check_rules(core, shop, to_id, conversation, "text", content, source_content)
     conversation = conversation or chat.conversation_ensure(core, shop.shop_id, to_id)
     message = chat._append(

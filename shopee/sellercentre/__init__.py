@@ -13,7 +13,9 @@ serve (Taiwan). Not a published API: see docs/SELLERCENTRE.md for what is known 
     page = client.conversation_list(session)          # or conversations_since(session, since_nano=mark)
     client.message_list(session, conversation_id)
     client.message_send(session, to_id=..., conversation_id=..., text=..., request_id=outbox_key)
+    client.message_send(session, to_id=..., text=..., request_id=..., order_sn=...)  # no chat yet
     client.message_find(session, conversation_id, outbox_key)   # the in-doubt check
+    client.conversation_with(session, buyer_id, since_nano=...)  # the buyer's, or None
     client.conversation_read(session, conversation_id=..., last_read_message_id=...)
 
 No Django here.

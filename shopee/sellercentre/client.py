@@ -341,19 +341,41 @@ class SellerCentreClient:
             None,
         )
 
+    def conversation_with(
+        self, session: SellerCentreSession, buyer_id: str, *, since_nano: int = 0, max_pages: int = 20
+    ) -> WebConversation | None:
+        """The shop's conversation with `buyer_id`, looking newest first through the conversations
+        with a message after `since_nano` (None: there is none). Costs one call per page read."""
+        before = None
+        for _ in range(max_pages):
+            page = self.conversation_list(session, before=before)
+            for conversation in page.conversations:
+                if conversation.buyer_id == str(buyer_id):
+                    return conversation
+                if conversation.last_message_nano < since_nano:
+                    return None  # older than `since_nano` from here on
+            if page.next_cursor is None or not page.conversations:
+                return None
+            before = page.next_cursor
+        return None
+
     def message_send(
         self,
         session: SellerCentreSession,
         *,
         to_id: str,
-        conversation_id: str,
+        conversation_id: str | None = None,
         text: str,
         request_id: str,
         order_sn: str | None = None,
     ) -> WebMessage:
         """Send a text to a buyer. `request_id` is the caller's idempotency key: Shopee's message
-        list echoes it. Chat rules (600 characters, 5 in a row, first message needs an order,
-        buyer not reachable) raise PlatformRule."""
+        list echoes it. Without `conversation_id` (a buyer who never chatted with the shop) the
+        message goes by `to_id` alone, as older public clients send every message [2]; whether
+        Seller Centre still takes that is not verified (docs/SELLERCENTRE.md). The answer's
+        `conversation_id` says where it went; an answer without one is looked up in the
+        conversation list. Chat rules (600 characters, 5 in a row, first message needs an
+        order, buyer not reachable) raise PlatformRule."""
         if not request_id:
             raise ValueError("request_id (the idempotency key) is required")
         body: dict[str, Any] = {
@@ -366,13 +388,24 @@ class SellerCentreClient:
                 "comply_cancel_order_warning": False,
             },
             "shop_id": int(session.shop_id),
-            "conversation_id": str(conversation_id),
             "biz_id": 0,
         }
+        if conversation_id:
+            body["conversation_id"] = str(conversation_id)
         if order_sn:
             body["source_content"] = {"order_sn": order_sn}
-        row = self._chat(session, "POST", self.paths["send"], {}, body, "send")
-        return _message(_dict(row, "send"), session)
+        row = _dict(self._chat(session, "POST", self.paths["send"], {}, body, "send"), "send")
+        if not row.get("conversation_id"):
+            conversation = conversation_id or self._conversation_id_of(session, to_id)
+            row = {**row, "conversation_id": conversation}
+        return _message(row, session)
+
+    def _conversation_id_of(self, session: SellerCentreSession, buyer_id: str) -> str:
+        """Where a message just sent to `buyer_id` went, when the send's answer did not say."""
+        conversation = self.conversation_with(session, buyer_id, max_pages=1)
+        if conversation is None:
+            raise InterfaceChanged("the send's answer has no conversation_id and the list shows none")
+        return conversation.conversation_id
 
     def conversation_read(
         self, session: SellerCentreSession, *, conversation_id: str, last_read_message_id: str

@@ -220,6 +220,41 @@ def test_an_answer_lost_after_the_send_is_found_by_its_request_id_not_sent_twice
     assert message.state == State.SENT and message.shopee_message_id == str(delivered["message_id"])
 
 
+@pytest.mark.parametrize("stored", [True, False], ids=["stored-answer-lost", "never-stored"])
+def test_a_first_message_in_doubt_is_looked_for_in_the_buyers_conversation_on_shopee(
+    sandbox, salesperson, settings, stored
+):
+    """No conversation with this buyer yet, here or on Shopee: the send goes by the buyer's id; if
+    its answer is lost, the in-doubt check finds the conversation Shopee opened (newest first) and
+    the message by its key, or finds no conversation: then it was never sent, and goes now."""
+    shop = chat_verified(sandbox, salesperson)
+    order = sandbox.create_order(shop_id=shop.shop_id, buyer_id="300077777")
+    settings.SHOPEE_TIMEOUT_SECONDS = 1.0
+    if stored:
+        sandbox.set_faults(hang_seconds=2.0, hang_count=1, paths=["/webchat/api/v1.2/messages"])
+    else:
+        sandbox.set_faults(timeout_share=1.0, timeout_seconds=2.0, paths=["/webchat/api/v1.2/messages"])
+    message = queue(shop, "300077777", "您的訂單已出貨", order_sn=order["order_sn"])
+
+    outbox_deliver_due(budget_seconds=10)
+    message.refresh_from_db()
+    assert message.state == State.QUEUED and message.doubt_since is not None
+    assert not Conversation.objects.filter(shop=shop).exists()
+    assert len(sc_deliveries(sandbox, shop)) == int(stored)
+    sandbox.set_faults(clear=True)
+    time.sleep(0.1)
+    outbox_deliver_due(budget_seconds=10)
+
+    message.refresh_from_db()
+    [delivered] = sc_deliveries(sandbox, shop)
+    assert message.state == State.SENT and message.shopee_message_id == str(delivered["message_id"])
+    # One send answered: the stored one was found, not sent again (the timed-out one was never answered).
+    assert api_calls(sandbox, "/webchat/api/v1.2/messages") == 1
+    conversation = Conversation.objects.get(shop=shop, buyer_id="300077777")
+    assert message.conversation == conversation
+    assert list(conversation.messages.values_list("text", flat=True)) == ["您的訂單已出貨"]
+
+
 def test_interface_changed_is_a_clear_error_on_accounts_and_status_and_loses_nothing(
     sandbox, salesperson, staff_client
 ):

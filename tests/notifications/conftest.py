@@ -13,7 +13,8 @@ from orders.selection import selection_replace
 from orders.services import orders_refresh
 from outbox.delivery import outbox_deliver_due
 from outbox.models import OutgoingMessage
-from tests.outbox.conftest import fast_outbox, make_shop  # noqa: F401 (fixtures)
+from tests.outbox.conftest import fast_outbox, make_sc_shop, make_shop  # noqa: F401 (fixtures)
+from tests.outbox.helpers import verify
 from tests.utils import wait_until
 
 _numbers = itertools.count(1)
@@ -61,3 +62,12 @@ def deliver_all(timeout: float = 60.0) -> None:
 @pytest.fixture
 def shop(make_shop):  # noqa: F811
     return make_shop(rate=1000.0)
+
+
+@pytest.fixture
+def tw_shop(make_sc_shop, sandbox, salesperson):  # noqa: F811
+    """A Taiwanese shop: chat through its Seller Centre login, orders through the Open Platform."""
+    shop = make_sc_shop(rate=1000.0)
+    shop = verify(sandbox, shop.shop_id, salesperson, shop=shop)
+    assert shop.uses_seller_centre and shop.api_authorized
+    return shop

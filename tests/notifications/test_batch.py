@@ -11,6 +11,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Shop
+from chat.models import Conversation
+from chat.sync import chat_sync_shop
 from notifications.models import NoticeBatch
 from notifications.services import notice_plan, plan_orders
 from outbox.claim import claim_due
@@ -238,3 +240,65 @@ def test_a_refused_notice_shows_its_reason_and_retry_failed_sends_it_once(
     assert [d["content"]["text"] for d in sandbox.deliveries(buyer_id=buyer)] == [
         f"{orders[0].order_sn} 已出貨"
     ]
+
+
+DAY = 86400
+
+
+def test_a_tw_notice_to_a_buyer_who_never_chatted_opens_the_conversation_once(
+    sandbox, tw_shop, staff_client, salesperson
+):
+    """Seller Centre's web chat: no conversation yet, so the notice goes by the buyer's id and
+    Shopee opens the conversation; a buyer outside Shopee's windows fails with the rule."""
+    shop = tw_shop
+    newcomer, lapsed = new_buyer(), new_buyer()
+    orders = pull(
+        shop,
+        [
+            remote_order(sandbox, shop, newcomer),
+            remote_order(sandbox, shop, lapsed, create_time=sandbox.now() - 40 * DAY),
+        ],
+    )
+    select(salesperson, orders)
+    response, _data = confirm(staff_client, "[訂單單號] 已出貨")
+    deliver_all()
+
+    [delivered] = sandbox.deliveries(shop_id=shop.shop_id)
+    message = OutgoingMessage.objects.get(buyer_id=newcomer)
+    assert (delivered["via"], delivered["buyer_id"]) == ("seller_centre", newcomer)
+    assert delivered["request_id"] == message.idempotency_key
+    assert delivered["content"]["text"] == f"{orders[0].order_sn} 已出貨"
+    assert message.state == State.SENT and message.conversation.buyer_id == newcomer
+
+    rows = {row.order_sn: row for row in staff_client.get(response["Location"]).context["rows"]}
+    assert rows[orders[0].order_sn].state == "sent"
+    failed = rows[orders[1].order_sn]
+    assert failed.state == "failed" and "30 天內沒有訂單" in failed.why and "蝦皮拒絕" not in failed.why
+
+    chat_sync_shop(shop=shop)  # the next pull finds it stored: one message, in the new conversation
+    conversation = Conversation.objects.get(shop=shop, buyer_id=newcomer)
+    assert conversation.pk == message.conversation_id
+    assert list(conversation.messages.values_list("text", flat=True)) == [f"{orders[0].order_sn} 已出貨"]
+    inbox = staff_client.get(reverse("chat:inbox")).content.decode()
+    assert f"/chat/c/{conversation.pk}/" in inbox
+    pane = staff_client.get(f"/chat/c/{conversation.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert pane.count(f"{orders[0].order_sn} 已出貨") == 1
+    assert not Conversation.objects.filter(shop=shop, buyer_id=lapsed).exists()
+    assert not sandbox.deliveries(buyer_id=lapsed)
+
+
+def test_a_notice_that_finally_failed_shows_shopees_reason_on_the_result_page(
+    sandbox, shop, staff_client, salesperson, fast_outbox
+):
+    orders = pull(shop, [remote_order(sandbox, shop, new_buyer())])
+    select(salesperson, orders)
+    sandbox.set_faults(error_share=1.0, paths=["send_message"])
+    response, _data = confirm(staff_client, "[訂單單號] 已出貨")
+    deliver_all()
+
+    [row] = staff_client.get(response["Location"]).context["rows"]
+    assert row.state == "failed"
+    assert row.why == "無法連線蝦皮（蝦皮內部發生錯誤；稍後會再試）"  # what failed, and Shopee's reason
+    assert row.detail.startswith("error_server: ")  # as Shopee said it, for its support
+    page = staff_client.get(response["Location"]).content.decode()
+    assert f'<span class="muted detail">{row.detail}</span>' in page

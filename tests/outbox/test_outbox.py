@@ -8,6 +8,7 @@ import os
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Shop
@@ -231,6 +232,17 @@ def test_platform_rule_fails_at_once_with_the_rule_in_words(sandbox, shop, buyer
         assert sixth.error_text == "5-message limit: the buyer must answer before more can be sent"
     assert sixth.error_text == "已達 5 則訊息上限：買家回覆後才能再傳送"
     assert sum(delivered_texts(sandbox, shop).values()) == 5
+
+
+def test_a_message_shopee_refuses_keeps_shopees_own_words_for_the_pages(sandbox, shop, staff_client):
+    message = queue(shop, "399999999", "您好")  # a buyer Shopee does not know
+    deliver()
+    message.refresh_from_db()
+    assert (message.state, message.attempts) == (State.FAILED, 1)
+    assert message.error_text == "蝦皮拒絕了這則訊息"
+    assert message.error_detail == "error_param: to_id is not a valid user."  # Shopee's code and words
+    page = staff_client.get(reverse("outbox:list")).content.decode()
+    assert "蝦皮拒絕了這則訊息" in page and "error_param: to_id is not a valid user." in page
 
 
 def test_without_shopees_chat_approval_a_reply_fails_at_once_and_the_shop_stays_verified(

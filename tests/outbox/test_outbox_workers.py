@@ -110,7 +110,7 @@ def test_workers_killed_anywhere_in_the_send_path_deliver_every_message_exactly_
     shop = make_shop(rate=500) if transport == "open_platform" else make_sc_shop(rate=500)
     buyers = buyers_who_wrote(sandbox, shop, 50)
     if transport == "sellercentre":
-        chat_sync_shop(shop=shop)  # the web chat sends within a known conversation
+        chat_sync_shop(shop=shop)  # replies within the conversations the buyers opened
     worker = functools.partial(worker, SELLERCENTRE_SEND_RATE_PER_SECOND="500")
     beat()
     texts = queue_many(shop, buyers, 200, "出貨通知")
@@ -154,6 +154,38 @@ def test_workers_killed_anywhere_in_the_send_path_deliver_every_message_exactly_
     wait_all_sent(200)
     assert_delivered_exactly_once(sandbox, shop, texts)
     assert_queued_order_per_buyer(sandbox, shop)
+
+
+def test_a_killed_worker_after_a_first_tw_notice_reached_shopee_leaves_exactly_one_message(
+    sandbox, make_sc_shop, worker, beat
+):
+    """Seller Centre, buyers who never chatted: each notice opens its conversation by the buyer's
+    id. The worker dies after Shopee stored one and before the answer: the next worker finds that
+    buyer's new conversation on Shopee and the message by its key, and does not send it again."""
+    send_path = SEND_PATHS["sellercentre"]
+    shop = make_sc_shop(rate=500)
+    buyers = [str(810_000_000 + n) for n in range(10)]
+    with transaction.atomic():
+        texts = []
+        for n, buyer_id in enumerate(buyers):
+            order = sandbox.create_order(shop_id=shop.shop_id, buyer_id=buyer_id)
+            texts.append(f"出貨通知 {n} {order['order_sn']}")
+            queue(shop, buyer_id, texts[-1], order_sn=order["order_sn"])
+    beat()
+
+    sandbox.set_faults(hang_seconds=0.8, hang_count=1, paths=[send_path])
+    victim = worker(name="accepted", SELLERCENTRE_SEND_RATE_PER_SECOND="500")
+    wait_until(lambda: sandbox.deliveries(), timeout=30, interval=0.01, message="a message accepted")
+    victim.kill()
+    assert states()[State.SENDING] >= 1
+    sandbox.set_faults(clear=True)
+
+    worker(name="survivor", SELLERCENTRE_SEND_RATE_PER_SECOND="500")
+    wait_all_sent(len(texts))
+    assert_delivered_exactly_once(sandbox, shop, texts)
+    assert send_calls(sandbox, send_path) == len(texts)  # the one in doubt was found, not sent again
+    for buyer_id in buyers:
+        assert Message.objects.filter(shop=shop, conversation__buyer_id=buyer_id).count() == 1
 
 
 def send_calls(sandbox, path: str = "send_message") -> int:

@@ -12,7 +12,7 @@ import uuid
 import pytest
 import requests
 
-from shopee.errors import PlatformRule, RateLimited, Transient
+from shopee.errors import BadRequest, PlatformRule, RateLimited, Transient
 from shopee.sandbox.demo import DEMO_PASSWORD
 from shopee.sellercentre import (
     AntiBotRefused,
@@ -326,6 +326,7 @@ def test_the_same_request_id_twice_delivers_once(client, demo, session):
 
 def test_chat_rules_are_platform_rules(client, demo, session):
     conversation = client.conversation_list(session).conversations[0]
+    conversation_id_of_another = conversation.conversation_id
 
     def send(text: str):
         return client.message_send(
@@ -349,19 +350,36 @@ def test_chat_rules_are_platform_rules(client, demo, session):
 
     stranger = demo.create_order(shop_id=SHOP_ID, buyer_id="399000001")
     with pytest.raises(PlatformRule) as first:
-        client.message_send(
-            session, to_id="399000001", conversation_id="0", text="您好", request_id=str(uuid.uuid4())
-        )
+        client.message_send(session, to_id="399000001", text="您好", request_id=str(uuid.uuid4()))
     assert first.value.code == "first_chat_without_order_info"
-    opened = client.message_send(
+    assert client.conversation_with(session, "399000001") is None
+    opened = client.message_send(  # no conversation yet: by to_id, Shopee opens one
         session,
         to_id="399000001",
-        conversation_id="0",
         text="您好，訂單已收到",
         request_id=str(uuid.uuid4()),
         order_sn=stranger["order_sn"],
     )
-    assert opened.conversation_id
+    conversation = client.conversation_with(session, "399000001")
+    assert opened.conversation_id == conversation.conversation_id
+    assert [m.message_id for m in client.message_list(session, opened.conversation_id)] == [opened.message_id]
+
+    old = demo.create_order(shop_id=SHOP_ID, buyer_id="399000002", create_time=demo.now() - 40 * 86400)
+    with pytest.raises(PlatformRule) as unreachable:  # ordered 40 days ago, never chatted
+        client.message_send(
+            session, to_id="399000002", text="您好", request_id=str(uuid.uuid4()), order_sn=old["order_sn"]
+        )
+    assert unreachable.value.code == "user_is_forbidden"
+    assert client.conversation_with(session, "399000002") is None
+
+    with pytest.raises(BadRequest):  # another buyer's conversation is not this buyer's
+        client.message_send(
+            session,
+            to_id="399000001",
+            conversation_id=conversation_id_of_another,
+            text="您好",
+            request_id=str(uuid.uuid4()),
+        )
 
 
 # -- faults --------------------------------------------------------------------------------------
