@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from shopee.errors import AuthError, PlatformRule, RateLimited, Transient, error_for
+from shopee.errors import AuthError, PlatformRule, RateLimited, ShopeeError, Transient, error_for
 from shopee.sellercentre.errors import (
     AntiBotRefused,
     CaptchaRequired,
@@ -401,10 +401,15 @@ class SellerCentreClient:
         return _message(row, session)
 
     def _conversation_id_of(self, session: SellerCentreSession, buyer_id: str) -> str:
-        """Where a message just sent to `buyer_id` went, when the send's answer did not say."""
-        conversation = self.conversation_with(session, buyer_id, max_pages=1)
+        """Where a message just sent to `buyer_id` went, when the send's answer did not say.
+        Shopee took the message, so whatever goes wrong here is Transient: the caller keeps the
+        message in doubt and finds it later by its request_id, never sending it again blindly."""
+        try:
+            conversation = self.conversation_with(session, buyer_id, max_pages=1)
+        except ShopeeError as exc:
+            raise Transient(f"sent, but finding its conversation failed: {exc}") from exc
         if conversation is None:
-            raise InterfaceChanged("the send's answer has no conversation_id and the list shows none")
+            raise Transient("sent, but the send's answer has no conversation_id and the list shows none yet")
         return conversation.conversation_id
 
     def conversation_read(
