@@ -10,7 +10,9 @@ Contract:
   (on hand minus what earlier imported orders reserve); force import skips the stock check
   (available may go negative) and imports again an order whose Shopee lines changed.
 - Import reserves stock, conversion to shipment deducts it (orders.shipment), cancellation on
-  Shopee releases it (`book_cancel_cancelled`, run by every order write, `orders_store`).
+  Shopee releases it (`book_cancel_cancelled`, run by every order write, `orders_store`); a
+  cancellation after shipment marks the parcel returning, and 退貨入庫 (orders.returns) puts it
+  back on the shelf.
 - Queries per call are constant, not per order or line (bulk reads and writes).
 """
 
@@ -77,7 +79,7 @@ def _price(value: Any) -> Decimal | None:
 def _refusal(order: Order, entry: BookOrder | None, lines: list[dict[str, Any]]) -> Outcome | None:
     """Why the order cannot be imported whatever the stock, or None."""
     sn, pk = order.order_sn, order.pk
-    if entry is not None and entry.state == BookOrder.State.SHIPPED:
+    if entry is not None and entry.state in BookOrder.LEFT_STATES:
         return Outcome(sn, "already_shipped", order_pk=pk)
     if order.status in CANCELLED_STATUSES:
         return Outcome(sn, "cancelled_on_shopee", order_pk=pk)
@@ -348,8 +350,9 @@ def book_release(*, entry: BookOrder, products: dict[int, Product]) -> None:
 
 
 def book_cancel_cancelled(*, shop: Shop, order_sns: Iterable[str]) -> int:
-    """Imported orders Shopee has since cancelled: cancelled in the book, their reservation released.
-    Returns how many were cancelled. Shipped ones stay shipped (the goods have left)."""
+    """Book orders Shopee has since cancelled. Imported ones: cancelled in the book, their
+    reservation released. Shipped ones: returning (a store parcel never picked up comes back),
+    stock untouched until staff restock the parcel (orders.returns). Returns how many changed."""
     order_sns = list(order_sns)
     if not order_sns:
         return 0
@@ -360,14 +363,15 @@ def book_cancel_cancelled(*, shop: Shop, order_sns: Iterable[str]) -> int:
                 order__shop=shop,
                 order__order_sn__in=order_sns,
                 order__status__in=CANCELLED_STATUSES,
-                state=BookOrder.State.IMPORTED,
+                state__in=(BookOrder.State.IMPORTED, BookOrder.State.SHIPPED),
             )
             .prefetch_related("lines")
             .order_by("pk")
         )
         if not entries:
             return 0
-        product_pks = {line.product_id for entry in entries for line in entry.lines.all() if line.product_id}
+        held = [entry for entry in entries if entry.state == BookOrder.State.IMPORTED]
+        product_pks = {line.product_id for entry in held for line in entry.lines.all() if line.product_id}
         products = {
             p.pk: p for p in Product.objects.select_for_update().filter(pk__in=product_pks).order_by("pk")
         }
@@ -375,6 +379,9 @@ def book_cancel_cancelled(*, shop: Shop, order_sns: Iterable[str]) -> int:
         for product in products.values():
             product.updated_at = now
         for entry in entries:
+            if entry.state == BookOrder.State.SHIPPED:
+                entry.state, entry.cancelled_at = BookOrder.State.RETURNING, now
+                continue
             book_release(entry=entry, products=products)
             entry.state, entry.cancelled_at = BookOrder.State.CANCELLED, now
         BookOrder.objects.bulk_update(entries, ["state", "cancelled_at", "stock_reserved"])

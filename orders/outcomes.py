@@ -23,6 +23,8 @@ OK_CODES = frozenset(
         "converted_blank",
         "already_converted",
         "in_document",
+        "restocked",
+        "already_restocked",
     }
 )
 # Codes that are neither done nor a refusal: try again later.
@@ -68,6 +70,10 @@ WORDS = {
     "picked_up": _("Already picked up (%(status)s): Shopee no longer prints its document"),
     "document_failed": _("Shopee could not make the shipping document: %(error)s"),
     "document_not_ready": _("Shopee has not finished the shipping document yet: generate it again shortly"),
+    # restocking returned parcels (退貨入庫)
+    "restocked": _("Returned parcel restocked: %(units)s units back on hand"),
+    "already_restocked": _("Already restocked (%(when)s): nothing added again"),
+    "not_returning": _("Not a returned parcel (order book: %(state)s): stock unchanged"),
 }
 
 
