@@ -4,7 +4,10 @@ sandbox over HTTP."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connection
 
 from orders.book import book_import
 from orders.models import BookOrder
@@ -99,3 +102,29 @@ def test_a_mixed_selection_restocks_only_returning_parcels_and_says_why_for_the_
     # A returned order stays out of the book's imports and conversions.
     [again] = book_import(order_pks=[orders[0].pk], user=salesperson, force=True)
     assert again.code == "already_shipped"
+
+
+def test_a_double_click_restocks_once(sandbox, shop, salesperson):
+    """Two restocks of the same parcels at the same moment (two requests): one adds, one reports."""
+    product("CUP", 10)
+    remote = [remote_order(sandbox, shop, line("CUP", 1)) for _ in range(5)]
+    orders = shipped(sandbox, shop, salesperson, *remote)
+    cancelled_on_shopee(sandbox, shop, *remote)
+    start = threading.Barrier(2)
+    results: list[list[str]] = []
+
+    def click() -> None:
+        try:
+            start.wait()
+            results.append([o.code for o in book_restock(order_pks=[o.pk for o in orders], user=salesperson)])
+        finally:
+            connection.close()
+
+    clicks = [threading.Thread(target=click) for _ in range(2)]
+    for thread in clicks:
+        thread.start()
+    for thread in clicks:
+        thread.join()
+
+    assert sorted(results) == [["already_restocked"] * 5, ["restocked"] * 5]
+    assert stock("CUP") == (10, 0)
