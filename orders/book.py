@@ -8,7 +8,9 @@ Contract:
   concurrent imports wait for each other and never reserve the same last unit twice.
 - A normal import needs every line's SKU known (Product.sku) and enough available stock
   (on hand minus what earlier imported orders reserve); force import skips the stock check
-  (available may go negative) and imports again an order whose Shopee lines changed.
+  (available may go negative), imports a line whose SKU is not in the catalogue as a line
+  without a product (nothing reserved, said per order), and imports again an order whose
+  Shopee lines changed.
 - Import reserves stock, conversion to shipment deducts it (orders.shipment), cancellation on
   Shopee releases it (`book_cancel_cancelled`, run by every order write, `orders_store`); a
   cancellation after shipment marks the parcel returning, and 退貨入庫 (orders.returns) puts it
@@ -160,14 +162,15 @@ def book_import(
                 outcomes.append(Outcome(order.order_sn, "already_imported", order_pk=order.pk))
                 continue
             unknown = sorted({line["sku"] for line in lines if line["sku"] not in by_sku})
-            if unknown:
+            if unknown and not force:
                 outcomes.append(
                     Outcome(order.order_sn, "unknown_sku", {"skus": "、".join(unknown)}, order_pk=order.pk)
                 )
                 continue
             need = Counter()
             for line in lines:
-                need[line["sku"]] += line["quantity"]
+                if line["sku"] in by_sku:  # a forced line outside the catalogue reserves nothing
+                    need[line["sku"]] += line["quantity"]
             released = Counter()
             if entry is not None and entry.stock_reserved:
                 for line in old_lines.get(entry.pk, []):
@@ -198,13 +201,14 @@ def book_import(
                 entry = _NewEntry(order.pk, now, user.pk if user else None, force)
                 entry.content_hash, entry.stock_reserved = digest, True
                 new_entries.append((entry, lines))
-                code = "imported_short" if short else "imported"
+                code = "imported_unknown_sku" if unknown else "imported_short" if short else "imported"
             else:
                 entry.imported_at, entry.imported_by, entry.forced = now, user, True
                 entry.content_hash, entry.stock_reserved = digest, True
                 changed_entries.append((entry, lines))
                 code = "reimported"
-            params = {"skus": "、".join(short)} if short and code == "imported_short" else {}
+            partial = code in ("imported_unknown_sku", "imported_short")
+            params = {"skus": "、".join(unknown or short)} if partial else {}
             outcomes.append(Outcome(order.order_sn, code, params, order_pk=order.pk))
             if entry.tracking_number == "" and order.tracking_number:
                 entry.tracking_number = order.tracking_number
@@ -316,7 +320,7 @@ def _insert_lines(entries: list[tuple[Any, list[dict[str, Any]]]], by_sku: dict[
                 name=line["name"],
                 quantity=line["quantity"],
                 price=line["price"],
-                product=by_sku[line["sku"]],
+                product=by_sku.get(line["sku"]),
             )
             for pk, line in rows
         )
@@ -334,9 +338,14 @@ def _insert_lines(entries: list[tuple[Any, list[dict[str, Any]]]], by_sku: dict[
                 [line["name"] for _, line in rows],
                 [line["quantity"] for _, line in rows],
                 [line["price"] for _, line in rows],
-                [by_sku[line["sku"]].pk for _, line in rows],
+                [_product_pk(by_sku, line["sku"]) for _, line in rows],
             ],
         )
+
+
+def _product_pk(by_sku: dict[str, Product], sku: str) -> int | None:
+    product = by_sku.get(sku)
+    return product.pk if product else None
 
 
 def book_release(*, entry: BookOrder, products: dict[int, Product]) -> None:

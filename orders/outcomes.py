@@ -16,6 +16,7 @@ OK_CODES = frozenset(
     {
         "imported",
         "imported_short",
+        "imported_unknown_sku",
         "reimported",
         "already_imported",
         "tracking_filled",
@@ -34,6 +35,9 @@ WORDS = {
     # import, force import, auto import
     "imported": _("Imported"),
     "imported_short": _("Imported regardless of stock: %(skus)s not enough"),
+    "imported_unknown_sku": _(
+        "Imported, but SKU not in the catalogue: %(skus)s (no stock reserved for it; add the product)"
+    ),
     "reimported": _("Imported again: the order changed on Shopee"),
     "already_imported": _("Already imported"),
     "not_enough_stock": _("Not enough stock: %(sku)s needs %(need)s, %(available)s available"),
