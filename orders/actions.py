@@ -1,7 +1,7 @@
 """Order-book actions on a selection, recorded as BookAction rows with per-order results.
 
-`book_action_start(kind=…, user=…, order_pks=…, options=…)` records the action. Imports run at
-once in the request (bulk: constant queries, ~1 s for 2,000 orders); conversion, supplementary
+`book_action_start(kind=…, user=…, order_pks=…, options=…)` records the action. Imports and
+退貨入庫 run at once in the request (bulk: constant queries, ~1 s for 2,000 orders); conversion, supplementary
 import and shipping documents call Shopee per order, so they run in a Celery task
 (`orders.book_tasks.book_action_run`) that reports progress on the row; the results page polls it.
 `book_action_run(action_pk=…)` runs an action once (a second run of a finished one does nothing).
@@ -18,10 +18,11 @@ from orders.book import book_import, book_supplement
 from orders.documents import book_documents
 from orders.models import BookAction
 from orders.outcomes import Outcome
+from orders.returns import book_restock
 from orders.shipment import book_convert
 
 Kind = BookAction.Kind
-IN_REQUEST = frozenset({Kind.IMPORT, Kind.FORCE_IMPORT})
+IN_REQUEST = frozenset({Kind.IMPORT, Kind.FORCE_IMPORT, Kind.RESTOCK})
 
 
 def book_action_start(
@@ -55,6 +56,8 @@ def book_action_run(*, action_pk: int) -> BookAction | None:
         outcomes = book_import(order_pks=action.order_pks, user=action.user)
     elif action.kind == Kind.FORCE_IMPORT:
         outcomes = book_import(order_pks=action.order_pks, user=action.user, force=True)
+    elif action.kind == Kind.RESTOCK:
+        outcomes = book_restock(order_pks=action.order_pks, user=action.user)
     elif action.kind == Kind.SUPPLEMENT:
         outcomes = book_supplement(order_pks=action.order_pks)
     elif action.kind == Kind.CONVERT:

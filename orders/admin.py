@@ -74,6 +74,8 @@ class BookOrderAdmin(admin.ModelAdmin):
         "shipped_at",
         "shipped_by",
         "cancelled_at",
+        "returned_at",
+        "returned_by",
         "document_printed_at",
         "updated_at",
     )

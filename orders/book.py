@@ -8,9 +8,13 @@ Contract:
   concurrent imports wait for each other and never reserve the same last unit twice.
 - A normal import needs every line's SKU known (Product.sku) and enough available stock
   (on hand minus what earlier imported orders reserve); force import skips the stock check
-  (available may go negative) and imports again an order whose Shopee lines changed.
+  (available may go negative), imports a line whose SKU is not in the catalogue as a line
+  without a product (nothing reserved, said per order), and imports again an order whose
+  Shopee lines changed.
 - Import reserves stock, conversion to shipment deducts it (orders.shipment), cancellation on
-  Shopee releases it (`book_cancel_cancelled`, run by every order write, `orders_store`).
+  Shopee releases it (`book_cancel_cancelled`, run by every order write, `orders_store`); a
+  cancellation after shipment marks the parcel returning, and 退貨入庫 (orders.returns) puts it
+  back on the shelf.
 - Queries per call are constant, not per order or line (bulk reads and writes).
 """
 
@@ -77,7 +81,7 @@ def _price(value: Any) -> Decimal | None:
 def _refusal(order: Order, entry: BookOrder | None, lines: list[dict[str, Any]]) -> Outcome | None:
     """Why the order cannot be imported whatever the stock, or None."""
     sn, pk = order.order_sn, order.pk
-    if entry is not None and entry.state == BookOrder.State.SHIPPED:
+    if entry is not None and entry.state in BookOrder.LEFT_STATES:
         return Outcome(sn, "already_shipped", order_pk=pk)
     if order.status in CANCELLED_STATUSES:
         return Outcome(sn, "cancelled_on_shopee", order_pk=pk)
@@ -158,14 +162,15 @@ def book_import(
                 outcomes.append(Outcome(order.order_sn, "already_imported", order_pk=order.pk))
                 continue
             unknown = sorted({line["sku"] for line in lines if line["sku"] not in by_sku})
-            if unknown:
+            if unknown and not force:
                 outcomes.append(
                     Outcome(order.order_sn, "unknown_sku", {"skus": "、".join(unknown)}, order_pk=order.pk)
                 )
                 continue
             need = Counter()
             for line in lines:
-                need[line["sku"]] += line["quantity"]
+                if line["sku"] in by_sku:  # a forced line outside the catalogue reserves nothing
+                    need[line["sku"]] += line["quantity"]
             released = Counter()
             if entry is not None and entry.stock_reserved:
                 for line in old_lines.get(entry.pk, []):
@@ -196,13 +201,14 @@ def book_import(
                 entry = _NewEntry(order.pk, now, user.pk if user else None, force)
                 entry.content_hash, entry.stock_reserved = digest, True
                 new_entries.append((entry, lines))
-                code = "imported_short" if short else "imported"
+                code = "imported_unknown_sku" if unknown else "imported_short" if short else "imported"
             else:
                 entry.imported_at, entry.imported_by, entry.forced = now, user, True
                 entry.content_hash, entry.stock_reserved = digest, True
                 changed_entries.append((entry, lines))
                 code = "reimported"
-            params = {"skus": "、".join(short)} if short and code == "imported_short" else {}
+            partial = code in ("imported_unknown_sku", "imported_short")
+            params = {"skus": "、".join(unknown or short)} if partial else {}
             outcomes.append(Outcome(order.order_sn, code, params, order_pk=order.pk))
             if entry.tracking_number == "" and order.tracking_number:
                 entry.tracking_number = order.tracking_number
@@ -314,7 +320,7 @@ def _insert_lines(entries: list[tuple[Any, list[dict[str, Any]]]], by_sku: dict[
                 name=line["name"],
                 quantity=line["quantity"],
                 price=line["price"],
-                product=by_sku[line["sku"]],
+                product=by_sku.get(line["sku"]),
             )
             for pk, line in rows
         )
@@ -332,9 +338,14 @@ def _insert_lines(entries: list[tuple[Any, list[dict[str, Any]]]], by_sku: dict[
                 [line["name"] for _, line in rows],
                 [line["quantity"] for _, line in rows],
                 [line["price"] for _, line in rows],
-                [by_sku[line["sku"]].pk for _, line in rows],
+                [_product_pk(by_sku, line["sku"]) for _, line in rows],
             ],
         )
+
+
+def _product_pk(by_sku: dict[str, Product], sku: str) -> int | None:
+    product = by_sku.get(sku)
+    return product.pk if product else None
 
 
 def book_release(*, entry: BookOrder, products: dict[int, Product]) -> None:
@@ -348,8 +359,9 @@ def book_release(*, entry: BookOrder, products: dict[int, Product]) -> None:
 
 
 def book_cancel_cancelled(*, shop: Shop, order_sns: Iterable[str]) -> int:
-    """Imported orders Shopee has since cancelled: cancelled in the book, their reservation released.
-    Returns how many were cancelled. Shipped ones stay shipped (the goods have left)."""
+    """Book orders Shopee has since cancelled. Imported ones: cancelled in the book, their
+    reservation released. Shipped ones: returning (a store parcel never picked up comes back),
+    stock untouched until staff restock the parcel (orders.returns). Returns how many changed."""
     order_sns = list(order_sns)
     if not order_sns:
         return 0
@@ -360,14 +372,15 @@ def book_cancel_cancelled(*, shop: Shop, order_sns: Iterable[str]) -> int:
                 order__shop=shop,
                 order__order_sn__in=order_sns,
                 order__status__in=CANCELLED_STATUSES,
-                state=BookOrder.State.IMPORTED,
+                state__in=(BookOrder.State.IMPORTED, BookOrder.State.SHIPPED),
             )
             .prefetch_related("lines")
             .order_by("pk")
         )
         if not entries:
             return 0
-        product_pks = {line.product_id for entry in entries for line in entry.lines.all() if line.product_id}
+        held = [entry for entry in entries if entry.state == BookOrder.State.IMPORTED]
+        product_pks = {line.product_id for entry in held for line in entry.lines.all() if line.product_id}
         products = {
             p.pk: p for p in Product.objects.select_for_update().filter(pk__in=product_pks).order_by("pk")
         }
@@ -375,6 +388,9 @@ def book_cancel_cancelled(*, shop: Shop, order_sns: Iterable[str]) -> int:
         for product in products.values():
             product.updated_at = now
         for entry in entries:
+            if entry.state == BookOrder.State.SHIPPED:
+                entry.state, entry.cancelled_at = BookOrder.State.RETURNING, now
+                continue
             book_release(entry=entry, products=products)
             entry.state, entry.cancelled_at = BookOrder.State.CANCELLED, now
         BookOrder.objects.bulk_update(entries, ["state", "cancelled_at", "stock_reserved"])

@@ -27,6 +27,7 @@ ACTIONS = {
     "supplement": BookAction.Kind.SUPPLEMENT,
     "convert": BookAction.Kind.CONVERT,
     "documents": BookAction.Kind.DOCUMENTS,
+    "restock": BookAction.Kind.RESTOCK,
 }
 
 

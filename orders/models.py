@@ -123,6 +123,12 @@ class BookOrder(models.Model):
         IMPORTED = "imported", _("Imported")
         SHIPPED = "shipped", _("Shipped")
         CANCELLED = "cancelled", _("Cancelled")
+        # Cancelled on Shopee after shipment (a store parcel never picked up, 未取貨): it comes back.
+        RETURNING = "returning", _("Cancelled after shipment, parcel returning")
+        RETURNED = "returned", _("Returned to stock")
+
+    # The goods left the shelf (stock deducted), whatever happened to the parcel since.
+    LEFT_STATES = frozenset({State.SHIPPED, State.RETURNING, State.RETURNED})
 
     order = models.OneToOneField(
         Order, on_delete=models.CASCADE, related_name="book_entry", verbose_name=_("order")
@@ -153,6 +159,15 @@ class BookOrder(models.Model):
         related_name="+",
     )
     cancelled_at = models.DateTimeField(_("Cancelled at"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("Restocked at"), null=True, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Restocked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     document_printed_at = models.DateTimeField(_("Shipping document generated"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -226,6 +241,7 @@ class BookAction(models.Model):
         SUPPLEMENT = "supplement", _("Fill in store-pickup tracking numbers")
         CONVERT = "convert", _("Convert to shipment")
         DOCUMENTS = "documents", _("Shipping documents")
+        RESTOCK = "restock", _("Restock returned parcels")
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     user = models.ForeignKey(

@@ -16,6 +16,7 @@ OK_CODES = frozenset(
     {
         "imported",
         "imported_short",
+        "imported_unknown_sku",
         "reimported",
         "already_imported",
         "tracking_filled",
@@ -23,6 +24,8 @@ OK_CODES = frozenset(
         "converted_blank",
         "already_converted",
         "in_document",
+        "restocked",
+        "already_restocked",
     }
 )
 # Codes that are neither done nor a refusal: try again later.
@@ -32,6 +35,9 @@ WORDS = {
     # import, force import, auto import
     "imported": _("Imported"),
     "imported_short": _("Imported regardless of stock: %(skus)s not enough"),
+    "imported_unknown_sku": _(
+        "Imported, but SKU not in the catalogue: %(skus)s (no stock reserved for it; add the product)"
+    ),
     "reimported": _("Imported again: the order changed on Shopee"),
     "already_imported": _("Already imported"),
     "not_enough_stock": _("Not enough stock: %(sku)s needs %(need)s, %(available)s available"),
@@ -68,6 +74,10 @@ WORDS = {
     "picked_up": _("Already picked up (%(status)s): Shopee no longer prints its document"),
     "document_failed": _("Shopee could not make the shipping document: %(error)s"),
     "document_not_ready": _("Shopee has not finished the shipping document yet: generate it again shortly"),
+    # restocking returned parcels (退貨入庫)
+    "restocked": _("Returned parcel restocked: %(units)s units back on hand"),
+    "already_restocked": _("Already restocked (%(when)s): nothing added again"),
+    "not_returning": _("Not a returned parcel (order book: %(state)s): stock unchanged"),
 }
 
 

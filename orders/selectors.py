@@ -190,7 +190,12 @@ def order_table_rows(*, order_pks: list[int], selected: set[int]) -> list[OrderR
     found = [found[pk] for pk in order_pks if pk in found]
     shortages = stock_shortages((row[0], row[9], row[12]) for row in found)
     book_labels = dict(BookOrder.State.choices)
-    book_tones = {BookOrder.State.SHIPPED: "ok", BookOrder.State.CANCELLED: "bad"}
+    book_tones = {
+        BookOrder.State.SHIPPED: "ok",
+        BookOrder.State.CANCELLED: "bad",
+        BookOrder.State.RETURNING: "bad",  # a parcel to take back in
+        BookOrder.State.RETURNED: "muted",
+    }
     no_sku = _("no SKU")
     statuses = {key: str(label) for key, label in STATUS_LABELS.items()}
     tz = timezone.get_current_timezone()

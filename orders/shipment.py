@@ -65,7 +65,7 @@ def book_convert(
         entry = getattr(order, "book_entry", None)
         if entry is None:
             outcomes[order.pk] = Outcome(order.order_sn, "not_imported", order_pk=order.pk)
-        elif entry.state == BookOrder.State.SHIPPED:
+        elif entry.state in BookOrder.LEFT_STATES:
             outcomes[order.pk] = _already(order, entry)
         elif entry.state == BookOrder.State.CANCELLED:
             outcomes[order.pk] = Outcome(order.order_sn, "cancelled_in_book", order_pk=order.pk)
@@ -132,7 +132,7 @@ def _convert_one(
     entry = getattr(order, "book_entry", None)
     if entry is None:
         return Outcome(sn, "not_imported", order_pk=pk)
-    if entry.state == BookOrder.State.SHIPPED:
+    if entry.state in BookOrder.LEFT_STATES:
         return _already(order, entry)
     if order.status in CANCELLED_STATUSES or entry.state == BookOrder.State.CANCELLED:
         return Outcome(sn, "cancelled_on_shopee", order_pk=pk)
@@ -229,7 +229,7 @@ def _ship_in_book(order: Order, *, entry_pk: int, user, sender: str, tracking: s
         entry = BookOrder.objects.select_for_update().filter(pk=entry_pk).first()
         if entry is None:
             return Outcome(sn, "not_imported", order_pk=pk)
-        if entry.state == BookOrder.State.SHIPPED:
+        if entry.state in BookOrder.LEFT_STATES:
             return _already(order, entry)  # converted meanwhile (another tab): nothing more
         if entry.state == BookOrder.State.CANCELLED:
             return Outcome(sn, "cancelled_on_shopee", order_pk=pk)

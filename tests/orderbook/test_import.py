@@ -84,6 +84,29 @@ def test_force_import_ignores_stock_and_lets_it_go_negative(sandbox, shop, sales
     assert BookOrder.objects.get(order=order).forced
 
 
+def test_force_import_takes_lines_whose_sku_is_not_in_the_catalogue_without_a_product(
+    sandbox, shop, salesperson
+):
+    product("CUP", 5)
+    mixed = remote_order(sandbox, shop, line("CUP", 2), line("NEW-1", 3))
+    known = remote_order(sandbox, shop, line("CUP", 1))
+    orders = pull(shop, mixed, known)
+    refused = book_import(order_pks=[o.pk for o in orders], user=salesperson)
+    assert by_sn(refused) == {mixed["order_sn"]: "unknown_sku", known["order_sn"]: "imported"}
+
+    forced = book_import(order_pks=[o.pk for o in orders], user=salesperson, force=True)
+
+    assert by_sn(forced) == {mixed["order_sn"]: "imported_unknown_sku", known["order_sn"]: "already_imported"}
+    [words] = [o.message for o in forced if o.order_sn == mixed["order_sn"]]
+    assert words == "已匯入，但料號不在商品資料中：NEW-1（未保留庫存，請補建商品）"
+    entry = BookOrder.objects.get(order=orders[0])
+    assert entry.forced and sorted(
+        (ln.sku, ln.quantity, ln.product.sku if ln.product else None) for ln in entry.lines.all()
+    ) == [("CUP", 2, "CUP"), ("NEW-1", 3, None)]
+    assert stock("CUP") == (5, 3)  # the known line reserves; the unknown one holds nothing
+    assert not Product.objects.filter(sku="NEW-1").exists()
+
+
 def test_force_import_reimports_an_order_whose_shopee_content_changed(sandbox, shop, salesperson):
     product("CUP", 10)
     product("BAG", 10)
