@@ -30,7 +30,7 @@ from django.utils import timezone
 from accounts.services import shop_api, shop_auth_failed
 from orders.book import CANCELLED_STATUSES, UNPAID_STATUSES, book_release
 from orders.channels import delivery_kind
-from orders.models import BookOrder, BookUserSettings, Order, Product
+from orders.models import BookOrder, BookOrderLine, BookUserSettings, Order, Product
 from orders.outcomes import Outcome
 from orders.services import TRACKED_STATUSES, orders_refresh
 from orders.signals import order_converted_to_shipment
@@ -234,11 +234,19 @@ def _ship_in_book(order: Order, *, entry_pk: int, user, sender: str, tracking: s
         if entry.state == BookOrder.State.CANCELLED:
             return Outcome(sn, "cancelled_on_shopee", order_pk=pk)
         lines = list(entry.lines.all())
-        product_pks = sorted({line.product_id for line in lines if line.product_id})
+        # 強制匯入 may have taken lines before their SKU was in the catalogue: if it is now, the
+        # goods leaving count against it (linked after the release, which reserved nothing for them).
+        late_skus = {line.sku for line in lines if not line.product_id and line.sku}
+        late = dict(Product.objects.filter(sku__in=late_skus).values_list("sku", "pk")) if late_skus else {}
+        product_pks = sorted({line.product_id for line in lines if line.product_id} | set(late.values()))
         products = {
             p.pk: p for p in Product.objects.select_for_update().filter(pk__in=product_pks).order_by("pk")
         }
         book_release(entry=entry, products=products)
+        linked = [line for line in lines if not line.product_id and line.sku in late]
+        for line in linked:
+            line.product_id = late[line.sku]
+        BookOrderLine.objects.bulk_update(linked, ["product"])
         for line in lines:
             if line.product_id:
                 products[line.product_id].on_hand -= line.quantity

@@ -175,3 +175,21 @@ def test_seller_delivery_ships_with_the_sellers_own_tracking_number(
     assert "已轉出貨，寄件編號 S0000012345" in response.content.decode()
     assert sandbox.state()["orders"][seller["order_sn"]]["tracking_number"] == "S0000012345"
     assert BookOrder.objects.get(order=orders[0]).tracking_number == "S0000012345"
+
+
+def test_a_forced_line_whose_sku_joined_the_catalogue_later_is_deducted_on_conversion(
+    sandbox, shop, salesperson
+):
+    product("CUP", 10)
+    remote = remote_order(sandbox, shop, line("CUP", 2), line("NEW-1", 3), carrier="7-ELEVEN")
+    [order] = pull(shop, remote)
+    [forced] = book_import(order_pks=[order.pk], user=salesperson, force=True)
+    assert forced.code == "imported_unknown_sku"
+    product("NEW-1", 7)  # staff add the missing product afterwards (商品 page or its .xlsx)
+
+    [outcome] = book_convert(order_pks=[order.pk], user=salesperson, sender="王小美")
+
+    assert outcome.code == "converted"
+    assert stock("CUP") == (8, 0) and stock("NEW-1") == (4, 0)  # nothing was reserved for NEW-1
+    lines = BookOrder.objects.get(order=order).lines.all()
+    assert sorted((ln.sku, ln.product.sku) for ln in lines) == [("CUP", "CUP"), ("NEW-1", "NEW-1")]
