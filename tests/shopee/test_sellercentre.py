@@ -65,6 +65,17 @@ def verified_session(client, sb, device_id: str, account: str = ACCOUNT, shop_id
     return client.chat_login(client.verification_confirm(pending))
 
 
+def reply(client, session, conversation, text: str, request_id: str | None = None):
+    """The seller answers in an existing conversation (a fresh key unless one is given)."""
+    return client.message_send(
+        session,
+        to_id=conversation.buyer_id,
+        conversation_id=conversation.conversation_id,
+        text=text,
+        request_id=request_id or str(uuid.uuid4()),
+    )
+
+
 @pytest.fixture
 def session(client, demo) -> SellerCentreSession:
     return verified_session(client, demo, new_device_id())
@@ -268,13 +279,7 @@ def test_incremental_pull_costs_one_call_when_nothing_changed(client, demo, sess
 def test_send_read_and_mark_read(client, demo, session):
     conversation = client.conversation_list(session).conversations[0]
     key = str(uuid.uuid4())
-    sent = client.message_send(
-        session,
-        to_id=conversation.buyer_id,
-        conversation_id=conversation.conversation_id,
-        text="已出貨囉，謝謝您🙏",
-        request_id=key,
-    )
+    sent = reply(client, session, conversation, "已出貨囉，謝謝您🙏", key)
     assert (sent.request_id, sent.text, sent.from_buyer) == (key, "已出貨囉，謝謝您🙏", False)
 
     newest = client.message_list(session, conversation.conversation_id)
@@ -306,20 +311,8 @@ def test_send_read_and_mark_read(client, demo, session):
 def test_the_same_request_id_twice_delivers_once(client, demo, session):
     conversation = client.conversation_list(session).conversations[0]
     key = str(uuid.uuid4())
-    first = client.message_send(
-        session,
-        to_id=conversation.buyer_id,
-        conversation_id=conversation.conversation_id,
-        text="一次就好",
-        request_id=key,
-    )
-    second = client.message_send(
-        session,
-        to_id=conversation.buyer_id,
-        conversation_id=conversation.conversation_id,
-        text="一次就好",
-        request_id=key,
-    )
+    first = reply(client, session, conversation, "一次就好", key)
+    second = reply(client, session, conversation, "一次就好", key)
     assert second.message_id == first.message_id
     assert len(demo.deliveries(shop_id=SHOP_ID)) == 1
 
@@ -329,13 +322,7 @@ def test_chat_rules_are_platform_rules(client, demo, session):
     conversation_id_of_another = conversation.conversation_id
 
     def send(text: str):
-        return client.message_send(
-            session,
-            to_id=conversation.buyer_id,
-            conversation_id=conversation.conversation_id,
-            text=text,
-            request_id=str(uuid.uuid4()),
-        )
+        return reply(client, session, conversation, text)
 
     send("字" * 600)
     with pytest.raises(PlatformRule) as too_long:
@@ -391,13 +378,7 @@ def test_interface_changed_is_a_clear_error_and_sends_nothing(client, demo, sess
     with pytest.raises(InterfaceChanged):
         client.conversation_list(session)
     with pytest.raises(InterfaceChanged):
-        client.message_send(
-            session,
-            to_id=conversation.buyer_id,
-            conversation_id=conversation.conversation_id,
-            text="測試",
-            request_id="k-1",
-        )
+        reply(client, session, conversation, "測試", "k-1")
     with pytest.raises(InterfaceChanged):
         client.chat_login(session)
     with pytest.raises(InterfaceChanged):
@@ -454,13 +435,7 @@ def test_accept_then_hang_is_found_by_its_request_id(demo, session):
     demo.set_faults(hang_seconds=2, hang_count=1)
     key = str(uuid.uuid4())
     with pytest.raises(Transient):
-        slow.message_send(
-            session,
-            to_id=conversation.buyer_id,
-            conversation_id=conversation.conversation_id,
-            text="在嗎",
-            request_id=key,
-        )
+        reply(slow, session, conversation, "在嗎", key)
     found = slow.message_find(session, conversation.conversation_id, key)
     assert found is not None and found.text == "在嗎"
     assert slow.message_find(session, conversation.conversation_id, "never-sent") is None
@@ -485,13 +460,7 @@ def test_the_in_doubt_check_falls_back_to_text_and_time_only_without_echoes(clie
     assert client.message_find(session, conversation.conversation_id, "lost-key") is None
 
     # Once the list echoes request ids, only the key counts.
-    client.message_send(
-        session,
-        to_id=conversation.buyer_id,
-        conversation_id=conversation.conversation_id,
-        text="好了",
-        request_id="k-2",
-    )
+    reply(client, session, conversation, "好了", "k-2")
     assert (
         client.message_find(
             session, conversation.conversation_id, "lost-key", text="稍等一下喔", sent_after=before
@@ -527,13 +496,7 @@ def test_a_tw_shop_refused_on_the_open_platform_still_sends_through_seller_centr
         {"to_id": int(conversation.buyer_id), "message_type": "text", "content": {"text": "您好"}},
     ).json()
     assert refused["error"] == "region_not_supported"
-    sent = client.message_send(
-        session,
-        to_id=conversation.buyer_id,
-        conversation_id=conversation.conversation_id,
-        text="您好",
-        request_id=str(uuid.uuid4()),
-    )
+    sent = reply(client, session, conversation, "您好")
     assert [d["message_id"] for d in demo.deliveries()] == [sent.message_id]
 
 
