@@ -435,7 +435,7 @@ class SellerCentreClient:
         raw = self._login_http.request(
             shop_key="",
             method="POST",
-            url=self.main_url + PATHS[name],
+            url=self.main_url + self.paths[name],
             headers=headers,
             cookies=cookies,
             body=json.dumps(body),

@@ -469,6 +469,14 @@ def test_the_in_doubt_check_falls_back_to_text_and_time_only_without_echoes(clie
     )
 
 
+def test_a_path_override_reaches_the_login_steps_too(demo):
+    # Shopee moving a call is an InterfaceChanged; the override is how staff point at the new one.
+    moved = SellerCentreClient(seller_url=demo.url, timeout=5, paths={"login": "/api/v4/account/login_moved"})
+    with pytest.raises(InterfaceChanged):
+        moved.login(account=ACCOUNT, password=DEMO_PASSWORD, device_id=new_device_id())
+    moved.close()
+
+
 def test_unauthenticated_chat_calls_are_refused(client, session):
     stale = SellerCentreSession.from_dict(session.to_dict() | {"chat_token": "eyJ-made-up"})
     with pytest.raises(SessionExpired):
