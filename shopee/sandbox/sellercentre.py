@@ -188,15 +188,10 @@ def _flow_by_link(core: Core, short_token: str):
 
 def link_tap(core: Core, short_token: str) -> str:
     """The seller taps the link on the phone: "done", "expired" or "unknown"."""
-    flow = _flow_by_link(core, short_token)
-    if flow is None:
-        return "unknown"
-    status = _link_status(core, flow)
-    if status == LINK_APPROVED:
-        return "done"
-    if status != LINK_PENDING or flow.used:
-        return "expired"
-    flow.link_status = LINK_APPROVED
+    shown = links_status(core, short_token)
+    if shown != "pending":
+        return shown
+    _flow_by_link(core, short_token).link_status = LINK_APPROVED
     core.changed()
     return "done"
 
