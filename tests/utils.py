@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import time
 from contextlib import contextmanager
@@ -25,6 +26,13 @@ def celery_worker_command(*, queues: str, concurrency: int, name: str, loglevel:
         *("-l", loglevel, "-Q", queues, "-c", str(concurrency), "-n", f"{name}@%h"),
         *("--without-gossip", "--without-mingle"),
     )
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on just now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def need(condition: bool, reason: str) -> None:

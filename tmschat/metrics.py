@@ -14,7 +14,6 @@ The endpoint answers 404 while METRICS_TOKEN is unset and 403 without `Authoriza
 from __future__ import annotations
 
 import hmac
-import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -28,8 +27,6 @@ from prometheus_client.core import CounterMetricFamily, GaugeHistogramMetricFami
 
 from outbox.models import OutgoingMessage
 from tmschat.counters import SHOPEE_ERROR_TYPES, counter_value
-
-log = logging.getLogger(__name__)
 
 # Delivery latency (queued → sent), seconds; the histogram covers messages sent in the last hour.
 LATENCY_BUCKETS = (1, 2, 5, 10, 30, 60, 300, 900, 3600)
@@ -78,13 +75,12 @@ class TmsChatCollector:
         buckets = [(str(float(b)), figures[f"le_{b}"]) for b in LATENCY_BUCKETS] + [
             ("+Inf", figures["total"])
         ]
-        family = GaugeHistogramMetricFamily(
+        return GaugeHistogramMetricFamily(
             "tmschat_outbox_delivery_latency_seconds",
             "Queued-to-sent time of the messages sent in the last hour",
             buckets=buckets,
             gsum_value=figures["sum"].total_seconds() if figures["sum"] else 0.0,
         )
-        return family
 
     def _sync_lag(self):
         from accounts.models import Shop, ShopSync

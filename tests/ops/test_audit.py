@@ -56,7 +56,12 @@ def test_a_reply_is_recorded_with_who_and_which_buyer_never_its_text(staff_clien
 
 def test_a_refused_reply_records_nothing(staff_client, salesperson):
     conv = ConversationFactory(shop=ShopFactory(verified=True, salesperson=salesperson))
-    staff_client.post(f"/chat/c/{conv.pk}/send/", {"text": "", "idempotency_key": "reply:empty"}, **HTMX)
+    response = staff_client.post(
+        f"/chat/c/{conv.pk}/send/", {"text": "", "idempotency_key": "reply:empty"}, **HTMX
+    )
+    # Refused by the composer itself (not a 404 that would never reach the audit either).
+    assert response.status_code == 200 and response.context["reply_form"].errors["text"]
+    assert not OutgoingMessage.objects.exists()
     assert not AuditEvent.objects.exists()
 
 

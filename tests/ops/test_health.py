@@ -12,7 +12,7 @@ import time
 import pytest
 
 from tests.tmschat.test_foundation import run_settings_probe
-from tests.utils import need
+from tests.utils import free_port, need
 
 HEALTHZ = """
 import json, django
@@ -21,12 +21,6 @@ from django.test import Client
 response = Client().get("/healthz")
 print(json.dumps([response.status_code, json.loads(response.content)]))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def healthz(tmp_path, **env) -> tuple[int, dict]:

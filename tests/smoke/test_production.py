@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -27,19 +26,21 @@ from cryptography.fernet import Fernet
 from playwright.sync_api import expect
 
 from tests.conftest import ServiceProcess
-from tests.utils import ROOT, celery_command, celery_worker_command, need, screenshot_on_failure, wait_until
+from tests.utils import (
+    ROOT,
+    celery_command,
+    celery_worker_command,
+    free_port,
+    need,
+    screenshot_on_failure,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.smoke, pytest.mark.browser, pytest.mark.timeout(300)]
 
 KTMST = {"shop_id": "242826267", "account": "ktmst", "password": "demo1234", "name": "我的測試賣場"}
 BUYER = {"buyer_id": "300077001", "buyer_name": "煙霧測試買家"}
 ADMIN = {"username": "smoke-admin", "password": secrets.token_urlsafe(16)}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def smoke_database_url() -> str:
