@@ -63,14 +63,25 @@ def batch_for(user, pk: int) -> NoticeBatch:
     return get_object_or_404(batches_for(user), pk=pk)
 
 
-# Which message states each state a person reads stands for; an order without a message is skipped.
-_MESSAGE_STATES = {
-    QUEUED: Q(message__state__in=(State.QUEUED, State.SENDING)),
-    SENT: Q(message__state=State.SENT),
-    FAILED: Q(message__state=State.FAILED),
-    HELD: Q(message__state=State.HELD),
-    SKIPPED: Q(message__isnull=True) | Q(message__state=State.CANCELLED),
+# The state a person reads for each message state; an order without a message is skipped.
+_READ_AS = {
+    State.QUEUED: QUEUED,
+    State.SENDING: QUEUED,
+    State.SENT: SENT,
+    State.FAILED: FAILED,
+    State.HELD: HELD,
+    State.CANCELLED: SKIPPED,
 }
+
+
+def _state_of(message_state: str | None) -> str:
+    return _READ_AS.get(message_state, SKIPPED)
+
+
+def _links_in(state: str) -> Q:
+    """The batch links a person reads as `state` (the filter counterpart of `_state_of`)."""
+    links = Q(message__state__in=[m for m, read in _READ_AS.items() if read == state])
+    return links | Q(message__isnull=True) if state == SKIPPED else links
 
 
 def _batch_links(batch: NoticeBatch, user) -> QuerySet[NoticeBatchOrder]:
@@ -91,8 +102,8 @@ def batch_results(batch: NoticeBatch, user, *, state: str = "", page: int | str 
     """One page of the batch's orders the user may see (only those in `state`, if given), each
     with what became of it: a page of a 5,000-order batch costs what a page of 50 does."""
     links = _batch_links(batch, user)
-    if state in _MESSAGE_STATES:
-        links = links.filter(_MESSAGE_STATES[state])
+    if state in STATE_LABELS:
+        links = links.filter(_links_in(state))
     links = links.select_related("order", "order__shop", "message").order_by(
         "order__shop_id", "order__created_on_shopee", "order_id"
     )
@@ -102,15 +113,6 @@ def batch_results(batch: NoticeBatch, user, *, state: str = "", page: int | str 
 
 
 RESULT_ROWS = 100
-
-
-def _state_of(message_state: str | None) -> str:
-    for state, states in ((SENT, (State.SENT,)), (FAILED, (State.FAILED,)), (HELD, (State.HELD,))):
-        if message_state in states:
-            return state
-    if message_state is None or message_state == State.CANCELLED:
-        return SKIPPED
-    return QUEUED
 
 
 def _result_row(link: NoticeBatchOrder) -> ResultRow:

@@ -34,10 +34,9 @@ def book_action_start(
     )
     if kind in IN_REQUEST:
         return book_action_run(action_pk=action.pk) or action
-    else:
-        from orders.book_tasks import book_action_run as task
+    from orders.book_tasks import book_action_run as task
 
-        transaction.on_commit(lambda: task.delay(action.pk))
+    transaction.on_commit(lambda: task.delay(action.pk))
     return action
 
 

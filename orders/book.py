@@ -348,6 +348,17 @@ def _product_pk(by_sku: dict[str, Product], sku: str) -> int | None:
     return product.pk if product else None
 
 
+def book_lock_products(product_pks: Iterable[int], *, now) -> dict[int, Product]:
+    """The products locked in pk order (as every stock write locks them, so none deadlock) and
+    stamped `now`, by pk; the caller changes and saves them in its transaction."""
+    products = {
+        p.pk: p for p in Product.objects.select_for_update().filter(pk__in=product_pks).order_by("pk")
+    }
+    for product in products.values():
+        product.updated_at = now
+    return products
+
+
 def book_release(*, entry: BookOrder, products: dict[int, Product]) -> None:
     """Give back what `entry` reserves (products locked by the caller, saved by the caller)."""
     if not entry.stock_reserved:
@@ -380,13 +391,10 @@ def book_cancel_cancelled(*, shop: Shop, order_sns: Iterable[str]) -> int:
         if not entries:
             return 0
         held = [entry for entry in entries if entry.state == BookOrder.State.IMPORTED]
-        product_pks = {line.product_id for entry in held for line in entry.lines.all() if line.product_id}
-        products = {
-            p.pk: p for p in Product.objects.select_for_update().filter(pk__in=product_pks).order_by("pk")
-        }
         now = timezone.now()
-        for product in products.values():
-            product.updated_at = now
+        products = book_lock_products(
+            {line.product_id for entry in held for line in entry.lines.all() if line.product_id}, now=now
+        )
         for entry in entries:
             if entry.state == BookOrder.State.SHIPPED:
                 entry.state, entry.cancelled_at = BookOrder.State.RETURNING, now

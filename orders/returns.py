@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from orders.book import book_lock_products
 from orders.models import BookOrder, Order, Product
 from orders.outcomes import Outcome
 
@@ -41,11 +42,10 @@ def book_restock(*, order_pks: Iterable[int], user=None) -> list[Outcome]:
             .order_by("pk")
         }
         returning = [entry for entry in entries.values() if entry.state == State.RETURNING]
-        product_pks = {line.product_id for e in returning for line in e.lines.all() if line.product_id}
-        products = {
-            p.pk: p for p in Product.objects.select_for_update().filter(pk__in=product_pks).order_by("pk")
-        }
         now = timezone.now()
+        products = book_lock_products(
+            {line.product_id for e in returning for line in e.lines.all() if line.product_id}, now=now
+        )
         for entry in returning:
             for line in entry.lines.all():
                 if line.product_id:
@@ -56,8 +56,6 @@ def book_restock(*, order_pks: Iterable[int], user=None) -> list[Outcome]:
                 user,
                 now,
             )
-        for product in products.values():
-            product.updated_at = now
         BookOrder.objects.bulk_update(returning, ["state", "returned_at", "returned_by", "updated_at"])
         Product.objects.bulk_update(list(products.values()), ["on_hand", "updated_at"])
     restocked = {entry.pk for entry in returning}

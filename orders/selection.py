@@ -49,13 +49,9 @@ def selection_replace(*, user, order_pks) -> int:
 
 
 def selection_select_all(*, user, orders: QuerySet[Order]) -> int:
-    """全選: every order of the filtered result (all pages)."""
-    return _replace_with(user=user, orders=orders)
-
-
-def _replace_with(*, user, orders: QuerySet[Order]) -> int:
-    """Select exactly `orders`. On PostgreSQL in one statement: 100,000 pks never travel to
-    Python and back. Sorted, as every selection is (`selection_on_page` searches it)."""
+    """全選: exactly `orders`, every order of the filtered result (all pages). On PostgreSQL in
+    one statement: 100,000 pks never travel to Python and back. Sorted, as every selection is
+    (`selection_on_page` searches it)."""
     pks = orders.order_by().values_list("pk", flat=True)
     if connection.vendor != "postgresql":
         return selection_replace(user=user, order_pks=pks)
@@ -79,7 +75,7 @@ def selection_clear(*, user) -> int:
 
 def selection_select_imported(*, user, orders: QuerySet[Order]) -> int:
     """選已匯入: the filtered orders already in the order book."""
-    return _replace_with(user=user, orders=orders.filter(book_entry__isnull=False))
+    return selection_select_all(user=user, orders=orders.filter(book_entry__isnull=False))
 
 
 def selection_select_stock_enough(*, user, orders: QuerySet[Order]) -> int:

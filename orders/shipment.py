@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.services import shop_api, shop_auth_failed
-from orders.book import CANCELLED_STATUSES, UNPAID_STATUSES, book_release
+from orders.book import CANCELLED_STATUSES, UNPAID_STATUSES, book_lock_products, book_release
 from orders.channels import delivery_kind
 from orders.models import BookOrder, BookOrderLine, BookUserSettings, Order, Product
 from orders.outcomes import Outcome
@@ -238,10 +238,10 @@ def _ship_in_book(order: Order, *, entry_pk: int, user, sender: str, tracking: s
         # goods leaving count against it (linked after the release, which reserved nothing for them).
         late_skus = {line.sku for line in lines if not line.product_id and line.sku}
         late = dict(Product.objects.filter(sku__in=late_skus).values_list("sku", "pk")) if late_skus else {}
-        product_pks = sorted({line.product_id for line in lines if line.product_id} | set(late.values()))
-        products = {
-            p.pk: p for p in Product.objects.select_for_update().filter(pk__in=product_pks).order_by("pk")
-        }
+        now = timezone.now()
+        products = book_lock_products(
+            {line.product_id for line in lines if line.product_id} | set(late.values()), now=now
+        )
         book_release(entry=entry, products=products)
         linked = [line for line in lines if not line.product_id and line.sku in late]
         for line in linked:
@@ -250,9 +250,6 @@ def _ship_in_book(order: Order, *, entry_pk: int, user, sender: str, tracking: s
         for line in lines:
             if line.product_id:
                 products[line.product_id].on_hand -= line.quantity
-        now = timezone.now()
-        for product in products.values():
-            product.updated_at = now
         Product.objects.bulk_update(list(products.values()), ["on_hand", "reserved", "updated_at"])
         entry.state, entry.shipped_at, entry.shipped_by = BookOrder.State.SHIPPED, now, user
         entry.sender, entry.tracking_number = sender[:100], tracking
