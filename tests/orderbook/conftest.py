@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from celery import current_app
 
 from accounts.models import Shop
 from orders.models import Order, Product
@@ -19,12 +18,6 @@ _numbers = itertools.count(1)
 @pytest.fixture(name="shop")
 def shop_fixture(sandbox, salesperson) -> Shop:
     return verified_shop(sandbox, salesperson)
-
-
-@pytest.fixture(name="eager_tasks")
-def eager_tasks_fixture(monkeypatch):
-    """Celery tasks run in the calling thread (the page's actions without a worker process)."""
-    monkeypatch.setattr(current_app.conf, "task_always_eager", True)
 
 
 def product(sku: str, on_hand: int, name: str = "") -> Product:

@@ -31,13 +31,6 @@ def order(shop, sku: str, quantity: int, **fields):
     return OrderFactory(shop=shop, items=items, shipping_carrier="全家", **fields)
 
 
-@pytest.fixture
-def own_shop(salesperson):
-    return ShopFactory(
-        verified=True, shop_id="242826267", account="ktmst", name="我的測試賣場", salesperson=salesperson
-    )
-
-
 def stock_column(html: str) -> dict[str, str]:
     """Order number -> the text of its 庫存足夠 cell on the order table."""
     rows = re.findall(r'<tr data-order="([^"]+)">(.*?)</tr>', html, re.S)
