@@ -77,12 +77,11 @@ def _deliver_round(deadline: float) -> tuple[bool, list[float], int]:
     shops = (
         Shop.objects.filter(Exists(due))
         .order_by("pk")
-        .values_list("pk", "send_rate_per_second", "chat_transport", "region")
+        .only("pk", "send_rate_per_second", "chat_transport", "region")
     )
-    for shop_pk, per_second, transport, region in shops:
-        want = batch
-        seller_centre = transport == Shop.ChatTransport.SELLER_CENTRE or (not transport and region == "TW")
-        pace = shop_pace(per_second=per_second, seller_centre=seller_centre)
+    for shop in shops:
+        shop_pk, want = shop.pk, batch
+        pace = shop_pace(shop)
         if pace.daily_cap is not None:
             left = pace.daily_cap - sent_today(shop_pk)
             if left <= 0:
