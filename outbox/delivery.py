@@ -20,7 +20,13 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import Shop
-from chat.transport import SEND, TW_REGION_CODE, transport_for
+from chat.transport import (
+    SEND,
+    TW_REGION_CODE,
+    OpenPlatformTransport,
+    SellerCentreTransport,
+    transport_for,
+)
 from outbox.claim import PENDING, Claim, claim_due
 from outbox.doubt import find_delivered
 from outbox.kick import kick_later, outbox_kick
@@ -95,11 +101,14 @@ def _deliver_round(deadline: float) -> tuple[bool, list[float], int]:
         claims = claim_due(shop_pk=shop_pk, limit=grant.granted)
         if len(claims) < grant.granted:
             rate.give_back(shop_pk, count=grant.granted - len(claims))
+        # One transport for the shop's batch: its session (renewed once, if refused) and tokens
+        # serve every message, rather than each message opening and renewing its own.
+        transport = transport_for(claims[0].message.shop) if claims else None
         for n, claim in enumerate(claims):
             if time.monotonic() >= deadline:
                 give_back(claims[n:])  # the next task takes them
                 break
-            outcome = _deliver(claim)
+            outcome = _deliver(claim, transport)
             sent += outcome is Outcome.SENT
             if outcome is Outcome.SHOP_STOPPED:
                 give_back(claims[n + 1 :])  # other shops get their turn before these are tried
@@ -124,12 +133,11 @@ def _kick_when_due(waits: list[float]) -> None:
         kick_later(max(0.05, min(waits)))
 
 
-def _deliver(claim: Claim) -> Outcome:
-    """Send one claimed message and record what happened."""
+def _deliver(claim: Claim, transport: OpenPlatformTransport | SellerCentreTransport) -> Outcome:
+    """Send one claimed message through its shop's transport and record what happened."""
     message = claim.message
     doubt = claim.doubt_since
     sending = False
-    transport = transport_for(message.shop)
     if not transport.can(SEND):  # e.g. a TW shop on the Open Platform: Shopee refuses, retrying cannot help
         record_final(claim, TW_REGION_CODE, str(transport.why_not.get(SEND, "")))
         return Outcome.NOT_SENT
