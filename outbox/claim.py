@@ -44,6 +44,14 @@ class Claim:
     lease_ends: float  # time.monotonic() at which the lease runs out
 
 
+def known_conversation_id(message: OutgoingMessage) -> str | None:
+    """The conversation the message goes to, as far as we know: its own, else the buyer's read
+    with the claim (None: a first message to this buyer)."""
+    if message.conversation is not None:
+        return message.conversation.conversation_id
+    return getattr(message, "buyer_conversation_id", None)
+
+
 def claim_due(*, shop_pk: int, limit: int) -> list[Claim]:
     """Take up to `limit` due messages of the shop, each the head of its conversation's queue."""
     now = timezone.now()

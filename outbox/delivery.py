@@ -27,7 +27,7 @@ from chat.transport import (
     SellerCentreTransport,
     transport_for,
 )
-from outbox.claim import PENDING, Claim, claim_due
+from outbox.claim import PENDING, Claim, claim_due, known_conversation_id
 from outbox.doubt import find_delivered
 from outbox.kick import kick_later, outbox_kick
 from outbox.models import OutgoingMessage
@@ -163,7 +163,7 @@ def _deliver(claim: Claim, transport: OpenPlatformTransport | SellerCentreTransp
             message_type=message.message_type,
             content=message.shopee_content(),
             order_sn=message.order_sn or None,
-            conversation_id=_conversation_id(message),
+            conversation_id=known_conversation_id(message),
             request_id=message.idempotency_key,
         )
     except RateLimited as exc:
@@ -188,9 +188,3 @@ def _deliver(claim: Claim, transport: OpenPlatformTransport | SellerCentreTransp
         record_retry(claim, type(exc).__name__, doubt=message.claimed_at if sending else doubt)
         return Outcome.NOT_SENT
     return record_sent(claim, sent, sent_at=timezone.now())
-
-
-def _conversation_id(message: OutgoingMessage) -> str | None:
-    if message.conversation is not None:
-        return message.conversation.conversation_id
-    return getattr(message, "buyer_conversation_id", None)  # read with the claim (outbox.claim)
