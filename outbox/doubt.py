@@ -12,12 +12,13 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from chat.transport import IN_DOUBT_SKEW_SECONDS
 from outbox.claim import known_conversation_id
 from outbox.models import OutgoingMessage
 from shopee.client import ShopClient
 from shopee.errors import BadRequest
 
-CLOCK_SKEW = timedelta(seconds=10)  # allowed between our clock and Shopee's in the in-doubt search
+CLOCK_SKEW = timedelta(seconds=IN_DOUBT_SKEW_SECONDS)  # the transports' allowance, as a span
 IN_DOUBT_PAGES = 4  # newest message pages read when looking for an in-doubt message
 
 
