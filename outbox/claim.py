@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, Exists, F, OuterRef, PositiveIntegerField, Subquery, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chat.models import Conversation
@@ -100,7 +101,6 @@ def claim_due(*, shop_pk: int, limit: int) -> list[Claim]:
                 message.lease_expiries += 1
                 if message.doubt_since is None:
                     message.doubt_since = message.claimed_at
-                    OutgoingMessage.objects.filter(pk=message.pk).update(doubt_since=message.doubt_since)
             else:
                 message.attempts += 1
             message.call_started_at = None
@@ -126,6 +126,11 @@ def claim_due(*, shop_pk: int, limit: int) -> list[Claim]:
                     When(pk__in=expired, then=F("lease_expiries") + 1),
                     default=F("lease_expiries"),
                     output_field=COUNT,
+                ),
+                # Taken over after a call began: in doubt since that call's claim (the old value).
+                doubt_since=Case(
+                    When(pk__in=expired, then=Coalesce("doubt_since", "claimed_at")),
+                    default=F("doubt_since"),
                 ),
             )
     return claims

@@ -71,8 +71,12 @@ def test_workers_dying_cost_no_attempt_and_no_longer_backoff_and_the_message_goe
 ):
     settings.OUTBOX_BACKOFF_BASE_SECONDS = 10.0
     message = queue(shop, buyer, "工人倒下三次")
-    for _death in range(3):
+    worker_dies_holding(message)
+    first_call = OutgoingMessage.objects.get(pk=message.pk).claimed_at
+    for _death in range(2):
         worker_dies_holding(message)
+    # Each takeover keeps looking back to the first call that may have reached Shopee.
+    assert OutgoingMessage.objects.get(pk=message.pk).doubt_since == first_call
     sandbox.set_faults(error_share=1.0, paths=["send_message"])  # then Shopee answers with an error
     deliver()
     message.refresh_from_db()
