@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, Exists, F, OuterRef, PositiveIntegerField, Subquery, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chat.models import Conversation
@@ -42,6 +43,14 @@ class Claim:
     token: str
     doubt_since: datetime | None  # an earlier attempt may have arrived after this moment
     lease_ends: float  # time.monotonic() at which the lease runs out
+
+
+def known_conversation_id(message: OutgoingMessage) -> str | None:
+    """The conversation the message goes to, as far as we know: its own, else the buyer's read
+    with the claim (None: a first message to this buyer)."""
+    if message.conversation is not None:
+        return message.conversation.conversation_id
+    return getattr(message, "buyer_conversation_id", None)
 
 
 def claim_due(*, shop_pk: int, limit: int) -> list[Claim]:
@@ -92,7 +101,6 @@ def claim_due(*, shop_pk: int, limit: int) -> list[Claim]:
                 message.lease_expiries += 1
                 if message.doubt_since is None:
                     message.doubt_since = message.claimed_at
-                    OutgoingMessage.objects.filter(pk=message.pk).update(doubt_since=message.doubt_since)
             else:
                 message.attempts += 1
             message.call_started_at = None
@@ -118,6 +126,11 @@ def claim_due(*, shop_pk: int, limit: int) -> list[Claim]:
                     When(pk__in=expired, then=F("lease_expiries") + 1),
                     default=F("lease_expiries"),
                     output_field=COUNT,
+                ),
+                # Taken over after a call began: in doubt since that call's claim (the old value).
+                doubt_since=Case(
+                    When(pk__in=expired, then=Coalesce("doubt_since", "claimed_at")),
+                    default=F("doubt_since"),
                 ),
             )
     return claims

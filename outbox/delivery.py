@@ -20,8 +20,14 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import Shop
-from chat.transport import SEND, TW_REGION_CODE, transport_for
-from outbox.claim import PENDING, Claim, claim_due
+from chat.transport import (
+    SEND,
+    TW_REGION_CODE,
+    OpenPlatformTransport,
+    SellerCentreTransport,
+    transport_for,
+)
+from outbox.claim import PENDING, Claim, claim_due, known_conversation_id
 from outbox.doubt import find_delivered
 from outbox.kick import kick_later, outbox_kick
 from outbox.models import OutgoingMessage
@@ -77,12 +83,11 @@ def _deliver_round(deadline: float) -> tuple[bool, list[float], int]:
     shops = (
         Shop.objects.filter(Exists(due))
         .order_by("pk")
-        .values_list("pk", "send_rate_per_second", "chat_transport", "region")
+        .only("pk", "send_rate_per_second", "chat_transport", "region")
     )
-    for shop_pk, per_second, transport, region in shops:
-        want = batch
-        seller_centre = transport == Shop.ChatTransport.SELLER_CENTRE or (not transport and region == "TW")
-        pace = shop_pace(per_second=per_second, seller_centre=seller_centre)
+    for shop in shops:
+        shop_pk, want = shop.pk, batch
+        pace = shop_pace(shop)
         if pace.daily_cap is not None:
             left = pace.daily_cap - sent_today(shop_pk)
             if left <= 0:
@@ -96,11 +101,14 @@ def _deliver_round(deadline: float) -> tuple[bool, list[float], int]:
         claims = claim_due(shop_pk=shop_pk, limit=grant.granted)
         if len(claims) < grant.granted:
             rate.give_back(shop_pk, count=grant.granted - len(claims))
+        # One transport for the shop's batch: its session (renewed once, if refused) and tokens
+        # serve every message, rather than each message opening and renewing its own.
+        transport = transport_for(claims[0].message.shop) if claims else None
         for n, claim in enumerate(claims):
             if time.monotonic() >= deadline:
                 give_back(claims[n:])  # the next task takes them
                 break
-            outcome = _deliver(claim)
+            outcome = _deliver(claim, transport)
             sent += outcome is Outcome.SENT
             if outcome is Outcome.SHOP_STOPPED:
                 give_back(claims[n + 1 :])  # other shops get their turn before these are tried
@@ -125,12 +133,11 @@ def _kick_when_due(waits: list[float]) -> None:
         kick_later(max(0.05, min(waits)))
 
 
-def _deliver(claim: Claim) -> Outcome:
-    """Send one claimed message and record what happened."""
+def _deliver(claim: Claim, transport: OpenPlatformTransport | SellerCentreTransport) -> Outcome:
+    """Send one claimed message through its shop's transport and record what happened."""
     message = claim.message
     doubt = claim.doubt_since
     sending = False
-    transport = transport_for(message.shop)
     if not transport.can(SEND):  # e.g. a TW shop on the Open Platform: Shopee refuses, retrying cannot help
         record_final(claim, TW_REGION_CODE, str(transport.why_not.get(SEND, "")))
         return Outcome.NOT_SENT
@@ -156,7 +163,7 @@ def _deliver(claim: Claim) -> Outcome:
             message_type=message.message_type,
             content=message.shopee_content(),
             order_sn=message.order_sn or None,
-            conversation_id=_conversation_id(message),
+            conversation_id=known_conversation_id(message),
             request_id=message.idempotency_key,
         )
     except RateLimited as exc:
@@ -181,9 +188,3 @@ def _deliver(claim: Claim) -> Outcome:
         record_retry(claim, type(exc).__name__, doubt=message.claimed_at if sending else doubt)
         return Outcome.NOT_SENT
     return record_sent(claim, sent, sent_at=timezone.now())
-
-
-def _conversation_id(message: OutgoingMessage) -> str | None:
-    if message.conversation is not None:
-        return message.conversation.conversation_id
-    return getattr(message, "buyer_conversation_id", None)  # read with the claim (outbox.claim)

@@ -12,12 +12,13 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from chat.models import Conversation
+from chat.transport import IN_DOUBT_SKEW_SECONDS
+from outbox.claim import known_conversation_id
 from outbox.models import OutgoingMessage
 from shopee.client import ShopClient
 from shopee.errors import BadRequest
 
-CLOCK_SKEW = timedelta(seconds=10)  # allowed between our clock and Shopee's in the in-doubt search
+CLOCK_SKEW = timedelta(seconds=IN_DOUBT_SKEW_SECONDS)  # the transports' allowance, as a span
 IN_DOUBT_PAGES = 4  # newest message pages read when looking for an in-doubt message
 
 
@@ -30,7 +31,7 @@ def find_delivered(transport, message: OutgoingMessage, *, since: datetime) -> d
         try:
             return transport.find_sent(
                 # None (a first message to this buyer): the transport looks for the buyer's on Shopee.
-                conversation_id=_conversation_id(None, message, oldest=0),
+                conversation_id=known_conversation_id(message),
                 buyer_id=message.buyer_id,
                 request_id=message.idempotency_key,
                 text=message.shopee_content().get("text", ""),
@@ -78,15 +79,8 @@ def _same_message(raw: Mapping[str, Any], message: OutgoingMessage) -> bool:
     )
 
 
-def _conversation_id(api: ShopClient | None, message: OutgoingMessage, *, oldest: int) -> str | None:
-    if message.conversation is not None:
-        return message.conversation.conversation_id
-    known = (
-        Conversation.objects.filter(shop=message.shop, buyer_id=message.buyer_id)
-        .values_list("conversation_id", flat=True)
-        .first()
-    )
-    if known or api is None:
+def _conversation_id(api: ShopClient, message: OutgoingMessage, *, oldest: int) -> str | None:
+    if known := known_conversation_id(message):
         return known
     # A first message to this buyer: if it arrived, the conversation moved since `oldest`.
     cursor = None

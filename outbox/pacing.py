@@ -20,8 +20,9 @@ class Pace:
     daily_cap: int | None  # None: Shopee's own limits only
 
 
-def shop_pace(*, per_second: float, seller_centre: bool) -> Pace:
-    if seller_centre:
+def shop_pace(shop: Shop) -> Pace:
+    per_second = shop.send_rate_per_second
+    if shop.uses_seller_centre:
         return Pace(
             min(per_second, settings.SELLERCENTRE_SEND_RATE_PER_SECOND), settings.SELLERCENTRE_DAILY_CAP
         )
@@ -45,7 +46,7 @@ class Estimate:
 
 def delivery_estimate(shop: Shop, messages: int) -> Estimate:
     """How long `messages` more for `shop` take behind what is already waiting (three queries)."""
-    pace = shop_pace(per_second=shop.send_rate_per_second, seller_centre=shop.uses_seller_centre)
+    pace = shop_pace(shop)
     ahead = OutgoingMessage.objects.filter(shop=shop, state__in=PENDING).count()
     total, later = ahead + messages, 0
     if pace.daily_cap is not None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import Shop
 from audit.models import AuditEvent
 from chat.sync import chat_sync_shop
+from chat.transport import transport_for
 from outbox.claim import claim_due
 from outbox.delivery import _deliver, outbox_deliver_due
 from outbox.models import OutgoingMessage
@@ -70,8 +71,12 @@ def test_workers_dying_cost_no_attempt_and_no_longer_backoff_and_the_message_goe
 ):
     settings.OUTBOX_BACKOFF_BASE_SECONDS = 10.0
     message = queue(shop, buyer, "工人倒下三次")
-    for _death in range(3):
+    worker_dies_holding(message)
+    first_call = OutgoingMessage.objects.get(pk=message.pk).claimed_at
+    for _death in range(2):
         worker_dies_holding(message)
+    # Each takeover keeps looking back to the first call that may have reached Shopee.
+    assert OutgoingMessage.objects.get(pk=message.pk).doubt_since == first_call
     sandbox.set_faults(error_share=1.0, paths=["send_message"])  # then Shopee answers with an error
     deliver()
     message.refresh_from_db()
@@ -221,7 +226,7 @@ def test_a_worker_whose_claim_was_taken_over_does_not_send_a_message_cancelled_s
     outbox_cancel(messages=OutgoingMessage.objects.filter(pk=message.pk), user=salesperson)
     sandbox.configure(chat_module_approved=True)
 
-    _deliver(stalled)  # worker A wakes up, its claim long gone
+    _deliver(stalled, transport_for(stalled.message.shop))  # worker A wakes up, its claim long gone
     message.refresh_from_db()
     assert message.state == State.CANCELLED
     assert sandbox.deliveries(shop_id=shop.shop_id) == []
