@@ -32,10 +32,10 @@ from django.utils import timezone
 
 from accounts.models import Shop
 from accounts.services import shop_api, shop_auth_failed
-from orders.book import book_after_sync
 from orders.models import Order, OrderDownload
 from orders.scopes import Scope
 from orders.services import orders_store
+from orders.signals import orders_synced, send_on_commit
 from shopee.errors import AuthError, BadRequest, RateLimited, ShopeeError
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ def download_run(*, job_pk: int) -> OrderDownload | None:
                 return job
             _store_batch(job, api, token)
         _finish(job, token, State.DONE)
-        book_after_sync(shop=job.shop)
+        send_on_commit(orders_synced, sender=Order, shop_pk=job.shop_id)
     except _TakenOver:
         return None
     except AuthError as exc:
