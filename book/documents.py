@@ -69,22 +69,7 @@ def book_documents(
             by_shop[order.shop_id].append(order)
     files: list[tuple[bytes, str]] = []
     for shop_orders in by_shop.values():
-        shop = shop_orders[0].shop
-        try:
-            api = shop_api(shop)
-            book_orders_refresh(shop=shop, order_sns=[o.order_sn for o in shop_orders], api=api)
-            fresh = {o.pk: o for o in _load([o.pk for o in shop_orders])}
-            ready: list[Order] = []
-            for order in (fresh.get(o.pk, o) for o in shop_orders):
-                refusal = _refusal(order)
-                if refusal:
-                    outcomes[order.pk] = refusal
-                else:
-                    ready.append(order)
-            if ready:
-                files += _shop_documents(api, ready, outcomes, wait_seconds=wait_seconds, sleep=sleep)
-        except ShopeeError as error:
-            fail_rest(shop_orders, outcomes, error, shop=shop)
+        files += _shop_documents(shop_orders, outcomes, wait_seconds=wait_seconds, sleep=sleep)
         if progress:
             progress(len(outcomes))
     printed = [pk for pk, outcome in outcomes.items() if outcome.code == "in_document"]
@@ -127,74 +112,120 @@ def _package(order: Order, **extra) -> dict:
 
 
 def _shop_documents(
-    api, orders: list[Order], outcomes: dict[int, Outcome], *, wait_seconds: float, sleep
+    orders: list[Order], outcomes: dict[int, Outcome], *, wait_seconds: float, sleep
 ) -> list[tuple[bytes, str]]:
-    by_sn = {order.order_sn: order for order in orders}
+    """One shop's documents: its orders read again from Shopee, then Shopee's calls in turn, each
+    order's outcome set on the way. A Shopee error stops the shop: its orders without an outcome
+    get the error's, and the files downloaded before it are kept (their orders are in them)."""
+    shop, calls = orders[0].shop, None
+    try:
+        api = shop_api(shop)
+        book_orders_refresh(shop=shop, order_sns=[o.order_sn for o in orders], api=api)
+        fresh = {o.pk: o for o in _load([o.pk for o in orders])}
+        ready = []
+        for order in (fresh.get(o.pk, o) for o in orders):
+            refusal = _refusal(order)
+            if refusal:
+                outcomes[order.pk] = refusal
+            else:
+                ready.append(order)
+        if ready:
+            calls = _ShopCalls(api, ready, outcomes)
+            pending = calls.create(calls.suggest_types(ready))
+            calls.download(calls.wait_ready(pending, wait_seconds=wait_seconds, sleep=sleep))
+    except ShopeeError as error:
+        fail_rest(orders, outcomes, error, shop=shop)
+    return calls.files if calls else []
 
-    def fail(result: dict) -> bool:
-        order = by_sn.get(str(result.get("order_sn")))
+
+class _ShopCalls:
+    """Shopee's document calls for one shop's orders; an order Shopee fails gets its outcome and
+    drops out of the next call."""
+
+    def __init__(self, api, orders: list[Order], outcomes: dict[int, Outcome]) -> None:
+        self.api, self.outcomes = api, outcomes
+        self.by_sn = {order.order_sn: order for order in orders}
+        self.types: dict[str, str] = {}  # the document type Shopee suggests, by order number
+        self.files: list[tuple[bytes, str]] = []  # (content, content type) downloaded so far
+
+    def failed(self, result: dict) -> bool:
+        """Whether Shopee failed this order in `result` (its outcome then says why)."""
+        order = self.by_sn.get(str(result.get("order_sn")))
         if order is None or not (result.get("fail_error") or result.get("fail_message")):
             return False
         error = str(result.get("fail_message") or result.get("fail_error"))
-        outcomes[order.pk] = Outcome(order.order_sn, "document_failed", {"error": error}, order_pk=order.pk)
+        self.outcomes[order.pk] = Outcome(
+            order.order_sn, "document_failed", {"error": error}, order_pk=order.pk
+        )
         return True
 
-    types: dict[str, str] = {}
-    for result in api.get_shipping_document_parameter([_package(o) for o in orders]):
-        if not fail(result):
-            types[str(result.get("order_sn"))] = str(
-                result.get("suggest_shipping_document_type") or DEFAULT_TYPE
-            )
-    pending = [o for o in orders if o.order_sn in types]
-    if pending:
+    def suggest_types(self, orders: list[Order]) -> list[Order]:
+        for result in self.api.get_shipping_document_parameter([_package(o) for o in orders]):
+            if not self.failed(result):
+                suggested = result.get("suggest_shipping_document_type") or DEFAULT_TYPE
+                self.types[str(result.get("order_sn"))] = str(suggested)
+        return [o for o in orders if o.order_sn in self.types]
+
+    def create(self, orders: list[Order]) -> list[Order]:
+        if not orders:
+            return []
         entries = [
-            _package(o, tracking_number=o.tracking_number or None, shipping_document_type=types[o.order_sn])
-            for o in pending
+            _package(
+                o, tracking_number=o.tracking_number or None, shipping_document_type=self.types[o.order_sn]
+            )
+            for o in orders
         ]
-        failed = {str(r.get("order_sn")) for r in api.create_shipping_document(entries) if fail(r)}
-        pending = [o for o in pending if o.order_sn not in failed]
+        failed = {
+            str(r.get("order_sn")) for r in self.api.create_shipping_document(entries) if self.failed(r)
+        }
+        return [o for o in orders if o.order_sn not in failed]
 
-    # Shopee renders documents in the background: ask again until each is READY or FAILED.
-    ready: list[Order] = []
-    deadline = time.monotonic() + wait_seconds
-    delay = 0.2
-    while pending:
-        entries = [_package(o, shipping_document_type=types[o.order_sn]) for o in pending]
-        statuses = {}
-        for result in api.get_shipping_document_result(entries):
-            if not fail(result):
-                statuses[str(result.get("order_sn"))] = str(result.get("status") or "")
-        ready += [o for o in pending if statuses.get(o.order_sn) == "READY"]
-        pending = [o for o in pending if statuses.get(o.order_sn) == "PROCESSING"]
-        if not pending or time.monotonic() + delay > deadline:
-            break
-        sleep(delay)
-        delay = min(delay * 1.5, 2.0)
-    for order in pending:
-        outcomes[order.pk] = Outcome(order.order_sn, "document_not_ready", order_pk=order.pk)
+    def wait_ready(self, pending: list[Order], *, wait_seconds: float, sleep) -> list[Order]:
+        """Shopee renders documents in the background: ask again until each is READY or FAILED,
+        for up to `wait_seconds`; the ones still PROCESSING then are to try again, not failed."""
+        ready: list[Order] = []
+        deadline = time.monotonic() + wait_seconds
+        delay = 0.2
+        while pending:
+            entries = [_package(o, shipping_document_type=self.types[o.order_sn]) for o in pending]
+            statuses = {
+                str(result.get("order_sn")): str(result.get("status") or "")
+                for result in self.api.get_shipping_document_result(entries)
+                if not self.failed(result)
+            }
+            ready += [o for o in pending if statuses.get(o.order_sn) == "READY"]
+            pending = [o for o in pending if statuses.get(o.order_sn) == "PROCESSING"]
+            if not pending or time.monotonic() + delay > deadline:
+                break
+            sleep(delay)
+            delay = min(delay * 1.5, 2.0)
+        for order in pending:
+            self.outcomes[order.pk] = Outcome(order.order_sn, "document_not_ready", order_pk=order.pk)
+        return ready
 
-    # One carrier's documents share a format; download them together, 50 at a time.
-    files = []
-    groups: dict[tuple[str, str], list[Order]] = defaultdict(list)
-    for order in ready:
-        groups[(order.logistics_channel_id or order.shipping_carrier, types[order.order_sn])].append(order)
-    for (_channel, document_type), group in groups.items():
-        for start in range(0, len(group), BATCH):
-            batch = group[start : start + BATCH]
-            try:
-                document = api.download_shipping_document([_package(o) for o in batch], document_type)
-            except AuthError:
-                raise
-            except ShopeeError as exc:
-                for order in batch:
-                    outcomes[order.pk] = Outcome(
-                        order.order_sn, "document_failed", {"error": str(exc)}, order_pk=order.pk
+    def download(self, ready: list[Order]) -> None:
+        """One carrier's documents share a format: downloaded together, 50 at a time."""
+        groups: dict[tuple[str, str], list[Order]] = defaultdict(list)
+        for order in ready:
+            groups[(order.logistics_channel_id or order.shipping_carrier, self.types[order.order_sn])].append(
+                order
+            )
+        for (_channel, document_type), group in groups.items():
+            for start in range(0, len(group), BATCH):
+                batch = group[start : start + BATCH]
+                try:
+                    document = self.api.download_shipping_document(
+                        [_package(o) for o in batch], document_type
                     )
-                continue
-            files.append((document.content, document.content_type))
-            for order in batch:
-                outcomes[order.pk] = Outcome(order.order_sn, "in_document", order_pk=order.pk)
-    return files
+                except AuthError:
+                    raise  # the shop's authorization: the rest of the shop fails (_shop_documents)
+                except ShopeeError as exc:
+                    code, params = "document_failed", {"error": str(exc)}
+                else:
+                    self.files.append((document.content, document.content_type))
+                    code, params = "in_document", {}
+                for order in batch:
+                    self.outcomes[order.pk] = Outcome(order.order_sn, code, params, order_pk=order.pk)
 
 
 # -- one file to print ------------------------------------------------------------------------
