@@ -5,9 +5,10 @@ shipping documents, and see the stock go down."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from book.models import BookOrder
+from book.models import BookAction, BookOrder
 from tests.book.helpers import line, product, pull, remote_order, stock
 from tests.utils import screenshot_on_failure
 
@@ -75,3 +76,31 @@ def test_import_convert_print_and_see_stock_go_down(sandbox, shop, salesperson, 
     assert stock("CUP") == (2, 0)
     assert set(BookOrder.objects.values_list("state", "sender")) == {("shipped", "王小美")}
     assert sandbox.state()["orders"][lamps["order_sn"]]["status"] == "READY_TO_SHIP"
+
+
+def test_a_running_actions_results_page_follows_its_progress_and_shows_the_results_when_done(
+    salesperson, browser_as
+):
+    """The page's poll is our own script file: the Content-Security-Policy lets it run."""
+    action = BookAction.objects.create(kind="convert", user=salesperson, order_pks=[1, 2, 3], total=3)
+    page = browser_as(salesperson)
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    with screenshot_on_failure(page, "order_book_running_action"):
+        page.goto(f"{page.base_url}/orders/actions/{action.pk}/")
+        expect(page.locator("#progress")).to_have_text("處理中：0 / 3 筆訂單…")
+
+        BookAction.objects.filter(pk=action.pk).update(done=2)
+        expect(page.locator("#progress")).to_have_text("處理中：2 / 3 筆訂單…")
+
+        results = [
+            {"order_sn": f"24110{n}ABCDEF", "code": "converted", "params": {"tracking": f"F{n}"}}
+            for n in range(3)
+        ]
+        BookAction.objects.filter(pk=action.pk).update(done=3, results=results, finished_at=timezone.now())
+        expect(page.locator("#summary")).to_contain_text("完成 3 筆")
+        expect(page.locator("table.results tr[data-code=converted]")).to_have_count(3)
+
+    assert errors == []
