@@ -115,19 +115,7 @@ def _write(plan: ImportPlan, *, user_pk: int | None, force: bool, now) -> None:
     created = _insert_entries(new, user_pk=user_pk, forced=force, now=now)
     if again:
         BookOrder.objects.bulk_update(
-            [
-                BookOrder(
-                    pk=item.entry_pk,
-                    imported_at=now,
-                    imported_by_id=user_pk,
-                    forced=True,
-                    content_hash=item.content_hash,
-                    stock_reserved=True,
-                    tracking_number=item.tracking_number,
-                    updated_at=now,
-                )
-                for item in again
-            ],
+            [_entry(item, user_pk=user_pk, forced=True, now=now) for item in again],
             [
                 "imported_at",
                 "imported_by",
@@ -150,22 +138,28 @@ def _write(plan: ImportPlan, *, user_pk: int | None, force: bool, now) -> None:
         )
 
 
+def _entry(item: Imported, *, user_pk: int | None, forced: bool, now) -> BookOrder:
+    """A book entry as an import writes it: new (no pk) or imported again (its pk)."""
+    return BookOrder(
+        pk=item.entry_pk,
+        order_id=item.order_pk,
+        imported_at=now,
+        imported_by_id=user_pk,
+        forced=forced,
+        content_hash=item.content_hash,
+        stock_reserved=True,
+        tracking_number=item.tracking_number,
+        updated_at=now,
+    )
+
+
 def _insert_entries(new: list[Imported], *, user_pk: int | None, forced: bool, now) -> dict[int, int]:
     """The new book entries, in one statement; returns their pks by order pk."""
     if not new:
         return {}
     if connection.vendor != "postgresql":
         made = BookOrder.objects.bulk_create(
-            BookOrder(
-                order_id=item.order_pk,
-                imported_at=now,
-                imported_by_id=user_pk,
-                forced=forced,
-                content_hash=item.content_hash,
-                stock_reserved=True,
-                tracking_number=item.tracking_number,
-            )
-            for item in new
+            _entry(item, user_pk=user_pk, forced=forced, now=now) for item in new
         )
         return {entry.order_id: entry.pk for entry in made}
     with connection.cursor() as cursor:
