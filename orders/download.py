@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from accounts.models import Shop
 from accounts.services import shop_api, shop_auth_failed
+from orders.imported import imported_q
 from orders.models import Order, OrderDownload
 from orders.scopes import Scope
 from orders.services import orders_store
@@ -179,7 +180,7 @@ def _list(job: OrderDownload, api, token: int) -> None:
     skipped = 0
     if job.only_not_imported:
         imported = set(
-            Order.objects.filter(shop=job.shop, order_sn__in=order_sns, book_entry__isnull=False).values_list(
+            Order.objects.filter(imported_q(), shop=job.shop, order_sn__in=order_sns).values_list(
                 "order_sn", flat=True
             )
         )
