@@ -36,7 +36,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Shop  # noqa: E402
-from orders.models import BookAction, BookOrder, Order, Product  # noqa: E402
+from book.models import BookAction, BookOrder, Product  # noqa: E402
+from orders.models import Order  # noqa: E402
 from orders.selection import selection_replace  # noqa: E402
 
 PREFIX = "bench-book"

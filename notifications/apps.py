@@ -10,10 +10,10 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notices")
 
     def ready(self) -> None:
+        from book.signals import order_converted_to_shipment
         from notifications import receivers
         from notifications.selectors import order_notice_cells
         from orders.columns import register_column
-        from orders.signals import order_converted_to_shipment
 
         order_converted_to_shipment.connect(
             receivers.order_converted, dispatch_uid="notifications.auto_notice"

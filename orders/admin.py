@@ -1,8 +1,7 @@
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import ShopScopedAdmin
-from orders.models import BookOrder, BookOrderLine, BookShopSettings, Order, Product
+from orders.models import Order
 
 
 @admin.register(Order)
@@ -24,73 +23,3 @@ class OrderAdmin(ShopScopedAdmin):
     list_select_related = ("shop",)
     date_hierarchy = "created_on_shopee"
     readonly_fields = ("fetched_at",)
-
-
-@admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
-    """Editable: SKU, name and on-hand quantity. `reserved` belongs to the imports, so read-only."""
-
-    list_display = ("sku", "name", "on_hand", "reserved", "available", "updated_at")
-    search_fields = ("sku", "name")
-    readonly_fields = ("reserved", "created_at", "updated_at")
-    fields = ("sku", "name", "on_hand", "reserved", "created_at", "updated_at")
-
-    @admin.display(description=_("Available"))
-    def available(self, product: Product) -> int:
-        return product.available
-
-
-class BookOrderLineInline(admin.TabularInline):
-    model = BookOrderLine
-    extra = 0
-    can_delete = False
-    fields = ("sku", "name", "quantity", "price", "product")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(BookOrder)
-class BookOrderAdmin(admin.ModelAdmin):
-    """Read-mostly: imports, conversion and cancellation change these through the order book's
-    rules (stock moves with them); only the sender may be corrected here."""
-
-    list_display = ("order", "shop", "state", "imported_at", "imported_by", "tracking_number", "shipped_at")
-    list_filter = ("state", "forced", "order__shop")
-    search_fields = ("order__order_sn", "tracking_number")
-    list_select_related = ("order", "order__shop", "imported_by")
-    date_hierarchy = "imported_at"
-    inlines = [BookOrderLineInline]
-    readonly_fields = (
-        "order",
-        "state",
-        "imported_at",
-        "imported_by",
-        "forced",
-        "content_hash",
-        "stock_reserved",
-        "tracking_number",
-        "shipped_at",
-        "shipped_by",
-        "cancelled_at",
-        "returned_at",
-        "returned_by",
-        "document_printed_at",
-        "updated_at",
-    )
-
-    @admin.display(description=_("Shop"))
-    def shop(self, entry: BookOrder):
-        return entry.order.shop
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(BookShopSettings)
-class BookShopSettingsAdmin(admin.ModelAdmin):
-    list_display = ("shop", "auto_import")

@@ -8,7 +8,6 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.signals import queue_on, shop_verified
-        from orders import book_tasks  # noqa: F401 - registers the order book's Celery tasks
 
         # Staff expect a newly verified shop's orders at once, not at the next beat.
         queue_on(shop_verified, "orders.tasks.orders_sync_shop")

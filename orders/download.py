@@ -32,10 +32,11 @@ from django.utils import timezone
 
 from accounts.models import Shop
 from accounts.services import shop_api, shop_auth_failed
-from orders.book import book_after_sync
+from orders.imported import imported_q
 from orders.models import Order, OrderDownload
 from orders.scopes import Scope
 from orders.services import orders_store
+from orders.signals import orders_synced, send_on_commit
 from shopee.errors import AuthError, BadRequest, RateLimited, ShopeeError
 
 log = logging.getLogger(__name__)
@@ -142,7 +143,7 @@ def download_run(*, job_pk: int) -> OrderDownload | None:
                 return job
             _store_batch(job, api, token)
         _finish(job, token, State.DONE)
-        book_after_sync(shop=job.shop)
+        send_on_commit(orders_synced, sender=Order, shop_pk=job.shop_id)
     except _TakenOver:
         return None
     except AuthError as exc:
@@ -179,7 +180,7 @@ def _list(job: OrderDownload, api, token: int) -> None:
     skipped = 0
     if job.only_not_imported:
         imported = set(
-            Order.objects.filter(shop=job.shop, order_sn__in=order_sns, book_entry__isnull=False).values_list(
+            Order.objects.filter(imported_q(), shop=job.shop, order_sn__in=order_sns).values_list(
                 "order_sn", flat=True
             )
         )

@@ -54,7 +54,6 @@ ORDER_FIELDS = (
     "total_amount",
     "buyer_username",
     "items",
-    "book_entry__id",
 )
 
 
@@ -71,7 +70,6 @@ def _order_columns() -> list[tuple[str, int]]:
         (_("Checkout amount"), 12),
         (_("Product name"), 50),
         (_("Buyer"), 16),
-        (_("Imported"), 8),
     ]
 
 
@@ -99,7 +97,6 @@ def orders_excel_write(*, orders: QuerySet[Order], out: IO[bytes], progress=None
     extra = extra_columns()
     _header(sheet, [*_order_columns(), *((str(column.header), 20) for column in extra)])
     _header(items_sheet, _item_columns())
-    yes, no = _("Yes"), _("No")
     count = 0
     for row, cells in _rows(orders):
         account = shop_names.get(row["shop_id"], "")
@@ -117,7 +114,6 @@ def orders_excel_write(*, orders: QuerySet[Order], out: IO[bytes], progress=None
                 _money(sheet, row["total_amount"]),
                 _text(sheet, names),
                 _text(sheet, row["buyer_username"]),
-                yes if row["book_entry__id"] else no,
                 *(_text(sheet, cell.plain()) if cell else None for cell in cells),
             ]
         )

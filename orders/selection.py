@@ -1,26 +1,52 @@
 """The order table's selection: which orders a staff member has ticked, kept on the server.
 
 One row per user holding order pks, so the selection survives paging and reloads and is the same
-in every tab. The helpers (全選, 全不選, 選庫存足夠, 選已匯入) work over the whole filtered result,
-not the visible page, each with one query. Actions on a selection (import, shipping notices, Excel)
-read it with `selection_for(user)` / `selected_orders(user=)`: only orders the user may still see
-come back, so a shop taken away from someone drops out of their selection.
+in every tab. The helpers (全選, 全不選, 選已匯入, and those apps above register, e.g. the order book's
+選庫存足夠) work over the whole filtered result, not the visible page. Actions on a selection
+(import, shipping notices, Excel) read it with `selected_orders(user=)`: only orders the user may
+still see come back, so a shop taken away from someone drops out of their selection.
+
+An app above orders adds a helper from its AppConfig.ready:
+
+    register_helper(key="stock", label=_("Select stock enough"), select=stock_enough_pks)
+
+`select(orders)` gets the filtered orders and returns the ones to select: a queryset (selected in
+one statement on PostgreSQL) or pks.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from accounts.selectors import shops_visible_to
+from orders.imported import imported_q
 from orders.models import Order, OrderSelection
-from orders.selectors import orders_stock_enough
 
 
-def selection_for(user) -> OrderSelection:
-    selection, _new = OrderSelection.objects.get_or_create(user=user)
-    return selection
+@dataclass(frozen=True, slots=True)
+class Helper:
+    key: str
+    label: str  # usually a lazy translation
+    select: Callable[[QuerySet[Order]], QuerySet[Order] | Iterable[int]]
+
+
+_helpers: dict[str, Helper] = {}
+
+
+def register_helper(
+    *, key: str, label, select: Callable[[QuerySet[Order]], QuerySet[Order] | Iterable[int]]
+) -> None:
+    """Add (or replace: ready() may run twice in tests) a selection helper."""
+    _helpers[key] = Helper(key=key, label=label, select=select)
+
+
+def selection_helpers() -> list[Helper]:
+    return list(_helpers.values())
 
 
 def selected_pks(*, user) -> list[int]:
@@ -75,12 +101,18 @@ def selection_clear(*, user) -> int:
 
 def selection_select_imported(*, user, orders: QuerySet[Order]) -> int:
     """選已匯入: the filtered orders already in the order book."""
-    return selection_select_all(user=user, orders=orders.filter(book_entry__isnull=False))
+    return selection_select_all(user=user, orders=orders.filter(imported_q()))
 
 
-def selection_select_stock_enough(*, user, orders: QuerySet[Order]) -> int:
-    """選庫存足夠: the filtered orders whose stock is enough (orders.selectors.orders_stock_enough)."""
-    return selection_replace(user=user, order_pks=orders_stock_enough(orders=orders))
+def selection_select_by(*, user, key: str, orders: QuerySet[Order]) -> int | None:
+    """A registered helper's choice among the filtered orders; None when no helper has `key`."""
+    helper = _helpers.get(key)
+    if helper is None:
+        return None
+    chosen = helper.select(orders)
+    if isinstance(chosen, QuerySet):
+        return selection_select_all(user=user, orders=chosen)
+    return selection_replace(user=user, order_pks=chosen)
 
 
 def selection_toggle(*, user, order: Order, selected: bool) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -11,11 +10,11 @@ from django.core.cache import cache
 from django.db.models import F, Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.selectors import sees_all_shops, shops_visible_to
 from orders.channels import ChannelKind
-from orders.models import STATUS_LABELS, BookOrder, Order, OrderDownload, OrderExport, Product
+from orders.imported import imported_q
+from orders.models import STATUS_LABELS, Order, OrderDownload, OrderExport
 from orders.money import twd
 from orders.scopes import scope_q
 
@@ -49,7 +48,7 @@ DEFAULT_SORT = "-created"
 def orders_for_list(*, user, filters: OrderFilter, shops=None) -> QuerySet[Order]:
     """The user's orders through the table's filters, sorted. `shops` (the user's visible shops,
     when the caller has them) saves a query."""
-    orders = Order.objects.select_related("shop", "book_entry")
+    orders = Order.objects.select_related("shop")
     # Someone who sees every shop needs no shop condition, and a salesperson's shops go in as
     # numbers: either way the planner can walk the (created, id) index instead of sorting.
     if not (user.is_staff and sees_all_shops(user)):
@@ -75,7 +74,7 @@ def orders_for_list(*, user, filters: OrderFilter, shops=None) -> QuerySet[Order
     if filters.scope:
         orders = orders.filter(scope_q(filters.scope))
     if filters.only_not_imported:
-        orders = orders.filter(book_entry__isnull=True)
+        orders = orders.filter(imported_q(False))
     return orders.order_by(*order_by(filters.sort))
 
 
@@ -90,47 +89,6 @@ def order_by(sort: str) -> tuple:
         # NULLS LAST on a column the indexes sort NULLS FIRST would stop them being walked.)
         column = F(SORTS[key]).desc(nulls_last=True) if descending else F(SORTS[key]).asc()
     return column, "-id" if descending else "id"
-
-
-def orders_stock_enough(*, orders: QuerySet[Order]) -> set[int]:
-    """Of these orders, the ones whose stock is enough (`stock_shortages`)."""
-    rows = orders.order_by().values_list("pk", "items", "book_entry__stock_reserved")
-    return {pk for pk, short in stock_shortages(rows).items() if short is None}
-
-
-def stock_shortages(rows: Iterable[tuple[int, list | None, bool | None]]) -> dict[int, list[str] | None]:
-    """For each (order pk, items, holds its stock): None when its stock is enough, else the SKUs
-    that are short ("" for a line without SKU; none at all for an order without lines).
-
-    The one rule of the order table, 選庫存足夠 and the order book: imported orders that hold
-    their stock are enough, and not imported ones whose every line has a SKU of a product with
-    that much available, where available is on hand minus what earlier imported orders reserve.
-    Each order is judged on its own (two orders may want the same last piece; 匯入訂單 then takes
-    it for the first under a row lock). One query, for the products."""
-    wanted_by_pk: dict[int, dict[str, int] | None] = {}
-    for pk, items, held in rows:
-        if held:
-            wanted_by_pk[pk] = None
-            continue
-        wanted: dict[str, int] = {}
-        for item in items or []:
-            sku = str(item.get("sku") or "").strip()
-            wanted[sku] = wanted.get(sku, 0) + int(item.get("quantity") or 0)
-        wanted_by_pk[pk] = wanted
-    skus = {sku for wanted in wanted_by_pk.values() if wanted for sku in wanted} - {""}
-    available = (
-        dict(Product.objects.filter(sku__in=skus).values_list("sku", F("on_hand") - F("reserved")))
-        if skus
-        else {}
-    )
-    shortages: dict[int, list[str] | None] = {}
-    for pk, wanted in wanted_by_pk.items():
-        if wanted is None:
-            shortages[pk] = None
-            continue
-        short = [sku for sku, qty in wanted.items() if not sku or available.get(sku, 0) < qty]
-        shortages[pk] = short if short or not wanted else None
-    return shortages
 
 
 @dataclass(slots=True)
@@ -149,17 +107,8 @@ class OrderRow:
     product_names: str
     status: str
     status_label: str
-    book_state: str  # "" when not imported
-    book_state_label: str
-    book_tone: str  # the badge's colour
-    short_skus: list[str] | None  # None: stock enough
-    short_text: str  # the SKUs short, as one text
     selected: bool
-    cells: list = field(default_factory=list)  # the registered extra columns' (orders.columns)
-
-    @property
-    def enough(self) -> bool:
-        return self.short_skus is None
+    cells: list = field(default_factory=list)  # (key, Cell or None) of each extra column (orders.columns)
 
     def __getitem__(self, name: str):
         # A template looks `row.x` up as row["x"] first: answering it spares 2,000 exceptions a page.
@@ -178,25 +127,13 @@ ROW_FIELDS = (
     "total_amount",
     "items",
     "status",
-    "book_entry__state",
-    "book_entry__stock_reserved",
 )
 
 
 def order_table_rows(*, order_pks: list[int], selected: set[int]) -> list[OrderRow]:
-    """The order table's rows for these pks, in their order: one query for the orders and one
-    for the products their stock is judged against, however many rows."""
+    """The order table's rows for these pks, in their order: one query, however many rows."""
     found = {row[0]: row for row in Order.objects.filter(pk__in=order_pks).values_list(*ROW_FIELDS)}
     found = [found[pk] for pk in order_pks if pk in found]
-    shortages = stock_shortages((row[0], row[9], row[12]) for row in found)
-    book_labels = dict(BookOrder.State.choices)
-    book_tones = {
-        BookOrder.State.SHIPPED: "ok",
-        BookOrder.State.CANCELLED: "bad",
-        BookOrder.State.RETURNING: "bad",  # a parcel to take back in
-        BookOrder.State.RETURNED: "muted",
-    }
-    no_sku = _("no SKU")
     statuses = {key: str(label) for key, label in STATUS_LABELS.items()}
     tz = timezone.get_current_timezone()
     rows = []
@@ -212,8 +149,6 @@ def order_table_rows(*, order_pks: list[int], selected: set[int]) -> list[OrderR
         amount,
         items,
         status,
-        state,
-        _held,
     ) in found:
         rows.append(
             OrderRow(
@@ -229,11 +164,6 @@ def order_table_rows(*, order_pks: list[int], selected: set[int]) -> list[OrderR
                 product_names="、".join(item.get("item_name", "") for item in items or []),
                 status=status,
                 status_label=statuses.get(status, status),
-                book_state=state or "",
-                book_state_label=str(book_labels.get(state, "")) if state else "",
-                book_tone=book_tones.get(state, "warn"),
-                short_skus=shortages[pk],
-                short_text="、".join(sku or no_sku for sku in shortages[pk] or ()),
                 selected=pk in selected,
             )
         )

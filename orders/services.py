@@ -2,7 +2,8 @@
 
 `orders_refresh` re-reads named orders (order pushes, the inbox); `orders_sync_recent` pulls every
 order of a shop updated since its last sync. Both upsert on (shop, order_sn), so repeating them is
-harmless. The full order download with read scopes and import (F6, F7) builds on these rows later.
+harmless. What the apps above must hear of (cancellations, a finished pull) goes out as the
+signals of orders.signals after commit.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from accounts.syncs import (
     sync_lease_take,
     sync_succeeded,
 )
-from orders.book import book_after_sync, book_cancel_cancelled
 from orders.channels import ChannelKind, channel_kind
-from orders.models import Order
+from orders.models import CANCELLED_STATUSES, Order
+from orders.signals import orders_cancelled, orders_synced, send_on_commit
 from shopee.client import ShopClient
 from shopee.errors import AuthError
 
@@ -110,7 +111,9 @@ def orders_store(*, shop: Shop, details: Iterable[Mapping[str, Any]], api: ShopC
     Order.objects.bulk_create(
         changed, update_conflicts=True, unique_fields=["shop", "order_sn"], update_fields=UPDATED_FIELDS
     )
-    book_cancel_cancelled(shop=shop, order_sns=[row.order_sn for row in rows])  # releases their stock
+    cancelled = [row.order_sn for row in changed if row.status in CANCELLED_STATUSES]
+    if cancelled:
+        send_on_commit(orders_cancelled, sender=Order, shop_pk=shop.pk, order_sns=cancelled)
     return outcomes
 
 
@@ -137,7 +140,7 @@ def orders_sync_recent(*, shop: Shop) -> int | None:
             shop_auth_failed(shop=shop, reason=str(exc))
             raise
         stored = orders_refresh(shop=shop, order_sns=order_sns, api=api)
-        book_after_sync(shop=shop)
+        send_on_commit(orders_synced, sender=Order, shop_pk=shop.pk)
         sync_succeeded(shop_pk=shop.pk, kind=ORDERS, token=token, cursor=int(now.timestamp()))
         return stored
     except LeaseLost:

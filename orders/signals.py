@@ -1,12 +1,35 @@
-"""Signals of the orders app.
+"""What orders tells the apps above it, without importing them.
 
-`order_converted_to_shipment` is sent once per order when the order book converts it to a
-shipment (轉出貨), after the transaction commits; a repeated conversion sends nothing.
-Arguments: `sender` BookOrder, `book_order` (state shipped, tracking number and sender set),
-`order` (the orders.Order), `user` (who converted it, or None).
-The automatic shipping notice hangs off it.
+Each signal is sent after the transaction that stored the orders commits, with `sender=Order`
+and `shop_pk`. Receivers are connected in the receiving app's `apps.py` and only queue that app's
+own Celery task; a receiver that fails is logged, never raised into the order write (the
+receiving app's periodic work catches up with what it missed).
+
+- `orders_cancelled` (`order_sns`): orders just stored in a status Shopee cancelled them in
+  (`CANCELLED_STATUSES`), new or changed since our last copy.
+- `orders_synced`: a pull of the shop's orders ended (the scheduled sync or a download), also one
+  that found nothing new.
 """
 
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
 from django.dispatch import Signal
 
-order_converted_to_shipment = Signal()
+log = logging.getLogger(__name__)
+
+orders_cancelled = Signal()
+orders_synced = Signal()
+
+
+def send_on_commit(signal: Signal, *, sender, **kwargs) -> None:
+    """Send `signal` once the current transaction commits (at once outside a transaction)."""
+
+    def send() -> None:
+        for receiver, result in signal.send_robust(sender=sender, **kwargs):
+            if isinstance(result, Exception):
+                log.error("receiver %r of %s failed: %r", receiver, kwargs, result)
+
+    transaction.on_commit(send)

@@ -1,7 +1,6 @@
 from django.urls import path
-from django.views.generic import RedirectView
 
-from orders import book_views, views
+from orders import views
 
 app_name = "orders"
 urlpatterns = [
@@ -15,12 +14,4 @@ urlpatterns = [
     path("export/", views.export, name="export"),
     path("export/panel/", views.exports_panel, name="exports_panel"),
     path("export/<int:pk>/", views.export_file, name="export_file"),
-    # The order book's actions on the selection (F7); its products page.
-    path("actions/", book_views.book_action, name="book_action"),
-    path("actions/<int:pk>/", book_views.book_result, name="book_result"),
-    path("actions/<int:pk>/document/", book_views.book_document, name="book_document"),
-    path("shops/<int:shop_pk>/auto-import/", book_views.book_auto_import, name="book_auto_import"),
-    path("products/", book_views.product_list, name="products"),
-    # The order book's own page before it joined the order table.
-    path("book/", RedirectView.as_view(pattern_name="orders:list", permanent=True)),
 ]

@@ -1,6 +1,6 @@
 """The order page: filters and read scopes, the order download with its live progress, the
-server-side selection and its helpers, 匯入[訂單編號], 匯出Excel, and the order book's action
-buttons (their views are `orders.book_views`, acting on this page's selection)."""
+server-side selection and its helpers, 匯入[訂單編號], 匯出Excel, and the columns, helpers and
+panels apps above orders register (orders.columns, orders.selection, orders.panels)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Shop
 from accounts.selectors import shops_visible_to
 from orders import download, excel, selection
-from orders.book_selectors import auto_import_shops
 from orders.columns import column_cells
 from orders.forms import DownloadForm, ImportOneForm, OrderFilterForm
-from orders.models import BookUserSettings, Order, OrderExport
+from orders.models import Order, OrderExport
+from orders.panels import back_to_list, page_panels
 from orders.selectors import (
     download_for,
     downloads_for_page,
@@ -34,7 +34,6 @@ from orders.selectors import (
 from shopee.errors import ShopeeError
 
 PAGE_SIZE = 100
-SELECTION_ACTIONS = ("all", "none", "stock", "imported")
 
 
 def _filtered(request, data, shops=None):
@@ -64,7 +63,7 @@ def order_list(request):
     rows = order_table_rows(order_pks=pks, selected=selected)
     columns = column_cells([row.pk for row in rows])
     for row in rows:
-        row.cells = [cells.get(row.pk) for _column, cells in columns]
+        row.cells = [(column.key, cells.get(row.pk)) for column, cells in columns]
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()
@@ -85,9 +84,8 @@ def order_list(request):
         "import_form": ImportOneForm(shops=shops),
         "downloads": downloads_for_page(user=user, shops=shops),
         "exports": exports_for_page(user=user),
-        # The order book's actions on the selection: 寄件人 and the blank-tracking switch as last used.
-        "book_settings": BookUserSettings.objects.filter(user=user).first(),
-        "auto_import_shops": auto_import_shops(user=user, shops=shops),
+        "selection_helpers": selection.selection_helpers(),
+        "panels": page_panels(user=user, shops=shops),
     }
     return render(request, "orders/index.html", context)
 
@@ -96,12 +94,6 @@ def _download_initial(query) -> dict:
     return {
         name: query.get(name) for name in ("shop", "created_from", "created_to", "scope") if query.get(name)
     }
-
-
-def back_to_list(request):
-    """Back to the order page with the filter the form came from."""
-    query = request.POST.get("query", "")
-    return redirect(f"{reverse('orders:list')}?{query}" if query else reverse("orders:list"))
 
 
 # -- the download ------------------------------------------------------------------------------
@@ -161,20 +153,20 @@ def download_cancel(request, pk: int):
 
 @require_POST
 def selection_change(request):
-    """全選 / 全不選 / 選庫存足夠 / 選已匯入 over the whole filtered result."""
+    """全選 / 全不選 / 選已匯入 and the registered helpers (選庫存足夠) over the whole filtered result."""
     action = request.POST.get("action", "")
-    if action not in SELECTION_ACTIONS:
-        return HttpResponse(status=400)
     _form, orders = _filtered(request, QueryDict(request.POST.get("query", "")))
     user = request.user
     if action == "all":
         count = selection.selection_select_all(user=user, orders=orders)
     elif action == "none":
         count = selection.selection_clear(user=user)
-    elif action == "stock":
-        count = selection.selection_select_stock_enough(user=user, orders=orders)
-    else:
+    elif action == "imported":
         count = selection.selection_select_imported(user=user, orders=orders)
+    else:
+        count = selection.selection_select_by(user=user, key=action, orders=orders)
+    if count is None:
+        return HttpResponse(status=400)
     messages.info(request, _("%(count)d orders selected.") % {"count": count})
     return back_to_list(request)
 

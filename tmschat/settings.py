@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "tmschat",
     "accounts",
     "orders",
+    "book",
     "chat",
     "outbox",
     "notifications",

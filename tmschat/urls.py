@@ -17,6 +17,7 @@ urlpatterns = [
     path("metrics", metrics.metrics_view, name="metrics"),
     path("shops/", include("accounts.urls")),
     path("orders/", include("orders.urls")),
+    path("orders/", include("book.urls")),
     path("chat/", include("chat.urls")),
     path("notices/batches/", include("notifications.urls")),
     path("notices/", include("outbox.urls")),

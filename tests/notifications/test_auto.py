@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from book.imports import book_import
+from book.models import Product
+from book.shipment import book_convert
 from notifications.models import AutoNotice
-from orders.book import book_import
-from orders.models import Product
-from orders.shipment import book_convert
 from outbox.models import OutgoingMessage
 from outbox.rate import send_rate
+from tests.book.helpers import line, product, pull, remote_order
 from tests.notifications.conftest import deliver_all
-from tests.orderbook.conftest import line, product, pull, remote_order
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

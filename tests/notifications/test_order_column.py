@@ -24,7 +24,9 @@ def notice_column(html: str) -> dict[str, str]:
     rows = re.findall(r'<tr data-order="([^"]+)">(.*?)</tr>', html, re.S)
     return {
         sn: " ".join(
-            re.sub(r"<[^>]+>", " ", re.search(r'<td class="extra">(.*?)</td>', body, re.S).group(1)).split()
+            re.sub(
+                r"<[^>]+>", " ", re.search(r'<td class="extra notice">(.*?)</td>', body, re.S).group(1)
+            ).split()
         )
         for sn, body in rows
     }

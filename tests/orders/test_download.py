@@ -9,9 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from book.models import BookOrder
 from orders.channels import ChannelKind, channel_kind, delivery_kind, has_shopee_document
 from orders.download import download_cancel, download_run, download_start
-from orders.models import BookOrder, Order, OrderDownload
+from orders.models import Order, OrderDownload
 from orders.scopes import Scope
 from tests.orders.conftest import (
     SCOPE_EXPECTED,

@@ -11,8 +11,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from book.models import BookOrder, Product
 from chat.models import Conversation
-from orders.models import BookOrder, Order, Product
+from orders.models import Order
 from orders.selection import selected_orders, selection_on_page, selection_replace
 from tests.factories import OrderFactory, ShopFactory
 
@@ -102,7 +103,7 @@ def test_select_imported_and_stock_enough_over_the_filter(staff_client, many_ord
     expected = {o.pk for n, o in enumerate(many_orders) if n < 3 or (n % 3 == 1 and n % 2 == 0)}
     assert chosen == expected
     page = staff_client.get(LIST)
-    enough_column = {row.pk for row in rows(page) if row.enough}
+    enough_column = {row.pk for row in rows(page) if dict(row.cells)["stock"].text == "是"}
     assert enough_column == expected & {row.pk for row in rows(page)}
 
 
@@ -128,14 +129,15 @@ def test_the_table_sorts_and_pages(staff_client, many_orders):
 
 def test_the_table_queries_stay_constant(staff_client, many_orders, django_assert_num_queries):
     """Session and user (4), the user's shops (once for every form and filter), newest order
-    (carrier menu cached), count, the page's ids, selection, rows, their products, downloads,
-    exports, the order book's sender and its auto-import switches, the notice column's batch and
-    automatic notices (2): the same for any page, filter or selection size."""
+    (carrier menu cached), count, the page's ids, selection, rows, downloads, exports; the
+    registered columns: the order book's state (1) and stock (orders and their products: 2), the
+    notice column's batch and automatic notices (2); the order book's panel: its sender and its
+    auto-import switches (2). The same for any page, filter or selection size."""
     staff_client.get(LIST)  # fills the carrier menu's cache
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(19):
         staff_client.get(LIST)
     select(staff_client, "all")
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(19):
         staff_client.get(f"{LIST}?scope=pending&page=3&sort=amount")
 
 

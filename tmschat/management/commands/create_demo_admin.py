@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from accounts.models import Shop
-from orders.models import Product
+from book.models import Product
 
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "tmschat-demo"

@@ -1,0 +1,100 @@
+"""Reads of the order book for pages: its columns, helper and panel on the order table, products
+with their stock, an action's results. Whether an order's stock is enough is one rule for every
+page (book.rules.stock_short): the 庫存足夠 column, 選庫存足夠 and the import. Constant query
+counts per page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import F, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from accounts.selectors import shops_visible_to
+from book.models import BookAction, BookOrder, BookShopSettings, BookUserSettings, Product
+from book.rules import stock_short, wanted_units
+from orders.columns import Cell
+from orders.models import Order
+
+# The book state's badge colour on the order table (imported: warn, still to ship).
+STATE_TONES = {
+    BookOrder.State.SHIPPED: "ok",
+    BookOrder.State.CANCELLED: "bad",
+    BookOrder.State.RETURNING: "bad",  # a parcel to take back in
+    BookOrder.State.RETURNED: "muted",
+}
+
+
+def stock_shortages(orders: QuerySet[Order]) -> dict[int, list[str] | None]:
+    """Each order's pk with None when its stock is enough, else the SKUs short (book.rules):
+    one query for the orders, one for the products."""
+    wanted = {
+        pk: None if held else wanted_units(items)
+        for pk, items, held in orders.order_by().values_list("pk", "items", "book_entry__stock_reserved")
+    }
+    skus = {sku for units in wanted.values() if units for sku in units} - {""}
+    available = (
+        dict(Product.objects.filter(sku__in=skus).values_list("sku", F("on_hand") - F("reserved")))
+        if skus
+        else {}
+    )
+    return {pk: stock_short(units, available) for pk, units in wanted.items()}
+
+
+def stock_enough_pks(orders: QuerySet[Order]) -> list[int]:
+    """選庫存足夠: of these orders, the ones whose stock is enough."""
+    return [pk for pk, short in stock_shortages(orders).items() if short is None]
+
+
+def stock_cells(order_pks: list[int]) -> dict[int, Cell]:
+    """The order table's 庫存足夠 column: 是, or 否 with the SKUs short."""
+    shortages = stock_shortages(Order.objects.filter(pk__in=order_pks))
+    yes, no, short_of, no_sku = _("Yes"), _("No"), _("Short of"), _("no SKU")
+    return {
+        pk: Cell(yes)
+        if short is None
+        else Cell(no, f"{short_of}: {'、'.join(sku or no_sku for sku in short)}" if short else "", "bad")
+        for pk, short in shortages.items()
+    }
+
+
+def state_cells(order_pks: Iterable[int]) -> dict[int, Cell]:
+    """The order table's 已匯入 column: the book state, or 否 for an order not imported."""
+    states = dict(BookOrder.objects.filter(order_id__in=order_pks).values_list("order_id", "state"))
+    labels = dict(BookOrder.State.choices)
+    no = _("No")
+    return {
+        pk: Cell(str(labels[states[pk]]), tone=STATE_TONES.get(states[pk], "warn"))
+        if pk in states
+        else Cell(no)
+        for pk in order_pks
+    }
+
+
+def order_page_panel(*, user, shops: list) -> dict:
+    """The book's panel on the order page: 寄件人 and the blank-tracking switch as last used, the
+    per-shop 自動匯入 switches."""
+    return {
+        "settings": BookUserSettings.objects.filter(user=user).first(),
+        "auto_import_shops": auto_import_shops(user=user, shops=shops),
+    }
+
+
+def auto_import_shops(*, user, shops=None) -> list[tuple]:
+    """The user's shops (`shops` when the caller has them) with their auto-import switch."""
+    shops = list(shops_visible_to(user)) if shops is None else shops
+    enabled = set(
+        BookShopSettings.objects.filter(shop__in=shops, auto_import=True).values_list("shop_id", flat=True)
+    )
+    return [(shop, shop.pk in enabled) for shop in shops]
+
+
+def products_for_list() -> QuerySet[Product]:
+    return Product.objects.order_by("sku")
+
+
+def action_for(user, pk: int) -> BookAction:
+    """An action the user started (superusers see every one); 404 for anyone else's."""
+    actions = BookAction.objects.all() if user.is_superuser else BookAction.objects.filter(user=user)
+    return get_object_or_404(actions, pk=pk)
