@@ -26,7 +26,7 @@ from chat import selectors
 from chat.forms import InboxFilterForm, ReplyForm
 from chat.models import PushReceipt
 from chat.push import push_accept, push_refusal
-from chat.sync import conversation_mark_read, open_inbox_pull
+from chat.services import conversation_mark_read, open_inbox_pull
 from outbox.models import OutgoingMessage
 from outbox.placeholders import render_for
 from outbox.queue import OutboxRefused, outbox_cancel, outbox_queue, outbox_retry

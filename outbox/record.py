@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Shop
 from accounts.services import shop_auth_failed
-from chat.sync import chat_message_store
+from chat.services import chat_message_store
 from outbox.claim import Claim
 from outbox.models import OutgoingMessage
 from outbox.queue import hold_shop

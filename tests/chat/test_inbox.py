@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import REASON_REVOKED, Shop, ShopSync
-from chat import sync
+from chat import services, sync
 from chat.forms import QuickReplyForm
 from chat.models import Conversation, Message, QuickReply
 from outbox.models import OutgoingMessage
@@ -405,7 +405,7 @@ def test_open_conversation_learns_of_new_messages_and_delivered_replies(staff_cl
     assert "state-queued" in pending and "馬上處理" in pending
 
     # Delivered: the outbox records the Shopee message and marks the row sent.
-    sync.chat_message_store(
+    services.chat_message_store(
         shop=own_shop,
         raw={
             "message_id": "999001",

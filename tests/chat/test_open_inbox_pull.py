@@ -13,7 +13,7 @@ from accounts import chatlogin
 from accounts.models import Shop
 from accounts.services import shop_create
 from chat import sync
-from chat.sync import open_inbox_pull_key
+from chat.services import open_inbox_pull_key
 from tests.chat.helpers import api_calls, verified_shop
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the pull commits before the list looks
