@@ -11,7 +11,6 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.db import transaction
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,8 +19,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 
-from audit.models import AuditEvent
-from audit.services import audit_record, audit_reply_sent
 from chat import selectors
 from chat.forms import InboxFilterForm, ReplyForm
 from chat.models import PushReceipt
@@ -29,8 +26,8 @@ from chat.push import push_accept, push_refusal
 from chat.services import conversation_mark_read, open_inbox_pull
 from outbox.models import OutgoingMessage
 from outbox.placeholders import render_for
-from outbox.queue import OutboxRefused, outbox_cancel, outbox_queue, outbox_retry
 from outbox.selectors import conversation_of, outgoing_for, pending_key, pending_of
+from outbox.services import OutboxRefused, outbox_cancel, outbox_reply_queue, outbox_retry
 from shopee.client import parse_push
 from shopee.signing import verify_push
 from tmschat import counters
@@ -205,21 +202,13 @@ def reply_send(request, pk: int):
     conversation = selectors.conversation_for(request.user, pk)
     form = ReplyForm(request.POST)
     if form.is_valid():
-        key = form.cleaned_data["idempotency_key"]
         try:
-            with transaction.atomic():
-                repeated = OutgoingMessage.objects.filter(idempotency_key=key).exists()  # a double click
-                message = outbox_queue(
-                    shop=conversation.shop,
-                    buyer_id=conversation.buyer_id,
-                    text=form.cleaned_data["text"],
-                    origin=OutgoingMessage.Origin.REPLY,
-                    queued_by=request.user,
-                    conversation=conversation,
-                    idempotency_key=key,
-                )
-                if not repeated:
-                    audit_reply_sent(actor=request.user, message=message)
+            outbox_reply_queue(
+                conversation=conversation,
+                text=form.cleaned_data["text"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                user=request.user,
+            )
         except OutboxRefused as refused:
             form.add_error("text", str(refused.reason))
         else:
@@ -236,15 +225,7 @@ def reply_send(request, pk: int):
 @require_POST
 def outgoing_retry(request, pk: int):
     message = outgoing_for(request.user, pk)
-    with transaction.atomic():
-        outbox_retry(message=message, user=request.user)
-        audit_record(
-            actor=request.user,
-            action=AuditEvent.Action.MESSAGES_RETRIED,
-            shop=message.shop,
-            target=f"buyer {message.buyer_id}",
-            message_id=message.pk,
-        )
+    outbox_retry(message=message, user=request.user)
     conversation = conversation_of(message)
     pending = pending_of(conversation) if conversation else []
     return render(request, "chat/_pending.html", {"conversation": conversation, "pending": pending})

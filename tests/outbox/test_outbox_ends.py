@@ -21,9 +21,9 @@ from chat.transport import transport_for
 from outbox.claim import claim_due
 from outbox.delivery import _deliver, outbox_deliver_due
 from outbox.models import OutgoingMessage
-from outbox.queue import outbox_cancel, outbox_sweep
 from outbox.rate import KEY_PREFIX
 from outbox.record import call_begins
+from outbox.services import outbox_cancel, outbox_sweep
 from tests.factories import OutgoingMessageFactory
 from tests.outbox.helpers import buyers_who_wrote, delivered_texts, queue, verify
 from tests.utils import signed_in
