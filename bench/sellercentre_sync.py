@@ -9,7 +9,7 @@ p50 / p95 against the pull interval.
 
 The sandbox runs in-process; every shop is verified by the seed's three steps (password, link
 tapped, second click). Latency: a beat-like loop pulls every shop every `--interval` seconds
-(the product's beat: 60 s), the inbox's list poll asks every 3 s (chat/_list_poll.html); a
+(the product's beat: 60 s), the inbox's list poll asks every 3 s (inbox/_list_poll.html); a
 message counts as visible at the first poll after it is stored. The shops belong to the staff
 user "bench-sc" and are removed first on every run.
 """

@@ -17,9 +17,9 @@ urlpatterns = [
     path("metrics", metrics.metrics_view, name="metrics"),
     path("shops/", include("accounts.urls")),
     path("orders/", include("orders.urls")),
-    path("chat/", include("chat.urls")),
+    path("chat/", include("inbox.urls")),
     path("notices/batches/", include("notifications.urls")),
     path("notices/", include("outbox.urls")),
-    path("shopee/", include("chat.push_urls")),
+    path("shopee/", include("chat.urls")),
     path("admin/", admin.site.urls),
 ]

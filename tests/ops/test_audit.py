@@ -113,7 +113,7 @@ def test_a_refused_reply_records_nothing(staff_client, salesperson):
 
 
 def _retry_from_the_inbox(client, message):
-    return client.post(reverse("chat:outgoing_retry", args=[message.pk]), **HTMX)
+    return client.post(reverse("inbox:outgoing_retry", args=[message.pk]), **HTMX)
 
 
 def _retry_from_the_notices_page(client, message):

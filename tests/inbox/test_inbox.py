@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from accounts.models import REASON_REVOKED, Shop, ShopSync
 from chat import services, sync
-from chat.forms import QuickReplyForm
 from chat.models import Conversation, Message, QuickReply
+from inbox.forms import QuickReplyForm
 from outbox.models import OutgoingMessage
-from tests.chat.helpers import busy_chat, buyer_id, remote_conversations
+from tests.chat.helpers import busy_chat, buyer_id, remote_conversations, verified_shop
 from tests.factories import (
     ConversationFactory,
     MessageFactory,
@@ -297,8 +297,9 @@ def test_buyers_orders_and_quick_replies_sit_beside_the_conversation(staff_clien
 
 
 def test_opening_an_unread_conversation_reads_it_here_and_on_shopee(
-    sandbox, shop, staff_client, eager_tasks, django_capture_on_commit_callbacks
+    sandbox, salesperson, staff_client, eager_tasks, django_capture_on_commit_callbacks
 ):
+    shop = verified_shop(sandbox, salesperson)
     busy_chat(sandbox, shop, conversations=2, long_messages=4)
     sync.chat_sync_shop(shop=shop)
     conv = Conversation.objects.get(shop=shop, buyer_id=buyer_id(0))
