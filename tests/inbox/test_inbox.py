@@ -26,10 +26,10 @@ from tests.factories import (
     OutgoingMessageFactory,
     ShopFactory,
 )
+from tests.inbox.helpers import HTMX, buyers_listed, list_poll_url, pane
 from tmschat.health import HEARTBEAT_KEY
 
 pytestmark = pytest.mark.django_db
-HTMX = {"HTTP_HX_REQUEST": "true"}
 _ids = itertools.count(1)
 
 
@@ -83,16 +83,8 @@ def seller_message(conv: Conversation, text: str, at: datetime) -> Message:
     return MessageFactory(conversation=conv, from_buyer=False, text=text, created_at=at)
 
 
-def pane(client, conv: Conversation) -> str:
-    return client.get(f"/chat/c/{conv.pk}/", **HTMX).content.decode()
-
-
 def local_noon(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, datetime.min.time()).replace(hour=12))
-
-
-def buyers_listed(response) -> list[str]:
-    return re.findall(r'class="conv-buyer">([^<]*)<', response.content.decode())
 
 
 # -- the list and its filters ------------------------------------------------------------------
@@ -209,7 +201,7 @@ def test_list_and_pane_run_the_same_number_of_queries_however_many_rows(staff_cl
 def test_list_tells_what_changed_since_it_last_looked(staff_client, own_shop):
     conv = conversation(own_shop, name="小明")
     page = staff_client.get("/chat/").content.decode()
-    poll = re.search(r'hx-get="(/chat/list/changes/[^"]+)"', page).group(1).replace("&amp;", "&")
+    poll = list_poll_url(page)
 
     assert staff_client.get(poll).status_code == 204  # nothing new
 
