@@ -45,7 +45,7 @@ from orders.models import Order
 from orders.selection import selection_replace
 from orders.services import orders_refresh
 from outbox.models import OutgoingMessage
-from outbox.queue import outbox_queue
+from outbox.services import outbox_queue
 
 TEXT = "親愛的客戶您好:\n您的訂單:[訂單單號] 已出貨\n感謝您的購買~"
 

@@ -41,7 +41,7 @@ from accounts.models import Shop  # noqa: E402
 from accounts.services import shop_verify  # noqa: E402
 from chat.models import Conversation, Message  # noqa: E402
 from outbox.models import OutgoingMessage  # noqa: E402
-from outbox.queue import outbox_queue  # noqa: E402
+from outbox.services import outbox_queue  # noqa: E402
 from tests.utils import celery_worker_command  # noqa: E402
 from tmschat.celery import app  # noqa: E402
 

@@ -9,7 +9,7 @@ p50 / p95 against the pull interval.
 
 The sandbox runs in-process; every shop is verified by the seed's three steps (password, link
 tapped, second click). Latency: a beat-like loop pulls every shop every `--interval` seconds
-(the product's beat: 60 s), the inbox's list poll asks every 3 s (chat/_list_poll.html); a
+(the product's beat: 60 s), the inbox's list poll asks every 3 s (inbox/_list_poll.html); a
 message counts as visible at the first poll after it is stored. The shops belong to the staff
 user "bench-sc" and are removed first on every run.
 """
@@ -41,7 +41,7 @@ from django.db import connection  # noqa: E402
 
 from accounts import chatlogin  # noqa: E402
 from accounts.models import Shop  # noqa: E402
-from chat import sync  # noqa: E402
+from chat import services, sync  # noqa: E402
 from chat.models import Conversation, Message  # noqa: E402
 from shopee.sandbox import Sandbox  # noqa: E402
 
@@ -87,18 +87,18 @@ def latency(
     sandbox: Sandbox, shops: list[Shop], interval: float, samples: int, open_every: int = 0
 ) -> list[float]:
     """Buyer writes at a random moment; the beat-like loop pulls; the inbox sees it at its next poll.
-    With `open_every`, the open inbox's list poll also asks for pulls (chat.sync.open_inbox_pull,
+    With `open_every`, the open inbox's list poll also asks for pulls (chat.services.open_inbox_pull,
     run in the poll's thread as an eager Celery task would)."""
     stop = threading.Event()
     poll_phase = time.monotonic() + random.uniform(0, INBOX_POLL_SECONDS)
 
     def inbox() -> None:
         settings.CHAT_OPEN_INBOX_PULL_SECONDS = open_every
-        cache.delete_many([sync.open_inbox_pull_key(shop.pk) for shop in shops])
+        cache.delete_many([services.open_inbox_pull_key(shop.pk) for shop in shops])
         tick = poll_phase
         while not stop.is_set():
             stop.wait(max(0.0, tick - time.monotonic()))
-            sync.open_inbox_pull(Shop.objects.filter(pk__in=[shop.pk for shop in shops]))
+            services.open_inbox_pull(Shop.objects.filter(pk__in=[shop.pk for shop in shops]))
             tick += INBOX_POLL_SECONDS
         connection.close()
 

@@ -24,7 +24,7 @@ from django.utils import timezone
 from accounts.models import Shop
 from accounts.services import shop_authorization_revoked, shop_expiry_warning, shopee_client
 from chat.models import PushReceipt
-from chat.sync import chat_message_store
+from chat.services import chat_message_store
 from shopee.types import Push
 
 log = logging.getLogger(__name__)

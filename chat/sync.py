@@ -22,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,16 +36,15 @@ from accounts.syncs import (
     sync_succeeded,
 )
 from chat.models import Conversation, Message
-from chat.transport import MARK_READ, UNREAD_IN_LIST, ChatTransport, pushed, transport_for
+from chat.services import NS, PREVIEW_CHARS, conversation_locked, message_from_shopee
+from chat.transport import MARK_READ, UNREAD_IN_LIST, ChatTransport, transport_for
 from shopee.errors import AuthError, ShopeeError
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 25  # Shopee's chat lists are only known to work up to 25 (SHOPEE_API.md §5)
 FULL_PULL_DAYS = 30  # how far back a full reconciliation re-reads conversations
-PREVIEW_CHARS = 300
 CHAT = ShopSync.Kind.CHAT
-NS = 1_000_000_000
 
 
 def lease() -> timedelta:
@@ -183,7 +181,7 @@ def _store(
     ns = int(entry.get("last_message_timestamp") or 0)
     buyer_id = str(entry.get("to_id") or "")
     with transaction.atomic():
-        conversation, _created = _conversation_locked(shop, str(entry["conversation_id"]), buyer_id)
+        conversation, _created = conversation_locked(shop, str(entry["conversation_id"]), buyer_id)
         conversation.buyer_name = str(entry.get("to_name") or conversation.buyer_name)
         conversation.buyer_avatar = str(entry.get("to_avatar") or conversation.buyer_avatar)
         conversation.unread_count = int(entry.get("unread_count") or 0)
@@ -203,19 +201,6 @@ def _store(
         conversation.save()
         result.messages += _messages_insert(shop, conversation, raw_messages)
     result.conversations += 1
-
-
-def _conversation_locked(shop: Shop, conversation_id: str, buyer_id: str) -> tuple[Conversation, bool]:
-    """The conversation, locked for this transaction (created if new); and whether it is new."""
-    locked = Conversation.objects.select_for_update()
-    conversation = locked.filter(shop=shop, conversation_id=conversation_id).first()
-    if conversation is not None:
-        return conversation, False
-    conversation, created = Conversation.objects.get_or_create(
-        shop=shop, conversation_id=conversation_id, defaults={"buyer_id": buyer_id}
-    )
-    # A row this transaction inserted is its own until commit; one another writer won is not.
-    return (conversation, True) if created else (locked.get(pk=conversation.pk), False)
 
 
 def _messages_insert(
@@ -239,86 +224,7 @@ def _messages_insert(
     return len(new)
 
 
-def message_from_shopee(raw: Mapping[str, Any], *, shop: Shop, conversation: Conversation) -> Message | None:
-    """An unsaved Message from Shopee's message object (get_message, send_message or a push)."""
-    message_id = str(raw.get("message_id") or "")
-    if not message_id:
-        return None
-    content = raw.get("content") or {}
-    if not isinstance(content, dict):
-        content = {"text": str(content)}
-    message_type = str(raw.get("message_type") or "text")
-    source = raw.get("source_content") or {}
-    return Message(
-        shop=shop,
-        conversation=conversation,
-        message_id=message_id,
-        from_buyer=_from_buyer(raw, shop=shop, buyer_id=conversation.buyer_id),
-        sender_id=str(raw.get("from_id") or ""),
-        message_type=message_type,
-        text=str(content.get("text") or ""),
-        content=content,
-        order_sn=str(source.get("order_sn") or content.get("order_sn") or ""),
-        created_at=datetime.fromtimestamp(int(raw.get("created_timestamp") or 0), UTC),
-    )
-
-
-def _from_buyer(raw: Mapping[str, Any], *, shop: Shop, buyer_id: str) -> bool:
-    # A buyer may own a shop too, so "sent by a shop" is not enough: it must be ours.
-    from_shop = str(raw.get("from_shop_id") or "")
-    if from_shop not in ("", "0"):
-        return from_shop != shop.shop_id
-    return str(raw.get("from_id") or "") == buyer_id
-
-
-def chat_message_store(*, shop: Shop, raw: Mapping[str, Any], buyer_name: str = "") -> tuple[Message, bool]:
-    """Store one message as it arrived (a webchat push): its conversation is created or brought
-    forward at once; the conversation's sync cursor does not move, so the next pull still checks.
-    Returns the message and whether its conversation is new to us."""
-    ours = str(raw.get("from_shop_id") or "") == shop.shop_id
-    buyer_id = str((raw.get("to_id") if ours else raw.get("from_id")) or "")
-    # No savepoint of its own: both callers (a push, a delivered reply) store it inside their
-    # own transaction and let any error end that transaction.
-    with transaction.atomic(savepoint=False):
-        conversation, created = _conversation_locked(shop, str(raw["conversation_id"]), buyer_id)
-        message = message_from_shopee(raw, shop=shop, conversation=conversation)
-        if message is None:
-            raise ValueError("message without message_id")
-        stored = Message.objects.filter(shop=shop, message_id=message.message_id).first()
-        if stored is not None:
-            return stored, created
-        message.save()
-        ns = int(message.created_at.timestamp()) * NS
-        if ns >= conversation.last_message_ns - conversation.last_message_ns % NS:
-            conversation.last_message_ns = max(ns, conversation.last_message_ns)
-            conversation.last_message_at = message.created_at
-            conversation.last_message_id = message.message_id
-            conversation.last_message_type = message.message_type
-            conversation.last_message_text = message.text[:PREVIEW_CHARS]
-            conversation.last_message_from_buyer = message.from_buyer
-        if message.from_buyer:
-            conversation.unread_count += 1
-            conversation.buyer_name = buyer_name or conversation.buyer_name
-        conversation.save()
-    return message, created
-
-
 # -- read state --------------------------------------------------------------------------------
-
-
-def conversation_mark_read(*, conversation: Conversation) -> bool:
-    """Staff opened the conversation: read here at once, and on Shopee after commit.
-    Returns False when there was nothing unread."""
-    if conversation.unread_count == 0:
-        return False
-    from chat.tasks import conversation_read_on_shopee
-
-    Conversation.objects.filter(pk=conversation.pk).update(
-        unread_count=0, last_read_message_id=conversation.last_message_id, updated_at=timezone.now()
-    )
-    conversation.unread_count = 0
-    transaction.on_commit(lambda: conversation_read_on_shopee.delay(conversation.pk))
-    return True
 
 
 def conversation_read_remote(*, conversation: Conversation) -> None:
@@ -343,33 +249,3 @@ def _ns(moment: datetime) -> int:
 
 def _from_ns(ns: int) -> datetime:
     return datetime.fromtimestamp(ns / NS, UTC)
-
-
-# -- an open inbox pulls its shops sooner ---------------------------------------------------------
-
-
-def open_inbox_pull_key(shop_pk: int) -> str:
-    return f"chat:open-inbox-pull:{shop_pk}"
-
-
-def open_inbox_pull(shops: Iterable[Shop]) -> int:
-    """Someone has the inbox open on `shops`: those whose transport gets no push (the Seller Centre
-    login) are pulled every CHAT_OPEN_INBOX_PULL_SECONDS instead of only by the beat (60 s). One
-    pull per shop per interval however many inboxes show it (cache.add is atomic), and the shop's
-    sync lease keeps it from running beside the beat's. Returns how many pulls were asked for."""
-    every = settings.CHAT_OPEN_INBOX_PULL_SECONDS
-    if every <= 0:
-        return 0
-    from chat.tasks import chat_sync_shop
-
-    asked = 0
-    for shop in shops:
-        if not shop.can_send or pushed(shop) or not cache.add(open_inbox_pull_key(shop.pk), 1, timeout=every):
-            continue
-        try:  # only a hint: the beat pulls anyway, and the list must not fail with the broker
-            chat_sync_shop.apply_async((shop.pk,), expires=every)
-        except Exception as exc:  # noqa: BLE001 - kombu's connection errors have no common base
-            log.warning("open inbox pull of shop pk=%s not queued: %s", shop.pk, exc)
-            continue
-        asked += 1
-    return asked

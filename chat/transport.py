@@ -1,11 +1,15 @@
 """The chat transport of a shop: the one seam through which chat sync, the inbox's mark-read and
 the outbox's delivery and in-doubt check talk to Shopee.
 
+`ChatTransport` (a Protocol) declares exactly what they call; `OpenPlatformTransport` and
+`SellerCentreTransport` implement all of it (tests/chat/test_transport_protocol.py compares their
+signatures with it), and callers annotate the Protocol, never a concrete class.
+
     transport = transport_for(shop)        # Shop.chat_transport_kind: TW → Seller Centre, else Open Platform
     transport.conversation_page(cursor)    # shopee.types.ConversationPage of Open-Platform-shaped dicts
     transport.message_page(conversation_id, offset)          # MessagePage, newest first
     transport.send(to_id=, message_type=, content=, order_sn=, conversation_id=, request_id=)
-    transport.find_sent(conversation_id=, buyer_id=, request_id=, text=, since=)  # Seller Centre (echoes_request_id)
+    transport.find_sent(conversation_id=, buyer_id=, request_id=, text=, since=)  # by key where echoes_request_id
     transport.mark_read(conversation_id, message_id)
     transport.session_lost(exc)            # an AuthError: the shop leaves the verified state
 
@@ -23,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop
@@ -65,13 +69,56 @@ class ChatUnavailable(AuthError):
     """The shop's chat cannot be used until a person acts (reason in `code`)."""
 
 
+@runtime_checkable
+class ChatTransport(Protocol):
+    """What chat sync (chat.sync), the inbox's mark-read and the outbox's delivery and in-doubt
+    check (outbox.delivery, outbox.doubt) call on a shop's chat transport: all of it, nothing more."""
+
+    shop: Shop
+    kind: str
+    capabilities: frozenset[str]
+    why_not: dict[str, str]
+    echoes_request_id: bool  # find_sent can match the outbox row's key (else: None, search by content)
+
+    def can(self, what: str) -> bool: ...
+
+    def open(self) -> None:
+        """Raise AuthError now if the shop cannot be used (before any work)."""
+        ...
+
+    def conversation_page(self, cursor: str | None, page_size: int = 25) -> ConversationPage: ...
+
+    def message_page(self, conversation_id: str, offset: str | None, page_size: int = 25) -> MessagePage: ...
+
+    def send(
+        self,
+        *,
+        to_id: str,
+        message_type: str,
+        content: Mapping[str, Any],
+        order_sn: str | None,
+        conversation_id: str | None,
+        request_id: str,
+    ) -> dict[str, Any]: ...
+
+    def find_sent(
+        self, *, conversation_id: str | None, buyer_id: str, request_id: str, text: str, since: datetime
+    ) -> dict[str, Any] | None: ...
+
+    def mark_read(self, conversation_id: str, message_id: str) -> None: ...
+
+    def session_lost(self, exc: AuthError) -> None: ...
+
+
 @dataclass
-class ChatTransport:
+class _Transport:
+    """What both transports keep alike: the shop and what they can do."""
+
     shop: Shop
     kind: str = ""
     capabilities: frozenset[str] = frozenset()
     why_not: dict[str, str] = field(default_factory=dict)
-    echoes_request_id: bool = False  # find_sent can match the outbox row's key
+    echoes_request_id: bool = False
 
     def can(self, what: str) -> bool:
         return what in self.capabilities
@@ -80,7 +127,7 @@ class ChatTransport:
 # -- Open Platform -------------------------------------------------------------------------------
 
 
-class OpenPlatformTransport(ChatTransport):
+class OpenPlatformTransport(_Transport):
     """Shopee's Open Platform sellerchat API with the shop's authorization tokens."""
 
     def __init__(self, shop: Shop) -> None:
@@ -112,10 +159,26 @@ class OpenPlatformTransport(ChatTransport):
     def message_page(self, conversation_id: str, offset: str | None, page_size: int = 25) -> MessagePage:
         return self.api.get_messages(conversation_id, offset=offset, page_size=page_size)
 
-    def send(self, *, to_id, message_type, content, order_sn, conversation_id, request_id) -> dict[str, Any]:
+    def send(
+        self,
+        *,
+        to_id: str,
+        message_type: str,
+        content: Mapping[str, Any],
+        order_sn: str | None,
+        conversation_id: str | None,
+        request_id: str,
+    ) -> dict[str, Any]:
         return self.api.send_message(
             to_id=to_id, message_type=message_type, content=content, order_sn=order_sn or None
         )
+
+    def find_sent(
+        self, *, conversation_id: str | None, buyer_id: str, request_id: str, text: str, since: datetime
+    ) -> dict[str, Any] | None:
+        """Nothing: the Open Platform's messages do not carry our request id (echoes_request_id is
+        False), so the in-doubt check searches the conversation by content (outbox.doubt)."""
+        return None
 
     def mark_read(self, conversation_id: str, message_id: str) -> None:
         self.api.read_conversation(conversation_id, message_id)
@@ -127,7 +190,7 @@ class OpenPlatformTransport(ChatTransport):
 # -- Seller Centre -------------------------------------------------------------------------------
 
 
-class SellerCentreTransport(ChatTransport):
+class SellerCentreTransport(_Transport):
     """The seller's own Seller Centre login and its web chat (shopee.sellercentre)."""
 
     def __init__(self, shop: Shop) -> None:
@@ -187,7 +250,16 @@ class SellerCentreTransport(ChatTransport):
             next_offset=str(start + page_size) if more else None,
         )
 
-    def send(self, *, to_id, message_type, content, order_sn, conversation_id, request_id) -> dict[str, Any]:
+    def send(
+        self,
+        *,
+        to_id: str,
+        message_type: str,
+        content: Mapping[str, Any],
+        order_sn: str | None,
+        conversation_id: str | None,
+        request_id: str,
+    ) -> dict[str, Any]:
         """Within the buyer's conversation if there is one, else by `to_id` alone (a buyer who never
         chatted: Shopee opens the conversation, its rules for a first message apply)."""
         if message_type != "text":
@@ -206,7 +278,7 @@ class SellerCentreTransport(ChatTransport):
 
     def find_sent(
         self, *, conversation_id: str | None, buyer_id: str, request_id: str, text: str, since: datetime
-    ) -> dict | None:
+    ) -> dict[str, Any] | None:
         """The message an earlier attempt sent with `request_id` (text and time only as fallback).
         Without a known conversation it is the buyer's on Shopee, if one moved since `since`: none
         means the first message never arrived."""
@@ -300,10 +372,7 @@ def chat_stop(shop: Shop) -> ChatStop | None:
     return stop
 
 
-def transport_for(shop: Shop) -> OpenPlatformTransport | SellerCentreTransport:
+def transport_for(shop: Shop) -> ChatTransport:
     if shop.uses_seller_centre:
         return SellerCentreTransport(shop)
     return OpenPlatformTransport(shop)
-
-
-__all__ = ["ChatTransport", "ChatUnavailable", "Mapping", "chat_stop", "transport_for"]

@@ -1,18 +1,9 @@
+"""Mounted at /shopee/: the URL Shopee's Console is given as the push callback."""
+
 from django.urls import path
 
 from chat import views
 
-app_name = "chat"
 urlpatterns = [
-    path("", views.inbox, name="inbox"),
-    path("list/more/", views.list_more, name="list_more"),
-    path("list/changes/", views.list_changes, name="list_changes"),
-    path("c/<int:pk>/", views.conversation, name="conversation"),
-    path("c/<int:pk>/read/", views.conversation_read, name="conversation_read"),
-    path("c/<int:pk>/older/", views.conversation_older, name="conversation_older"),
-    path("c/<int:pk>/updates/", views.conversation_updates, name="conversation_updates"),
-    path("c/<int:pk>/send/", views.reply_send, name="reply_send"),
-    path("order/<int:pk>/", views.order_conversation, name="order_conversation"),
-    path("outgoing/<int:pk>/retry/", views.outgoing_retry, name="outgoing_retry"),
-    path("outgoing/<int:pk>/cancel/", views.outgoing_cancel, name="outgoing_cancel"),
+    path("push/", views.shopee_push, name="shopee_push"),
 ]

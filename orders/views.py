@@ -75,7 +75,7 @@ def order_list(request):
         "extra_headers": [column.header for column, _cells in columns],
         # Per-row links from one reversal each: reversing 200 URLs is a tenth of the page's time.
         "order_toggle_url": reverse("orders:selection_toggle", args=[0])[:-2],
-        "order_chat_url": reverse("chat:order_conversation", args=[0])[:-2],
+        "order_chat_url": reverse("inbox:order_conversation", args=[0])[:-2],
         "query": query.urlencode(),
         "sort_query": sort_query.urlencode(),
         "sort": form.filters().sort or "-created",

@@ -25,10 +25,8 @@ from django.utils import timezone
 
 from chat.models import Conversation
 from outbox.models import OutgoingMessage
-from outbox.queue import outbox_due
+from outbox.states import AHEAD, PENDING, State, outbox_due
 
-State = OutgoingMessage.State
-PENDING = (State.QUEUED, State.SENDING)
 COUNT = PositiveIntegerField()
 
 
@@ -45,14 +43,6 @@ class Claim:
     lease_ends: float  # time.monotonic() at which the lease runs out
 
 
-def known_conversation_id(message: OutgoingMessage) -> str | None:
-    """The conversation the message goes to, as far as we know: its own, else the buyer's read
-    with the claim (None: a first message to this buyer)."""
-    if message.conversation is not None:
-        return message.conversation.conversation_id
-    return getattr(message, "buyer_conversation_id", None)
-
-
 def claim_due(*, shop_pk: int, limit: int) -> list[Claim]:
     """Take up to `limit` due messages of the shop, each the head of its conversation's queue."""
     now = timezone.now()
@@ -63,7 +53,7 @@ def claim_due(*, shop_pk: int, limit: int) -> list[Claim]:
         shop_id=OuterRef("shop_id"),
         buyer_id=OuterRef("buyer_id"),
         id__lt=OuterRef("id"),
-        state__in=(State.QUEUED, State.SENDING, State.HELD),
+        state__in=AHEAD,
     )
     # A reply or notice without a conversation row of its own goes to the buyer's conversation
     # if we know it (read here, not per message at send time).

@@ -5,7 +5,7 @@ A drain (the Celery task outbox.tasks.outbox_deliver_due) claims a batch per sho
 It ends when nothing is due or its time budget is spent; then, if something falls due before
 the next sweep, it schedules a kick for that moment (outbox.kick).
 
-The database is the truth, the broker a hint: the sweeper (outbox.queue.outbox_sweep, on the
+The database is the truth, the broker a hint: the sweeper (outbox.services.outbox_sweep, on the
 beat every few seconds) kicks delivery whenever something is due, so a lost task or a restarted
 Redis loses nothing.
 """
@@ -20,22 +20,15 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import Shop
-from chat.transport import (
-    SEND,
-    TW_REGION_CODE,
-    OpenPlatformTransport,
-    SellerCentreTransport,
-    transport_for,
-)
-from outbox.claim import PENDING, Claim, claim_due, known_conversation_id
+from chat.transport import SEND, TW_REGION_CODE, ChatTransport, transport_for
+from outbox.claim import Claim, claim_due
 from outbox.doubt import find_delivered
 from outbox.kick import kick_later, outbox_kick
 from outbox.models import OutgoingMessage
 from outbox.pacing import sent_today, shop_pace
-from outbox.queue import outbox_due
 from outbox.rate import send_rate
 from outbox.record import (
-    Outcome,
+    DeliveryOutcome,
     call_begins,
     give_back,
     record_auth_error,
@@ -45,12 +38,10 @@ from outbox.record import (
     record_sent,
     release_claim,
 )
+from outbox.states import PENDING, Problem, State, known_conversation_id, outbox_due
 from shopee.errors import AuthError, PlatformRule, RateLimited, ShopeeError, Transient
 
 log = logging.getLogger(__name__)
-
-State = OutgoingMessage.State
-Problem = OutgoingMessage.Problem
 
 
 def outbox_deliver_due(*, budget_seconds: float | None = None) -> int:
@@ -109,8 +100,8 @@ def _deliver_round(deadline: float) -> tuple[bool, list[float], int]:
                 give_back(claims[n:])  # the next task takes them
                 break
             outcome = _deliver(claim, transport)
-            sent += outcome is Outcome.SENT
-            if outcome is Outcome.SHOP_STOPPED:
+            sent += outcome is DeliveryOutcome.SENT
+            if outcome is DeliveryOutcome.SHOP_STOPPED:
                 give_back(claims[n + 1 :])  # other shops get their turn before these are tried
                 break
         progressed = progressed or bool(claims)
@@ -133,14 +124,14 @@ def _kick_when_due(waits: list[float]) -> None:
         kick_later(max(0.05, min(waits)))
 
 
-def _deliver(claim: Claim, transport: OpenPlatformTransport | SellerCentreTransport) -> Outcome:
+def _deliver(claim: Claim, transport: ChatTransport) -> DeliveryOutcome:
     """Send one claimed message through its shop's transport and record what happened."""
     message = claim.message
     doubt = claim.doubt_since
     sending = False
     if not transport.can(SEND):  # e.g. a TW shop on the Open Platform: Shopee refuses, retrying cannot help
         record_final(claim, TW_REGION_CODE, str(transport.why_not.get(SEND, "")))
-        return Outcome.NOT_SENT
+        return DeliveryOutcome.NOT_SENT
     try:
         transport.open()
         if doubt is not None:
@@ -151,12 +142,12 @@ def _deliver(claim: Claim, transport: OpenPlatformTransport | SellerCentreTransp
             doubt = None  # no earlier attempt arrived
         if message.lease_expiries >= settings.OUTBOX_POISON_LEASE_EXPIRIES:  # it keeps killing workers
             record_final(claim, Problem.POISON, message.last_error)
-            return Outcome.NOT_SENT
+            return DeliveryOutcome.NOT_SENT
         if claim.lease_ends - time.monotonic() < settings.SHOPEE_TIMEOUT_SECONDS + 1:
             release_claim(claim, doubt)  # too little lease left to finish the call safely
-            return Outcome.NOT_SENT
+            return DeliveryOutcome.NOT_SENT
         if not call_begins(claim):  # cancelled or taken over since it was claimed: not ours to send
-            return Outcome.NOT_SENT
+            return DeliveryOutcome.NOT_SENT
         sending = True
         sent = transport.send(
             to_id=message.buyer_id,
@@ -168,23 +159,23 @@ def _deliver(claim: Claim, transport: OpenPlatformTransport | SellerCentreTransp
         )
     except RateLimited as exc:
         record_rate_limited(claim, exc, doubt)
-        return Outcome.SHOP_STOPPED
+        return DeliveryOutcome.SHOP_STOPPED
     except AuthError as exc:
         record_auth_error(claim, exc, doubt, transport=transport)
-        return Outcome.SHOP_STOPPED
+        return DeliveryOutcome.SHOP_STOPPED
     except PlatformRule as exc:
         record_final(claim, exc.code.rsplit(".", 1)[-1], exc.message)
-        return Outcome.NOT_SENT
+        return DeliveryOutcome.NOT_SENT
     except Transient as exc:
         # A timeout may come after Shopee stored the message: the attempt is in doubt.
         record_retry(claim, str(exc), doubt=message.claimed_at if sending else doubt)
-        return Outcome.SHOP_STOPPED
+        return DeliveryOutcome.SHOP_STOPPED
     except ShopeeError as exc:  # BadRequest: Shopee says no, and will say it again
         # With Shopee's code ("error_param: …"): pages say it in our words and show it as said.
         record_final(claim, Problem.REFUSED, str(exc))
-        return Outcome.NOT_SENT
+        return DeliveryOutcome.NOT_SENT
     except Exception as exc:  # a bug of ours must not stop the queue; the row retries, bounded
         log.exception("outbox message %s: unexpected error", message.pk)
         record_retry(claim, type(exc).__name__, doubt=message.claimed_at if sending else doubt)
-        return Outcome.NOT_SENT
+        return DeliveryOutcome.NOT_SENT
     return record_sent(claim, sent, sent_at=timezone.now())

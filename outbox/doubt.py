@@ -12,17 +12,18 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from chat.transport import IN_DOUBT_SKEW_SECONDS
-from outbox.claim import known_conversation_id
+from chat.transport import IN_DOUBT_SKEW_SECONDS, ChatTransport
 from outbox.models import OutgoingMessage
-from shopee.client import ShopClient
+from outbox.states import known_conversation_id
 from shopee.errors import BadRequest
 
 CLOCK_SKEW = timedelta(seconds=IN_DOUBT_SKEW_SECONDS)  # the transports' allowance, as a span
 IN_DOUBT_PAGES = 4  # newest message pages read when looking for an in-doubt message
 
 
-def find_delivered(transport, message: OutgoingMessage, *, since: datetime) -> dict[str, Any] | None:
+def find_delivered(
+    transport: ChatTransport, message: OutgoingMessage, *, since: datetime
+) -> dict[str, Any] | None:
     """The message on Shopee that an earlier attempt delivered, if any. A transport whose message
     list echoes `request_id` (Seller Centre) is asked for the row's key, in the buyer's
     conversation even if we know none yet; otherwise (the Open Platform) the newest messages are
@@ -39,20 +40,22 @@ def find_delivered(transport, message: OutgoingMessage, *, since: datetime) -> d
             )
         except BadRequest:
             return None
-    return _find_by_content(transport.api, message, since=since)
+    return _find_by_content(transport, message, since=since)
 
 
-def _find_by_content(api: ShopClient, message: OutgoingMessage, *, since: datetime) -> dict[str, Any] | None:
+def _find_by_content(
+    transport: ChatTransport, message: OutgoingMessage, *, since: datetime
+) -> dict[str, Any] | None:
     """Ours, same content, sent after `since`, and not recorded for another row."""
     oldest = int((since - CLOCK_SKEW).timestamp())
     matches: list[dict[str, Any]] = []
     try:
-        conversation_id = _conversation_id(api, message, oldest=oldest)
+        conversation_id = _conversation_id(transport, message, oldest=oldest)
         if conversation_id is None:
             return None  # no conversation with this buyer: a first message that never arrived
         offset = None
         for _page in range(IN_DOUBT_PAGES):
-            page = api.get_messages(conversation_id, offset=offset)
+            page = transport.message_page(conversation_id, offset)
             recent = [raw for raw in page.messages if int(raw.get("created_timestamp") or 0) >= oldest]
             matches += [raw for raw in recent if _same_message(raw, message)]
             if len(recent) < len(page.messages) or not page.next_offset:
@@ -79,13 +82,13 @@ def _same_message(raw: Mapping[str, Any], message: OutgoingMessage) -> bool:
     )
 
 
-def _conversation_id(api: ShopClient, message: OutgoingMessage, *, oldest: int) -> str | None:
+def _conversation_id(transport: ChatTransport, message: OutgoingMessage, *, oldest: int) -> str | None:
     if known := known_conversation_id(message):
         return known
     # A first message to this buyer: if it arrived, the conversation moved since `oldest`.
     cursor = None
     for _page in range(IN_DOUBT_PAGES):
-        page = api.get_conversation_list(direction="older", type="all", next_timestamp_nano=cursor)
+        page = transport.conversation_page(cursor)
         for entry in page.conversations:
             if str(entry.get("to_id")) == message.buyer_id:
                 return str(entry["conversation_id"])

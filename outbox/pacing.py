@@ -10,8 +10,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Shop
-from outbox.claim import PENDING
 from outbox.models import OutgoingMessage
+from outbox.states import PENDING, State
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,7 @@ def shop_pace(shop: Shop) -> Pace:
 def sent_today(shop_pk: int) -> int:
     """Messages the shop sent since midnight, local time (settings.TIME_ZONE: Asia/Taipei)."""
     midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    return OutgoingMessage.objects.filter(
-        shop_id=shop_pk, state=OutgoingMessage.State.SENT, sent_at__gte=midnight
-    ).count()
+    return OutgoingMessage.objects.filter(shop_id=shop_pk, state=State.SENT, sent_at__gte=midnight).count()
 
 
 @dataclass(frozen=True)

@@ -21,18 +21,16 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Shop
-from accounts.services import shop_auth_failed
-from chat.sync import chat_message_store
+from chat.services import chat_message_store
+from chat.transport import ChatTransport
 from outbox.claim import Claim
 from outbox.models import OutgoingMessage
-from outbox.queue import hold_shop
 from outbox.rate import send_rate
+from outbox.services import outbox_hold_shop
+from outbox.states import Problem, State
 from shopee.errors import AuthError, RateLimited
 
 log = logging.getLogger(__name__)
-
-State = OutgoingMessage.State
-Problem = OutgoingMessage.Problem
 
 
 def max_attempts() -> int:
@@ -46,7 +44,9 @@ def backoff_seconds(attempts: int) -> float:
     return min(ceiling, base * 2 ** max(0, attempts - 1)) * random.uniform(0.5, 1.5)
 
 
-class Outcome(enum.Enum):
+class DeliveryOutcome(enum.Enum):
+    """What one claimed message's delivery came to, as the drain needs to know it."""
+
     SENT = "sent"
     NOT_SENT = "not sent"  # failed, retried later, or given back
     # Shopee cannot take more of this shop's messages now (unreachable, slow down, not verified):
@@ -70,7 +70,7 @@ def call_begins(claim: Claim) -> bool:
     return mine.update(call_started_at=timezone.now()) == 1
 
 
-def record_sent(claim: Claim, raw: Mapping[str, Any], *, sent_at: datetime | None) -> Outcome:
+def record_sent(claim: Claim, raw: Mapping[str, Any], *, sent_at: datetime | None) -> DeliveryOutcome:
     message = claim.message
     shop = message.shop
     # send_message's answer does not say who sent it; chat_message_store needs to know it was us.
@@ -98,7 +98,7 @@ def record_sent(claim: Claim, raw: Mapping[str, Any], *, sent_at: datetime | Non
         )
     if not recorded:
         log.warning("outbox message %s was sent but its claim had been taken over", message.pk)
-    return Outcome.SENT
+    return DeliveryOutcome.SENT
 
 
 def record_final(claim: Claim, code: str, detail: str) -> None:
@@ -164,15 +164,14 @@ def record_rate_limited(claim: Claim, exc: RateLimited, doubt: datetime | None) 
     )
 
 
-def record_auth_error(claim: Claim, exc: AuthError, doubt: datetime | None, *, transport=None) -> None:
-    """Shopee refused the shop's tokens or chat session: the shop's messages wait (held) for
-    re-verification."""
+def record_auth_error(
+    claim: Claim, exc: AuthError, doubt: datetime | None, *, transport: ChatTransport
+) -> None:
+    """Shopee refused the shop's tokens or chat session: the transport takes the shop out of the
+    verified state, and the shop's messages wait (held) for re-verification."""
     message = claim.message
     shop = message.shop
-    if transport is not None:
-        transport.session_lost(exc)
-    else:
-        shop_auth_failed(shop=shop, reason=str(exc))
+    transport.session_lost(exc)
     with transaction.atomic():
         # Still verified: the tokens were renewed meanwhile, so the message simply goes again.
         still_verified = Shop.objects.filter(Shop.chat_ready_q(), pk=shop.pk).exists()
@@ -186,4 +185,4 @@ def record_auth_error(claim: Claim, exc: AuthError, doubt: datetime | None, *, t
             doubt_since=doubt,
         )
         if not still_verified:
-            hold_shop(shop, str(exc))
+            outbox_hold_shop(shop=shop, detail=str(exc))

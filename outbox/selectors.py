@@ -16,10 +16,8 @@ from accounts.selectors import shops_visible_to
 from chat.models import Conversation, Message
 from outbox.doubt import CLOCK_SKEW
 from outbox.models import OutgoingMessage
-from outbox.queue import outbox_due
+from outbox.states import State, outbox_due
 from tmschat.health import HEARTBEAT_STALE_AFTER, last_heartbeat
-
-State = OutgoingMessage.State
 
 # Due messages this long with nothing sent meanwhile: delivery has stopped (no worker, no beat).
 STALLED_AFTER = timedelta(seconds=60)
@@ -131,7 +129,7 @@ class PendingReply:
     def retry_at(self) -> datetime | None:
         """When a queued message that failed for now is tried again."""
         message = self.message
-        waiting = message.state == OutgoingMessage.State.QUEUED and message.error_code
+        waiting = message.state == State.QUEUED and message.error_code
         return message.next_attempt_at if waiting and message.next_attempt_at > timezone.now() else None
 
     @property
@@ -166,10 +164,7 @@ def pending_of(conversation: Conversation) -> list[PendingReply]:
         # A cancelled message shows (as cancelled) until the conversation moves on past it.
         rows = rows.exclude(state=State.CANCELLED, cancelled_at__lt=conversation.last_message_at)
     rows = list(
-        rows.exclude(state=OutgoingMessage.State.SENT)
-        .exclude(Exists(arrived))
-        .select_related("cancelled_by")
-        .order_by("id")
+        rows.exclude(state=State.SENT).exclude(Exists(arrived)).select_related("cancelled_by").order_by("id")
     )
     overdue = {m.pk: waited for m in rows if (waited := _overdue_minutes(m)) is not None}
     worker_down = bool(overdue) and _worker_down()
@@ -181,9 +176,9 @@ def pending_of(conversation: Conversation) -> list[PendingReply]:
 
 def _overdue_minutes(message: OutgoingMessage) -> int | None:
     """Whole minutes a due message has waited for a worker, if longer than OVERDUE_AFTER."""
-    if message.state == OutgoingMessage.State.QUEUED:
+    if message.state == State.QUEUED:
         due = message.next_attempt_at
-    elif message.state == OutgoingMessage.State.SENDING and message.lease_expires_at:
+    elif message.state == State.SENDING and message.lease_expires_at:
         due = message.lease_expires_at  # its worker died mid-send
     else:
         return None

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from outbox import delivery, queue
+from outbox import delivery, services
 
 
 @shared_task(time_limit=150, soft_time_limit=120)
@@ -14,10 +14,10 @@ def outbox_deliver_due() -> int:
 @shared_task(time_limit=30, soft_time_limit=20, expires=30)
 def outbox_sweep() -> int:
     """Beat, every few seconds: kick delivery of anything due, so a lost kick loses nothing."""
-    return queue.outbox_sweep()
+    return services.outbox_sweep()
 
 
 @shared_task(time_limit=60, soft_time_limit=50)
 def outbox_release_held(shop_pk: int) -> int:
     """The shop was verified again: its held messages go (the sweeper would find them too)."""
-    return queue.outbox_release_held(shop_pk=shop_pk)
+    return services.outbox_release_held(shop_pk=shop_pk)

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from outbox.forms import OutgoingFilterForm
 from outbox.models import OutgoingMessage
-from outbox.queue import CANCELLABLE, outbox_cancel, outbox_retry, outbox_retry_failed
 from outbox.selectors import (
     delivery_state,
     held_by_shop,
@@ -22,6 +21,8 @@ from outbox.selectors import (
     outgoing_filtered,
     outgoing_for,
 )
+from outbox.services import outbox_cancel, outbox_retry, outbox_retry_failed
+from outbox.states import CANCELLABLE
 
 PAGE_SIZE = 50
 
@@ -68,15 +69,13 @@ def _without(query, key: str) -> str:
 
 @require_POST
 def retry(request, pk: int):
-    message = outgoing_for(request.user, pk)
-    if message.state != OutgoingMessage.State.FAILED:
-        messages.info(request, _("This message has not failed; nothing to retry."))
+    retried = outbox_retry(message=outgoing_for(request.user, pk), user=request.user)
+    if retried.held:
+        messages.warning(request, _("The shop is not verified: the message waits until it is."))
+    elif retried.queued:
+        messages.success(request, _("The message is queued again."))
     else:
-        message = outbox_retry(message=message, user=request.user)
-        if message.state == OutgoingMessage.State.HELD:
-            messages.warning(request, _("The shop is not verified: the message waits until it is."))
-        else:
-            messages.success(request, _("The message is queued again."))
+        messages.info(request, _("This message has not failed; nothing to retry."))
     return _back(request)
 
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "chat",
     "outbox",
     "notifications",
+    "inbox",
     # Operations (issue 14): sign-in throttling, audit, structured logs
     "axes",
     "auditlog",

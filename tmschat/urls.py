@@ -18,9 +18,9 @@ urlpatterns = [
     path("shops/", include("accounts.urls")),
     path("orders/", include("orders.urls")),
     path("orders/", include("book.urls")),
-    path("chat/", include("chat.urls")),
+    path("chat/", include("inbox.urls")),
     path("notices/batches/", include("notifications.urls")),
     path("notices/", include("outbox.urls")),
-    path("shopee/", include("chat.push_urls")),
+    path("shopee/", include("chat.urls")),
     path("admin/", admin.site.urls),
 ]

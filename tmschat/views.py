@@ -9,7 +9,7 @@ from tmschat import health
 
 
 def home(request):
-    return redirect("chat:inbox")
+    return redirect("inbox:inbox")
 
 
 @require_GET

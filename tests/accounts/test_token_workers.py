@@ -14,7 +14,7 @@ from accounts import services, tasks
 from accounts.models import Shop
 from chat.tasks import chat_sync_all
 from outbox.models import OutgoingMessage
-from outbox.queue import outbox_queue
+from outbox.services import outbox_queue
 from tests.accounts.conftest import KTMST, back_from_shopee, flash, seller_at_shopee, start
 from tests.utils import signed_in, wait_until
 

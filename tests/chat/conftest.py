@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import Shop
-from tests.chat.helpers import verified_shop
+from tests.chat.helpers import pushes_to_server, verified_shop
 
 
 @pytest.fixture
@@ -16,11 +16,4 @@ def shop(sandbox, salesperson) -> Shop:
 @pytest.fixture
 def pushes_to(sandbox, settings):
     """Point the sandbox's pushes at a running server of ours (live_server.url)."""
-
-    def point(base_url: str) -> str:
-        url = f"{base_url}/shopee/push/"
-        settings.SHOPEE_PUSH_URL = url
-        sandbox.configure(callback_url=url)
-        return url
-
-    return point
+    return lambda base_url: pushes_to_server(sandbox, settings, base_url)

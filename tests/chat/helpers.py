@@ -60,6 +60,14 @@ def api_calls(sandbox, path_end: str = "") -> int:
     return sum(row["count"] for row in sandbox.calls() if row["path"].endswith(path_end))
 
 
+def pushes_to_server(sandbox, settings, base_url: str) -> str:
+    """Point the sandbox's pushes at a running server of ours (live_server.url); returns the URL."""
+    url = f"{base_url}/shopee/push/"
+    settings.SHOPEE_PUSH_URL = url
+    sandbox.configure(callback_url=url)
+    return url
+
+
 def signed(settings, body: dict | bytes) -> tuple[bytes, str]:
     """A push body and its Authorization header, as Shopee signs them."""
     raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()

@@ -19,7 +19,7 @@ from chat import sync
 from chat.models import Conversation
 from outbox.delivery import outbox_deliver_due
 from outbox.models import OutgoingMessage
-from outbox.queue import outbox_release_held
+from outbox.services import outbox_release_held
 from shopee.sellercentre import CaptchaRequired, LinkExpired, LinkNotTapped, WrongPassword
 from tests.chat.helpers import api_calls
 from tests.outbox.helpers import queue

@@ -279,7 +279,7 @@ def test_a_tw_notice_to_a_buyer_who_never_chatted_opens_the_conversation_once(
     conversation = Conversation.objects.get(shop=shop, buyer_id=newcomer)
     assert conversation.pk == message.conversation_id
     assert list(conversation.messages.values_list("text", flat=True)) == [f"{orders[0].order_sn} 已出貨"]
-    inbox = staff_client.get(reverse("chat:inbox")).content.decode()
+    inbox = staff_client.get(reverse("inbox:inbox")).content.decode()
     assert f"/chat/c/{conversation.pk}/" in inbox
     pane = staff_client.get(f"/chat/c/{conversation.pk}/", HTTP_HX_REQUEST="true").content.decode()
     assert pane.count(f"{orders[0].order_sn} 已出貨") == 1

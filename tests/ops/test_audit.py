@@ -4,10 +4,12 @@ changed a schedule; filterable by person, shop and time; buyers' texts never in 
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 
 import pytest
 from auditlog.models import LogEntry
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -15,9 +17,12 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from audit.models import AuditEvent
 from audit.services import audit_batch_queued
+from notifications.models import NoticeBatch, NoticeBatchOrder
 from outbox.models import OutgoingMessage
+from outbox.services import outbox_reply_queue
 from tests.accounts.conftest import KTMST, sandbox_shops, shop, verify_in_sandbox  # noqa: F401
-from tests.factories import ConversationFactory, OutgoingMessageFactory, ShopFactory
+from tests.factories import ConversationFactory, OrderFactory, OutgoingMessageFactory, ShopFactory
+from tests.utils import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +59,48 @@ def test_a_reply_is_recorded_with_who_and_which_buyer_never_its_text(staff_clien
     assert "ZX-4471" not in logged
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_clicks_arriving_at_once_queue_one_reply_and_record_one_action(salesperson, require_postgres):
+    """The second click's request reads before the first one commits: it waits on the first
+    one's row, then finds it, and neither queues nor records a second time."""
+    conv = ConversationFactory(shop=ShopFactory(verified=True, salesperson=salesperson), buyer_id="700124")
+    first_wrote, queued = threading.Event(), {}
+
+    def click(name: str, *, hold: bool) -> None:
+        try:
+            with transaction.atomic():
+                message = outbox_reply_queue(
+                    conversation=conv, text=SECRET_TEXT, idempotency_key="reply:at-once", user=salesperson
+                )
+                queued[name] = message.pk
+                if hold:  # commit only once the second click waits on this row
+                    first_wrote.set()
+                    wait_until(lambda: _waiting_on_a_lock() == 1, timeout=10)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=click, args=("first",), kwargs={"hold": True})
+    first.start()
+    assert first_wrote.wait(10)
+    click("second", hold=False)
+    first.join(10)
+
+    message = OutgoingMessage.objects.get()
+    assert queued == {"first": message.pk, "second": message.pk}
+    event = AuditEvent.objects.get()
+    assert (event.action, event.detail["message_id"]) == (AuditEvent.Action.REPLY_SENT, message.pk)
+
+
+def _waiting_on_a_lock() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # not the one cached for this transaction
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
+
+
 def test_a_refused_reply_records_nothing(staff_client, salesperson):
     conv = ConversationFactory(shop=ShopFactory(verified=True, salesperson=salesperson))
     response = staff_client.post(
@@ -63,6 +110,67 @@ def test_a_refused_reply_records_nothing(staff_client, salesperson):
     assert response.status_code == 200 and response.context["reply_form"].errors["text"]
     assert not OutgoingMessage.objects.exists()
     assert not AuditEvent.objects.exists()
+
+
+def _retry_from_the_inbox(client, message):
+    return client.post(reverse("inbox:outgoing_retry", args=[message.pk]), **HTMX)
+
+
+def _retry_from_the_notices_page(client, message):
+    return client.post(reverse("outbox:retry", args=[message.pk]), {"next": reverse("outbox:list")})
+
+
+def _retry_all_failed_on_the_notices_page(client, message):
+    return client.post(reverse("outbox:retry_failed"), {"filters": f"shop={message.shop_id}"})
+
+
+def _retry_the_batchs_failed(client, message):
+    batch, new = NoticeBatch.objects.get_or_create(token=f"audit:{message.pk}", text=message.text)
+    if new:  # the batch that queued the message (a second retry finds it)
+        order = OrderFactory(shop=message.shop, order_sn=message.order_sn, buyer_user_id=message.buyer_id)
+        NoticeBatchOrder.objects.create(batch=batch, order=order, message=message)
+    return client.post(reverse("notifications:retry_failed", args=[batch.pk]))
+
+
+RETRY_PLACES = {
+    "inbox": _retry_from_the_inbox,
+    "notices page": _retry_from_the_notices_page,
+    "notices page, all failed": _retry_all_failed_on_the_notices_page,
+    "batch result": _retry_the_batchs_failed,
+}
+
+
+@pytest.mark.parametrize("retry", RETRY_PLACES.values(), ids=RETRY_PLACES.keys())
+def test_a_retry_from_any_page_records_one_action_with_who_and_which_message(
+    staff_client, salesperson, retry
+):
+    own = ShopFactory(verified=True, salesperson=salesperson)
+    conv = ConversationFactory(shop=own, buyer_id="700123")
+    failed = OutgoingMessageFactory(
+        shop=own,
+        conversation=conv,
+        buyer_id="700123",
+        order_sn="241205RETRY",
+        text=SECRET_TEXT,
+        state=OutgoingMessage.State.FAILED,
+        error_code=OutgoingMessage.Problem.UNREACHABLE,
+    )
+    assert retry(staff_client, failed).status_code in (200, 302)
+
+    failed.refresh_from_db()
+    assert failed.state == OutgoingMessage.State.QUEUED
+    event = AuditEvent.objects.get()
+    assert (event.actor, event.action, event.shop, event.target) == (
+        salesperson,
+        AuditEvent.Action.MESSAGES_RETRIED,
+        own,
+        "buyer 700123",
+    )
+    assert (event.detail["message_ids"], event.detail["count"]) == ([failed.pk], 1)
+    assert SECRET_TEXT not in str(event.detail)
+
+    retry(staff_client, failed)  # no longer failed: a second retry changes and records nothing
+    assert AuditEvent.objects.count() == 1
 
 
 def test_queueing_a_batch_records_one_action_with_its_buyers(salesperson):

@@ -109,7 +109,7 @@ def test_a_session_ends_after_the_idle_time_and_activity_extends_it(client, sale
 
     # An idle tab refreshing itself does not keep the session alive.
     idle(client, minutes=15)
-    client.get(reverse("chat:list_changes"), HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER="list-poll")
+    client.get(reverse("inbox:list_changes"), HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER="list-poll")
     assert _session(client).expire_date < timezone.now() + timedelta(minutes=6)
 
     # Past the idle time the user must sign in again.

@@ -164,22 +164,22 @@ def test_importing_an_order_number_fetches_and_selects_it(sandbox, shop, staff_c
 
 def test_chat_opens_the_buyers_conversation_or_says_why_not(staff_client, own_shop):
     hidden = OrderFactory(shop=own_shop, order_sn="241101HIDDEN1", buyer_user_id="")
-    response = staff_client.get(reverse("chat:order_conversation", args=[hidden.pk]), follow=True)
+    response = staff_client.get(reverse("inbox:order_conversation", args=[hidden.pk]), follow=True)
     assert "蝦皮隱藏了訂單 241101HIDDEN1 的買家" in response.content.decode()
 
     quiet = OrderFactory(shop=own_shop, order_sn="241101QUIET01", buyer_user_id="700000001")
-    response = staff_client.get(reverse("chat:order_conversation", args=[quiet.pk]), follow=True)
+    response = staff_client.get(reverse("inbox:order_conversation", args=[quiet.pk]), follow=True)
     assert "尚未與" in response.content.decode()
 
     conversation = Conversation.objects.create(shop=own_shop, conversation_id="1", buyer_id="700000001")
-    response = staff_client.get(reverse("chat:order_conversation", args=[quiet.pk]))
+    response = staff_client.get(reverse("inbox:order_conversation", args=[quiet.pk]))
     assert response.status_code == 302 and response["Location"] == f"/chat/?c={conversation.pk}"
 
 
 def test_chat_of_another_staff_members_order_is_not_found(client, other_staff, own_shop):
     order = OrderFactory(shop=own_shop)
     client.force_login(other_staff)
-    assert client.get(reverse("chat:order_conversation", args=[order.pk])).status_code == 404
+    assert client.get(reverse("inbox:order_conversation", args=[order.pk])).status_code == 404
 
 
 def test_a_search_in_chinese_finds_the_buyer_and_an_empty_result_offers_every_order(staff_client, own_shop):
@@ -190,7 +190,7 @@ def test_a_search_in_chinese_finds_the_buyer_and_an_empty_result_offers_every_or
     assert [row.order_sn for row in rows(found)] == ["241101CHINA01"]
     html, pk = found.content.decode(), rows(found)[0].pk
     assert f'hx-post="{reverse("orders:selection_toggle", args=[pk])}"' in html
-    assert f'href="{reverse("chat:order_conversation", args=[pk])}"' in html
+    assert f'href="{reverse("inbox:order_conversation", args=[pk])}"' in html
 
     nothing = staff_client.get(f"{LIST}?q=不存在的買家").content.decode()
     assert "沒有符合條件的訂單。" in nothing and "請在上方下載" not in nothing

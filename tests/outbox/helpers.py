@@ -11,7 +11,7 @@ from collections import Counter
 from accounts.models import Shop
 from accounts.services import shop_verify
 from outbox.models import OutgoingMessage
-from outbox.queue import outbox_queue
+from outbox.services import outbox_queue
 
 # Child processes read these through DJANGO_SETTINGS_MODULE (short leases and backoffs).
 WORKER_SETTINGS = "tests.outbox.worker_settings"

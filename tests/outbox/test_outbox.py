@@ -19,8 +19,8 @@ from outbox.delivery import outbox_deliver_due
 from outbox.kick import parallel_drains
 from outbox.models import OutgoingMessage
 from outbox.placeholders import render_notice
-from outbox.queue import OutboxRefused, outbox_retry, outbox_sweep
 from outbox.rate import LocalSendRate, RedisSendRate
+from outbox.services import OutboxRefused, outbox_retry, outbox_sweep
 from tests.outbox.helpers import buyers_who_wrote, delivered_texts, queue, verify
 from tests.utils import need, wait_until
 
@@ -259,7 +259,9 @@ def test_without_shopees_chat_approval_a_reply_fails_at_once_and_the_shop_stays_
     assert sandbox.deliveries(shop_id=shop.shop_id) == []
 
 
-def test_shopee_down_backs_off_then_fails_and_a_retry_sends_it(sandbox, shop, buyer, fast_outbox):
+def test_shopee_down_backs_off_then_fails_and_a_retry_sends_it(
+    sandbox, shop, buyer, fast_outbox, salesperson
+):
     sandbox.set_faults(error_share=1.0, paths=["send_message"])
     message = queue(shop, buyer, "出貨通知")
     seen_waits = []
@@ -276,7 +278,7 @@ def test_shopee_down_backs_off_then_fails_and_a_retry_sends_it(sandbox, shop, bu
     assert message.error_text == "無法連線蝦皮"
     assert message.error_detail.startswith("error_server")  # Shopee's own words, shown beside it
     sandbox.set_faults(clear=True)
-    outbox_retry(message=message)
+    outbox_retry(message=message, user=salesperson)
     deliver()
     message.refresh_from_db()
     assert message.state == State.SENT

@@ -21,9 +21,9 @@ from chat.transport import transport_for
 from outbox.claim import claim_due
 from outbox.delivery import _deliver, outbox_deliver_due
 from outbox.models import OutgoingMessage
-from outbox.queue import outbox_cancel, outbox_sweep
 from outbox.rate import KEY_PREFIX
 from outbox.record import call_begins
+from outbox.services import outbox_cancel, outbox_sweep
 from tests.factories import OutgoingMessageFactory
 from tests.outbox.helpers import buyers_who_wrote, delivered_texts, queue, verify
 from tests.utils import signed_in
@@ -195,10 +195,10 @@ def test_cancel_a_held_reply_in_the_inbox_and_it_stays_unsent_after_verification
     shop.refresh_from_db()
     message = queue(shop, buyer, "等認證的回覆")
     assert message.state == State.HELD
-    response = signed_in(salesperson).post(reverse("chat:outgoing_cancel", args=[message.pk]))
+    response = signed_in(salesperson).post(reverse("inbox:outgoing_cancel", args=[message.pk]))
     assert response.status_code == 200
     assert "已由 小美 於" in response.text and "取消，未傳送" in response.text
-    assert reverse("chat:outgoing_cancel", args=[message.pk]) not in response.text  # nothing more to cancel
+    assert reverse("inbox:outgoing_cancel", args=[message.pk]) not in response.text  # nothing more to cancel
 
     verify(sandbox, shop.shop_id, salesperson, shop=shop)  # released held messages go; this one does not
     outbox_sweep()
@@ -275,7 +275,7 @@ def test_cancel_all_never_touches_another_staff_members_shop(own_shop, other_sta
     assert failed.state == State.FAILED
     response = signed_in(other_staff).post(reverse("outbox:cancel", args=[failed.pk]))
     assert response.status_code == 404
-    response = signed_in(other_staff).post(reverse("chat:outgoing_cancel", args=[failed.pk]))
+    response = signed_in(other_staff).post(reverse("inbox:outgoing_cancel", args=[failed.pk]))
     assert response.status_code == 404
 
 

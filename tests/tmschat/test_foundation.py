@@ -138,7 +138,7 @@ def test_anonymous_users_are_sent_to_sign_in_from_every_page(client):
 @pytest.mark.django_db
 def test_signed_in_users_who_are_not_staff_are_refused(client, django_user_model):
     client.force_login(django_user_model.objects.create_user("buyer-like", password="x-y-z-12345"))
-    assert client.get(reverse("chat:inbox")).status_code == 403
+    assert client.get(reverse("inbox:inbox")).status_code == 403
 
 
 @pytest.mark.django_db

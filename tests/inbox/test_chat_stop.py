@@ -4,41 +4,27 @@ reason in words, and the link that puts it right, never the other verification's
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
-from accounts import chatlogin
 from accounts.models import REASON_REVOKED, Shop
-from accounts.services import shop_create, shop_verify
+from accounts.services import shop_verify
 from chat import sync
 from chat.models import Conversation
+from tests.inbox.helpers import chat_login_verified, pane
 from tests.outbox.helpers import queue
 
 pytestmark = pytest.mark.django_db
-HTMX = {"HTTP_HX_REQUEST": "true"}
-_accounts = itertools.count(1)
 
 
 def both_verified(sandbox, user, *, region: str = "TW", keep_password: bool = False) -> Shop:
     """A shop with its chat login (three steps) and its Shopee API authorization both done."""
-    remote = sandbox.create_shop(
-        account=f"stop{next(_accounts)}", password="pw", name="台灣賣場", region=region
-    )
-    shop = shop_create(name=remote["name"], account=remote["account"], salesperson=user)
-    chatlogin.chat_login_start(
-        shop=shop, login_name=remote["account"], password="pw", keep_password=keep_password, user=user
-    )
-    sandbox.sc_tap_link(remote["shop_id"])
-    shop = chatlogin.chat_login_confirm(shop=Shop.objects.get(pk=shop.pk), user=user)
+    shop, remote = chat_login_verified(sandbox, user, region=region, keep_password=keep_password)
     code = sandbox.authorize_code(remote["shop_id"])
     return shop_verify(shop=shop, code=code, shop_id=remote["shop_id"], user=user)
 
 
 def listed_and_pane(client, conversation: Conversation) -> tuple[str, str]:
-    listed = client.get("/chat/").content.decode()
-    pane = client.get(f"/chat/c/{conversation.pk}/", **HTMX).content.decode()
-    return listed, pane
+    return client.get("/chat/").content.decode(), pane(client, conversation)
 
 
 def test_a_tw_shop_whose_seller_centre_session_ended_shows_the_chat_login_not_the_api_state(

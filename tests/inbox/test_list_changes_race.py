@@ -4,8 +4,6 @@ connections, the second one's commit held until the list has moved on."""
 
 from __future__ import annotations
 
-import re
-
 import psycopg
 import pytest
 from django.db import connection
@@ -13,16 +11,9 @@ from django.utils import timezone
 
 from chat.models import Conversation
 from tests.factories import ConversationFactory
+from tests.inbox.helpers import buyers_listed, list_poll_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def poll_url(html: str) -> str:
-    return re.search(r'hx-get="(/chat/list/changes/[^"]+)"', html).group(1).replace("&amp;", "&")
-
-
-def buyers(html: str) -> list[str]:
-    return re.findall(r'class="conv-buyer">([^<]*)<', html)
 
 
 def other_connection() -> psycopg.Connection:
@@ -47,7 +38,7 @@ def test_a_row_written_before_the_list_looked_but_committed_after_is_sent_on_the
     quick = ConversationFactory(
         shop=own_shop, buyer_name="小華", last_message_at=now, last_message_text="舊的"
     )
-    poll = poll_url(staff_client.get("/chat/").content.decode())
+    poll = list_poll_url(staff_client.get("/chat/").content.decode())
 
     worker = other_connection()
     try:
@@ -59,8 +50,8 @@ def test_a_row_written_before_the_list_looked_but_committed_after_is_sent_on_the
             )
             Conversation.objects.filter(pk=quick.pk).update(last_message_text="新的")  # commits at once
             first = staff_client.get(poll)
-            assert first.status_code == 200 and buyers(first.content.decode()) == ["小華"]
-            poll = poll_url(first.content.decode())  # the list moved on while the slow one is open
+            assert first.status_code == 200 and buyers_listed(first.content.decode()) == ["小華"]
+            poll = list_poll_url(first.content.decode())  # the list moved on while the slow one is open
             assert staff_client.get(poll).status_code in (200, 204)
             assert "慢的交易" not in staff_client.get(poll).content.decode()  # not committed yet
         # committed now, stamped (updated_at) before the list's last look
@@ -69,4 +60,4 @@ def test_a_row_written_before_the_list_looked_but_committed_after_is_sent_on_the
         worker.close()
 
     assert late.status_code == 200 and "慢的交易" in late.content.decode()
-    assert "小明" in buyers(late.content.decode())
+    assert "小明" in buyers_listed(late.content.decode())

@@ -10,7 +10,13 @@ from playwright.sync_api import expect
 
 from chat import sync
 from chat.models import Conversation
-from tests.chat.helpers import WORKER_SETTINGS, buyer_id, remote_conversations
+from tests.chat.helpers import (
+    WORKER_SETTINGS,
+    buyer_id,
+    pushes_to_server,
+    remote_conversations,
+    verified_shop,
+)
 from tests.utils import screenshot_on_failure, wait_until
 
 PENDING_RED = "rgb(209, 36, 47)"  # --pending in app.css
@@ -21,15 +27,15 @@ PENDING_RED = "rgb(209, 36, 47)"  # --pending in app.css
 @pytest.mark.django_db(transaction=True)
 def test_staff_find_a_buyer_reply_and_watch_the_conversation_live(
     sandbox,
-    shop,
+    settings,
     salesperson,
     browser_as,
     live_server,
-    pushes_to,
     start_worker,
     require_postgres,
     require_redis,
 ):
+    shop = verified_shop(sandbox, salesperson)
     sandbox.shift_clock(-20 * 86400)
     sandbox.buyer_says(shop.shop_id, "上個月買的還沒到", buyer_id=buyer_id(1), buyer_name="老王")
     sandbox.shift_clock(20 * 86400)
@@ -37,7 +43,7 @@ def test_staff_find_a_buyer_reply_and_watch_the_conversation_live(
         shop.shop_id, "<script>alert('hi')</script>請問何時出貨?", buyer_id=buyer_id(2), buyer_name="小明"
     )
     sync.chat_sync_shop(shop=shop)
-    pushes_to(live_server.url)
+    pushes_to_server(sandbox, settings, live_server.url)
     start_worker(DJANGO_SETTINGS_MODULE=WORKER_SETTINGS)
     page = browser_as(salesperson)
     dialogs: list[str] = []

@@ -14,11 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import REASON_REVOKED, Shop, ShopSync
-from chat import sync
-from chat.forms import QuickReplyForm
+from chat import services, sync
 from chat.models import Conversation, Message, QuickReply
+from inbox.forms import QuickReplyForm
 from outbox.models import OutgoingMessage
-from tests.chat.helpers import busy_chat, buyer_id, remote_conversations
+from tests.chat.helpers import busy_chat, buyer_id, remote_conversations, verified_shop
 from tests.factories import (
     ConversationFactory,
     MessageFactory,
@@ -26,10 +26,10 @@ from tests.factories import (
     OutgoingMessageFactory,
     ShopFactory,
 )
+from tests.inbox.helpers import HTMX, buyers_listed, list_poll_url, pane
 from tmschat.health import HEARTBEAT_KEY
 
 pytestmark = pytest.mark.django_db
-HTMX = {"HTTP_HX_REQUEST": "true"}
 _ids = itertools.count(1)
 
 
@@ -83,16 +83,8 @@ def seller_message(conv: Conversation, text: str, at: datetime) -> Message:
     return MessageFactory(conversation=conv, from_buyer=False, text=text, created_at=at)
 
 
-def pane(client, conv: Conversation) -> str:
-    return client.get(f"/chat/c/{conv.pk}/", **HTMX).content.decode()
-
-
 def local_noon(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, datetime.min.time()).replace(hour=12))
-
-
-def buyers_listed(response) -> list[str]:
-    return re.findall(r'class="conv-buyer">([^<]*)<', response.content.decode())
 
 
 # -- the list and its filters ------------------------------------------------------------------
@@ -209,7 +201,7 @@ def test_list_and_pane_run_the_same_number_of_queries_however_many_rows(staff_cl
 def test_list_tells_what_changed_since_it_last_looked(staff_client, own_shop):
     conv = conversation(own_shop, name="小明")
     page = staff_client.get("/chat/").content.decode()
-    poll = re.search(r'hx-get="(/chat/list/changes/[^"]+)"', page).group(1).replace("&amp;", "&")
+    poll = list_poll_url(page)
 
     assert staff_client.get(poll).status_code == 204  # nothing new
 
@@ -297,8 +289,9 @@ def test_buyers_orders_and_quick_replies_sit_beside_the_conversation(staff_clien
 
 
 def test_opening_an_unread_conversation_reads_it_here_and_on_shopee(
-    sandbox, shop, staff_client, eager_tasks, django_capture_on_commit_callbacks
+    sandbox, salesperson, staff_client, eager_tasks, django_capture_on_commit_callbacks
 ):
+    shop = verified_shop(sandbox, salesperson)
     busy_chat(sandbox, shop, conversations=2, long_messages=4)
     sync.chat_sync_shop(shop=shop)
     conv = Conversation.objects.get(shop=shop, buyer_id=buyer_id(0))
@@ -405,7 +398,7 @@ def test_open_conversation_learns_of_new_messages_and_delivered_replies(staff_cl
     assert "state-queued" in pending and "馬上處理" in pending
 
     # Delivered: the outbox records the Shopee message and marks the row sent.
-    sync.chat_message_store(
+    services.chat_message_store(
         shop=own_shop,
         raw={
             "message_id": "999001",

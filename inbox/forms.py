@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from chat.models import QuickReply
 from chat.selectors import InboxFilter, default_range
 from orders.forms import DateRangeForm
-from outbox.queue import MAX_TEXT_CHARS, template_check
+from outbox.services import MAX_TEXT_CHARS, template_check
 
 SEARCH_MAX = 100
 

@@ -1,0 +1,155 @@
+"""Chat's writes with rules: a message stored once whoever brings it (the pull, a push, the
+outbox's delivery), a conversation read by staff, an open inbox asking for a sooner pull.
+
+Each write is idempotent on (shop, Shopee id). Work for Shopee goes to Celery after commit
+(chat.tasks, imported inside the function: the tasks call these services).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Shop
+from chat.models import Conversation, Message
+from chat.transport import pushed
+
+log = logging.getLogger(__name__)
+
+PREVIEW_CHARS = 300
+NS = 1_000_000_000
+
+
+# -- storing messages ---------------------------------------------------------------------------
+
+
+def conversation_locked(shop: Shop, conversation_id: str, buyer_id: str) -> tuple[Conversation, bool]:
+    """The conversation, locked for this transaction (created if new); and whether it is new."""
+    locked = Conversation.objects.select_for_update()
+    conversation = locked.filter(shop=shop, conversation_id=conversation_id).first()
+    if conversation is not None:
+        return conversation, False
+    conversation, created = Conversation.objects.get_or_create(
+        shop=shop, conversation_id=conversation_id, defaults={"buyer_id": buyer_id}
+    )
+    # A row this transaction inserted is its own until commit; one another writer won is not.
+    return (conversation, True) if created else (locked.get(pk=conversation.pk), False)
+
+
+def message_from_shopee(raw: Mapping[str, Any], *, shop: Shop, conversation: Conversation) -> Message | None:
+    """An unsaved Message from Shopee's message object (get_message, send_message or a push)."""
+    message_id = str(raw.get("message_id") or "")
+    if not message_id:
+        return None
+    content = raw.get("content") or {}
+    if not isinstance(content, dict):
+        content = {"text": str(content)}
+    message_type = str(raw.get("message_type") or "text")
+    source = raw.get("source_content") or {}
+    return Message(
+        shop=shop,
+        conversation=conversation,
+        message_id=message_id,
+        from_buyer=_from_buyer(raw, shop=shop, buyer_id=conversation.buyer_id),
+        sender_id=str(raw.get("from_id") or ""),
+        message_type=message_type,
+        text=str(content.get("text") or ""),
+        content=content,
+        order_sn=str(source.get("order_sn") or content.get("order_sn") or ""),
+        created_at=datetime.fromtimestamp(int(raw.get("created_timestamp") or 0), UTC),
+    )
+
+
+def _from_buyer(raw: Mapping[str, Any], *, shop: Shop, buyer_id: str) -> bool:
+    # A buyer may own a shop too, so "sent by a shop" is not enough: it must be ours.
+    from_shop = str(raw.get("from_shop_id") or "")
+    if from_shop not in ("", "0"):
+        return from_shop != shop.shop_id
+    return str(raw.get("from_id") or "") == buyer_id
+
+
+def chat_message_store(*, shop: Shop, raw: Mapping[str, Any], buyer_name: str = "") -> tuple[Message, bool]:
+    """Store one message as it arrived (a webchat push): its conversation is created or brought
+    forward at once; the conversation's sync cursor does not move, so the next pull still checks.
+    Returns the message and whether its conversation is new to us."""
+    ours = str(raw.get("from_shop_id") or "") == shop.shop_id
+    buyer_id = str((raw.get("to_id") if ours else raw.get("from_id")) or "")
+    # No savepoint of its own: both callers (a push, a delivered reply) store it inside their
+    # own transaction and let any error end that transaction.
+    with transaction.atomic(savepoint=False):
+        conversation, created = conversation_locked(shop, str(raw["conversation_id"]), buyer_id)
+        message = message_from_shopee(raw, shop=shop, conversation=conversation)
+        if message is None:
+            raise ValueError("message without message_id")
+        stored = Message.objects.filter(shop=shop, message_id=message.message_id).first()
+        if stored is not None:
+            return stored, created
+        message.save()
+        ns = int(message.created_at.timestamp()) * NS
+        if ns >= conversation.last_message_ns - conversation.last_message_ns % NS:
+            conversation.last_message_ns = max(ns, conversation.last_message_ns)
+            conversation.last_message_at = message.created_at
+            conversation.last_message_id = message.message_id
+            conversation.last_message_type = message.message_type
+            conversation.last_message_text = message.text[:PREVIEW_CHARS]
+            conversation.last_message_from_buyer = message.from_buyer
+        if message.from_buyer:
+            conversation.unread_count += 1
+            conversation.buyer_name = buyer_name or conversation.buyer_name
+        conversation.save()
+    return message, created
+
+
+# -- read state --------------------------------------------------------------------------------
+
+
+def conversation_mark_read(*, conversation: Conversation) -> bool:
+    """Staff opened the conversation: read here at once, and on Shopee after commit.
+    Returns False when there was nothing unread."""
+    if conversation.unread_count == 0:
+        return False
+    from chat.tasks import conversation_read_on_shopee
+
+    Conversation.objects.filter(pk=conversation.pk).update(
+        unread_count=0, last_read_message_id=conversation.last_message_id, updated_at=timezone.now()
+    )
+    conversation.unread_count = 0
+    transaction.on_commit(lambda: conversation_read_on_shopee.delay(conversation.pk))
+    return True
+
+
+# -- an open inbox pulls its shops sooner ---------------------------------------------------------
+
+
+def open_inbox_pull_key(shop_pk: int) -> str:
+    return f"chat:open-inbox-pull:{shop_pk}"
+
+
+def open_inbox_pull(shops: Iterable[Shop]) -> int:
+    """Someone has the inbox open on `shops`: those whose transport gets no push (the Seller Centre
+    login) are pulled every CHAT_OPEN_INBOX_PULL_SECONDS instead of only by the beat (60 s). One
+    pull per shop per interval however many inboxes show it (cache.add is atomic), and the shop's
+    sync lease keeps it from running beside the beat's. Returns how many pulls were asked for."""
+    every = settings.CHAT_OPEN_INBOX_PULL_SECONDS
+    if every <= 0:
+        return 0
+    from chat.tasks import chat_sync_shop
+
+    asked = 0
+    for shop in shops:
+        if not shop.can_send or pushed(shop) or not cache.add(open_inbox_pull_key(shop.pk), 1, timeout=every):
+            continue
+        try:  # only a hint: the beat pulls anyway, and the list must not fail with the broker
+            chat_sync_shop.apply_async((shop.pk,), expires=every)
+        except Exception as exc:  # noqa: BLE001 - kombu's connection errors have no common base
+            log.warning("open inbox pull of shop pk=%s not queued: %s", shop.pk, exc)
+            continue
+        asked += 1
+    return asked

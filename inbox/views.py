@@ -1,0 +1,290 @@
+"""The inbox (F4): the conversation list, one conversation, the composer and its pending replies,
+and [聊聊] on an order. Views parse, check permission (`conversation_for`, `outgoing_for`: 404 for
+another salesperson's shop) and call one service: chat's for reading a conversation, the outbox's
+for queueing, retrying and cancelling a reply (audited there). The inbox stands above both chat and
+the outbox (docs/DESIGN.md, "Layers"); its URLs stay under /chat/.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from chat import selectors
+from chat.models import Conversation
+from chat.services import conversation_mark_read, open_inbox_pull
+from inbox.forms import InboxFilterForm, ReplyForm
+from orders.selectors import order_for
+from outbox.models import OutgoingMessage
+from outbox.placeholders import render_for
+from outbox.selectors import conversation_of, outgoing_for, pending_key, pending_of
+from outbox.services import OutboxRefused, outbox_cancel, outbox_reply_queue, outbox_retry
+
+LIST_TARGET = "conversation-list"
+
+
+# -- the page and its list ---------------------------------------------------------------------
+
+
+class _Inbox:
+    """The filters of one request, shared by the page and its fragments."""
+
+    def __init__(self, request):
+        self.shops = selectors.visible_shops(request.user)
+        self.shop_pks = [shop.pk for shop in self.shops]
+        self.form = InboxFilterForm(_filter_data(request.GET) or None, shops=self.shops)
+        self.filters = self.form.filters()
+        self.valid = not self.form.is_bound or self.form.is_valid()
+        self.query = urlencode({k: v for k, v in _filter_data(request.GET).items() if v})
+
+    def context(self, **extra) -> dict:
+        return {
+            "form": self.form,
+            "filter_query": self.query,
+            "shops": self.shops,
+            "shops_syncing": any(shop.can_send for shop in self.shops),
+            **extra,
+        }
+
+    def first_page(self) -> dict:
+        """The list's first page; none while the filters are invalid (the form says why)."""
+        if not self.valid:
+            return self.context(page=None)
+        since = selectors.change_horizon()  # before the read: what commits after it is asked for
+        page = selectors.conversations_for_inbox(shop_pks=self.shop_pks, filters=self.filters)
+        return self.context(page=page, since=since)
+
+
+@require_GET
+def inbox(request):
+    """The inbox; `?c=<pk>` opens a conversation. An htmx filter change gets just the list."""
+    view = _Inbox(request)
+    if request.htmx and request.htmx.target == LIST_TARGET:
+        return render(request, "inbox/_list.html", view.first_page())
+    pane = {"pane": None}
+    if (pk := _id_param(request.GET.get("c"))) is not None:
+        conversation = selectors.conversation_for(request.user, pk)
+        pane = _pane_context(conversation)
+    return render(request, "inbox/index.html", view.first_page() | pane)
+
+
+@require_GET
+def list_more(request):
+    """The next page of the list (infinite scroll)."""
+    view = _Inbox(request)
+    cursor = selectors.ListCursor.parse(request.GET.get("after"))
+    if cursor is None:
+        return HttpResponseBadRequest("after: not a list position")
+    if not view.valid:
+        return HttpResponse(status=204)
+    page = selectors.conversations_for_inbox(shop_pks=view.shop_pks, filters=view.filters, after=cursor)
+    return render(request, "inbox/_list_rows.html", view.context(page=page))
+
+
+@require_GET
+def list_changes(request):
+    """Polled: rows that changed since the list last looked, or 204 when none did."""
+    view = _Inbox(request)
+    if not view.valid:
+        return HttpResponse(status=204)
+    since = _id_param(request.GET.get("since"), default=-1)
+    if since is None:
+        return HttpResponseBadRequest("since: not a position")
+    if since < 0:
+        since = selectors.change_horizon()
+    open_inbox_pull(shop for shop in view.shops if view.filters.shop_pk in (None, shop.pk))
+    rows, next_since = selectors.conversations_changed(
+        shop_pks=view.shop_pks, filters=view.filters, since=since
+    )
+    if not rows:
+        return HttpResponse(status=204)
+    return render(request, "inbox/_list_changes.html", view.context(rows=rows, since=next_since))
+
+
+# -- one conversation --------------------------------------------------------------------------
+
+
+def _pane_context(conversation, form: ReplyForm | None = None) -> dict:
+    pane = selectors.conversation_pane(conversation=conversation)
+    pending = pending_of(conversation)
+    newest_order = pane.orders[0] if pane.orders else None
+    return {
+        "pane": pane,
+        "pending": pending,
+        "pending_key": pending_key(pending),
+        "quick_replies": [(reply, render_for(reply.text, newest_order)) for reply in pane.quick_replies],
+        "reply_form": form or ReplyForm.blank(),
+    }
+
+
+@require_GET
+def conversation(request, pk: int):
+    conversation = selectors.conversation_for(request.user, pk)
+    if request.htmx:
+        return render(request, "inbox/_pane.html", _pane_context(conversation))
+    view = _Inbox(request)
+    return render(request, "inbox/index.html", view.first_page() | _pane_context(conversation))
+
+
+@require_POST
+def conversation_read(request, pk: int):
+    conversation = selectors.conversation_for(request.user, pk)
+    conversation_mark_read(conversation=conversation)
+    response = HttpResponse(status=204)
+    response["HX-Trigger"] = json.dumps({"chat:read": {"pk": conversation.pk}})
+    return response
+
+
+@require_GET
+def conversation_older(request, pk: int):
+    conversation = selectors.conversation_for(request.user, pk)
+    before_pk = _id_param(request.GET.get("before"), default=0)
+    if before_pk is None:
+        return HttpResponseBadRequest("before: not a message id")
+    messages, has_older = selectors.messages_older(conversation=conversation, before_pk=before_pk)
+    return render(
+        request,
+        "inbox/_older.html",
+        {
+            "conversation": conversation,
+            "messages": messages,
+            "has_older": has_older,
+            "order_cards": selectors.order_cards(conversation, messages),
+        },
+    )
+
+
+@require_GET
+def conversation_updates(request, pk: int):
+    """Polled every ~2 s by the open conversation: new messages and the pending block when
+    either changed, else 204."""
+    conversation = selectors.conversation_for(request.user, pk)
+    after_pk = _id_param(request.GET.get("after"), default=0)
+    if after_pk is None:
+        return HttpResponseBadRequest("after: not a message id")
+    messages = selectors.messages_after(conversation=conversation, after_pk=after_pk)
+    pending = pending_of(conversation)
+    key = pending_key(pending)
+    if not messages and key == request.GET.get("seen"):
+        return HttpResponse(status=204)
+    last_pk = selectors.newest_pk(messages, default=after_pk)
+    return render(
+        request,
+        "inbox/_updates.html",
+        {
+            "conversation": conversation,
+            "messages": messages,
+            "pending": pending,
+            "pending_key": key,
+            "last_pk": last_pk,
+            "order_cards": selectors.order_cards(conversation, messages),
+            "buyer_wrote": any(m.from_buyer for m in messages),
+        },
+    )
+
+
+@require_POST
+def reply_send(request, pk: int):
+    """[傳送訊息]: queue the reply in the outbox; it shows at once in red until delivered."""
+    conversation = selectors.conversation_for(request.user, pk)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            outbox_reply_queue(
+                conversation=conversation,
+                text=form.cleaned_data["text"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                user=request.user,
+            )
+        except OutboxRefused as refused:
+            form.add_error("text", str(refused.reason))
+        else:
+            form = ReplyForm.blank()
+    if not request.htmx:
+        return redirect(f"{reverse('inbox:inbox')}?c={conversation.pk}")
+    return render(
+        request,
+        "inbox/_composer_sent.html",
+        {"conversation": conversation, "reply_form": form, "pending": pending_of(conversation)},
+    )
+
+
+@require_POST
+def outgoing_retry(request, pk: int):
+    """[重新傳送] on a failed reply in the pending block (audited by the outbox)."""
+    message = outgoing_for(request.user, pk)
+    outbox_retry(message=message, user=request.user)
+    return _pending_block(request, message)
+
+
+@require_POST
+def outgoing_cancel(request, pk: int):
+    """[取消] on a held or failed reply in the pending block: it is never sent (audited by the outbox)."""
+    message = outgoing_for(request.user, pk)
+    outbox_cancel(messages=OutgoingMessage.objects.filter(pk=message.pk), user=request.user)
+    return _pending_block(request, message)
+
+
+def _pending_block(request, message: OutgoingMessage):
+    """The pending block of the conversation the message shows in, as it reads now."""
+    conversation = conversation_of(message)
+    pending = pending_of(conversation) if conversation else []
+    return render(request, "inbox/_pending.html", {"conversation": conversation, "pending": pending})
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+FILTER_FIELDS = ("last_from", "last_to", "shop", "unread", "unreplied", "q")
+
+
+def _filter_data(query) -> dict[str, str]:
+    return {name: query.get(name, "") for name in FILTER_FIELDS if name in query}
+
+
+ID_MAX = 2**63 - 1  # a database id (bigint)
+
+
+def _id_param(value: str | None, *, default: int | None = None) -> int | None:
+    """A row id from the query string: `default` when absent, None when it is no id at all
+    (only ASCII digits: int() would also take "١٢" and str.isdigit() "²")."""
+    if not value:
+        return default
+    if value.isascii() and value.isdigit() and int(value) <= ID_MAX:
+        return int(value)
+    return None
+
+
+# -- [聊聊] on an order ------------------------------------------------------------------------
+
+
+@require_GET
+def order_conversation(request, pk: int):
+    """The order's buyer's conversation in the inbox, or back to the order with the reason."""
+    order = order_for(request.user, pk)
+    back = f"{reverse('orders:list')}?{urlencode({'q': order.order_sn})}"
+    if not order.buyer_user_id:
+        messages.warning(
+            request,
+            _(
+                "Shopee hides the buyer of order %(order_sn)s (seller-arranged delivery), so there is "
+                "no chat to open."
+            )
+            % {"order_sn": order.order_sn},
+        )
+        return redirect(back)
+    conversation = Conversation.objects.filter(shop=order.shop, buyer_id=order.buyer_user_id).first()
+    if conversation is None:
+        messages.warning(
+            request,
+            _("The buyer of order %(order_sn)s has not chatted with %(shop)s yet: there is no conversation.")
+            % {"order_sn": order.order_sn, "shop": order.shop},
+        )
+        return redirect(back)
+    return redirect(f"{reverse('inbox:inbox')}?{urlencode({'c': conversation.pk})}")
