@@ -44,6 +44,18 @@ def need(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def redis_available() -> bool:
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
 def wait_until(predicate, *, timeout: float = 20.0, interval: float = 0.1, message: str = "condition"):
     """Poll `predicate` until it returns something truthy; return that."""
     deadline = time.monotonic() + timeout
