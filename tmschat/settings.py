@@ -270,7 +270,18 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Work a person waits for (the book's actions, the downloads and exports staff started) has a
+# queue of its own that a worker of its own serves, so it never waits behind background pulls
+# and refreshes (Procfile.dev, docker-compose.yml). Exact names win over the patterns below.
+# The order book's action task under both names while it moves from orders/ to book/.
+INTERACTIVE_TASKS = [
+    "orders.book_tasks.book_action_run",
+    "book.tasks.book_action_run",
+    "orders.tasks.order_download_run",
+    "orders.tasks.order_export_run",
+]
 CELERY_TASK_ROUTES = {
+    **{name: {"queue": "interactive"} for name in INTERACTIVE_TASKS},
     "outbox.tasks.*": {"queue": "outbox"},
     "chat.tasks.chat_sync_*": {"queue": "sync"},
     "orders.tasks.*": {"queue": "sync"},

@@ -1,6 +1,7 @@
 """docker-compose.yml checked without Docker: the services are there, exactly one beat, every
 environment name it uses (and every one the settings read) is documented in .env.example, and
-the workers listen to the same queues as in development (Procfile.dev)."""
+the workers serve every queue tasks are routed to, as in development (Procfile.dev), with a worker
+of its own for the work a person waits for."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import shlex
 
 import yaml
 
+from tests.ops.helpers import procfile_workers
 from tests.utils import ROOT
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -76,12 +78,23 @@ def test_every_setting_read_from_the_environment_is_documented_in_env_example():
     assert read <= DOCUMENTED, read - DOCUMENTED
 
 
-def test_workers_listen_to_the_queues_of_development():
-    procfile = dict(
-        line.split(":", 1) for line in (ROOT / "Procfile.dev").read_text().splitlines() if ":" in line
-    )
-    development = queues(shlex.split(procfile["worker"]))
-    assert development == {"default", "outbox", "sync"}
-    workers = [s for s in SERVICES.values() if celery_role(s) == "worker"]
-    assert workers
-    assert set().union(*(queues(command(s)) for s in workers)) == development
+def compose_workers() -> dict[str, set[str]]:
+    return {name: queues(command(s)) for name, s in SERVICES.items() if celery_role(s) == "worker"}
+
+
+def test_workers_serve_every_queue_tasks_are_routed_to_as_in_development(settings):
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    routed.add(settings.CELERY_TASK_DEFAULT_QUEUE)
+    development = {name: worker.queue_set for name, worker in procfile_workers().items()}
+    assert set().union(*development.values()) == routed
+    assert set().union(*compose_workers().values()) == routed
+
+
+def test_work_a_person_waits_for_has_a_worker_of_its_own(settings):
+    """Routed to `interactive`, which one worker serves and nothing else, in development (one
+    consumer per queue on the filesystem broker) as in compose."""
+    for name in settings.INTERACTIVE_TASKS:
+        assert settings.CELERY_TASK_ROUTES[name] == {"queue": "interactive"}
+    for workers in ({n: w.queue_set for n, w in procfile_workers().items()}, compose_workers()):
+        serving = [queues for queues in workers.values() if "interactive" in queues]
+        assert serving == [{"interactive"}], workers
