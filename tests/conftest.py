@@ -216,7 +216,11 @@ def start_worker(_services):
     numbers = itertools.count()
 
     def start(
-        *, queues: str = "interactive,default,outbox,sync", concurrency: int = 1, name: str | None = None, **env_extra
+        *,
+        queues: str = "interactive,default,outbox,sync",
+        concurrency: int = 1,
+        name: str | None = None,
+        **env_extra,
     ):
         name = name or f"w{next(numbers)}"
         args = celery_worker_command(queues=queues, concurrency=concurrency, name=name)

@@ -28,6 +28,19 @@ def celery_worker_command(*, queues: str, concurrency: int, name: str, loglevel:
     )
 
 
+def queue_depth(queue: str) -> int:
+    """Tasks waiting in one of the broker's queues (Redis or the filesystem broker alike)."""
+    from kombu.exceptions import ChannelError
+
+    from tmschat.celery import app
+
+    with app.connection_for_read() as connection:
+        try:
+            return connection.default_channel.queue_declare(queue=queue, passive=True).message_count
+        except ChannelError:  # not declared yet: no task was ever sent to it, none waits
+            return 0
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on just now."""
     with socket.socket() as s:

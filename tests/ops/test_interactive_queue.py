@@ -16,18 +16,11 @@ from orders.tasks import orders_refresh
 from tests.chat.helpers import verified_shop
 from tests.factories import OrderFactory
 from tests.ops.helpers import procfile_workers
-from tests.utils import wait_until
-from tmschat.celery import app
+from tests.utils import queue_depth, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 REFRESHES = 30  # at 1 s each at Shopee: far longer than an export takes
-
-
-def waiting(queue: str) -> int:
-    """Tasks waiting in the broker's queue (Redis or the filesystem broker alike)."""
-    with app.connection_for_read() as connection:
-        return connection.default_channel.queue_declare(queue=queue, passive=True).message_count
 
 
 def test_an_export_staff_asked_for_is_written_while_background_refreshes_still_wait(
@@ -56,5 +49,5 @@ def test_an_export_staff_asked_for_is_written_while_background_refreshes_still_w
     took = time.monotonic() - asked
 
     assert export_path(export).stat().st_size > 0
-    assert waiting("sync") > 0, f"the export waited until the refreshes were done ({took:.1f} s)"
+    assert queue_depth("sync") > 0, f"the export waited until the refreshes were done ({took:.1f} s)"
     assert took < 10
