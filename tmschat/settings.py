@@ -149,6 +149,11 @@ USE_I18N = True
 USE_TZ = True
 CURRENCY = "TWD"
 
+# Files one process writes and another serves (a large 匯出Excel: a worker writes it, the web
+# serves it). Every web and worker process must reach the same directory: on one machine var/
+# does; docker-compose.yml mounts one named volume in each container.
+SHARED_DIR = Path(env.str("TMSCHAT_SHARED_DIR", default="") or VAR_DIR)
+
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
