@@ -33,10 +33,12 @@ run: prepare
 	@echo
 	@$(BIN)/honcho -f Procfile.dev start
 
-# The tests keep their own var/ (filesystem broker, cache) so they never leave tasks for `make run`.
+# The tests keep their own var/ (SQLite file, filesystem broker, cache) so they never leave tasks
+# for `make run`; CI gives each of its two runs one of its own (TEST_VAR_DIR).
+TEST_VAR_DIR ?= $(CURDIR)/var/test
 test: install
 	@$(BIN)/python manage.py compile_translations
-	TMSCHAT_VAR_DIR=$(CURDIR)/var/test $(BIN)/python -m pytest $(PYTEST_ARGS)
+	TMSCHAT_VAR_DIR=$(TEST_VAR_DIR) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The production shape as processes, driven by Chromium (needs DATABASE_URL and REDIS_URL).
 smoke: install

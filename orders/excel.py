@@ -154,7 +154,7 @@ def export_start(*, user, order_pks: list[int], filename: str) -> OrderExport:
 
 
 def export_path(export: OrderExport) -> Path:
-    return Path(settings.VAR_DIR) / "exports" / f"{export.pk}.xlsx"
+    return Path(settings.SHARED_DIR) / "exports" / f"{export.pk}.xlsx"  # the web serves what a worker wrote
 
 
 def export_run(*, export_pk: int) -> OrderExport | None:

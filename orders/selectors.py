@@ -85,9 +85,11 @@ def order_by(sort: str) -> tuple:
     descending = sort.startswith("-")
     column = f"{'-' if descending else ''}{SORTS[key]}"
     if key == "amount":
-        # Orders without an amount go last either way, not first when descending. (Only here:
-        # NULLS LAST on a column the indexes sort NULLS FIRST would stop them being walked.)
-        column = F(SORTS[key]).desc(nulls_last=True) if descending else F(SORTS[key]).asc()
+        # Orders without an amount go last either way, on every backend (SQLite puts NULLs first
+        # ascending, PostgreSQL descending). Only here: NULLS LAST on a column the indexes sort
+        # NULLS FIRST would stop them being walked.
+        amount = F(SORTS[key])
+        column = amount.desc(nulls_last=True) if descending else amount.asc(nulls_last=True)
     return column, "-id" if descending else "id"
 
 

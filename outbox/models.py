@@ -129,3 +129,20 @@ class OutgoingMessage(models.Model):
         """Shopee's or the network's own words behind `error_text`, where they add something."""
         detailed = self.error_code in (self.Problem.UNREACHABLE, self.Problem.REFUSED)
         return self.last_error if detailed else ""
+
+
+class SendBucket(models.Model):
+    """A shop's send-rate bucket when there is no Redis (outbox.rate.DatabaseSendRate): one row
+    per shop shared by every worker process, so the pace holds however many send."""
+
+    shop = models.OneToOneField("accounts.Shop", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    tokens = models.FloatField()
+    # Seconds since the epoch on the database's clock; in the future while Shopee paused the shop.
+    ts = models.FloatField()
+
+    class Meta:
+        verbose_name = _("send-rate bucket")
+        verbose_name_plural = _("send-rate buckets")
+
+    def __str__(self) -> str:
+        return f"{self.shop_id}: {self.tokens:.2f} @ {self.ts:.3f}"

@@ -1,22 +1,25 @@
 """Per-shop send rate: a token bucket per shop, `Shop.send_rate_per_second` tokens a second,
 bursts of up to one second's worth.
 
-With REDIS_URL the bucket lives in Redis (one Lua script per take, Redis's own clock), shared
-by every worker process; on the embedded setup (no Redis) each process keeps its own.
+With REDIS_URL the bucket lives in Redis (one Lua script per take, Redis's own clock); without
+it (the embedded setup) in a database row per shop (the database's clock). Either way every
+worker process shares it, so the pace the batch preview promises is the pace kept.
 A shop with an empty bucket is simply skipped, so it never holds up another shop.
 """
 
 from __future__ import annotations
 
 import os
-import threading
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
 import redis
 from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+
+from outbox.models import SendBucket
 
 MIN_RATE = 0.05  # a shop set to 0 still sends, one message every 20 s
 KEY_PREFIX = "tmschat:outbox:bucket:"
@@ -102,34 +105,54 @@ class RedisSendRate:
         self._pause(keys=[f"{KEY_PREFIX}{shop_pk}"], args=[seconds, KEY_TTL_SECONDS])
 
 
-class LocalSendRate:
-    """The same bucket in this process's memory, for the embedded setup."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._buckets: dict[int, tuple[float, float]] = {}  # shop pk -> (tokens, ts)
+class DatabaseSendRate:
+    """The same bucket as a row per shop (outbox.models.SendBucket), for setups without Redis:
+    every process on the database shares it. A take holds the row's lock while it reads and
+    writes (SELECT … FOR UPDATE on PostgreSQL; on SQLite the transaction's BEGIN IMMEDIATE holds
+    the database's write lock, settings.DATABASES), and times come from the database's clock."""
 
     def take(self, shop_pk: int, *, rate: float, want: int) -> Grant:
         rate = max(rate, MIN_RATE)
-        with self._lock:
-            now = time.monotonic()
-            tokens, ts = self._buckets.get(shop_pk, (_burst(rate), now))
+        with transaction.atomic():
+            bucket = _bucket_locked(shop_pk)
+            now = _database_now()
+            tokens, ts = bucket.tokens, bucket.ts
             if now > ts:
                 tokens, ts = min(_burst(rate), tokens + (now - ts) * rate), now
             granted = max(0, min(want, int(tokens)))
             tokens -= granted
-            self._buckets[shop_pk] = (tokens, ts)
-            return Grant(granted=granted, wait=0.0 if granted else (ts - now) + (1 - tokens) / rate)
+            SendBucket.objects.filter(shop_id=shop_pk).update(tokens=tokens, ts=ts)
+        return Grant(granted=granted, wait=0.0 if granted else (ts - now) + (1 - tokens) / rate)
 
     def give_back(self, shop_pk: int, *, count: int) -> None:
-        with self._lock:
-            saved = self._buckets.get(shop_pk)
-            if saved is not None and saved[1] <= time.monotonic():  # not while Shopee paused the shop
-                self._buckets[shop_pk] = (saved[0] + count, saved[1])
+        # Not while Shopee paused the shop; the next take caps the bucket at its burst again.
+        SendBucket.objects.filter(shop_id=shop_pk, ts__lte=_database_now()).update(tokens=F("tokens") + count)
 
     def pause(self, shop_pk: int, *, seconds: float) -> None:
-        with self._lock:
-            self._buckets[shop_pk] = (0.0, time.monotonic() + seconds)
+        with transaction.atomic():
+            _bucket_locked(shop_pk)
+            until = _database_now() + seconds
+            SendBucket.objects.filter(shop_id=shop_pk).update(tokens=0.0, ts=until)
+
+
+def _bucket_locked(shop_pk: int) -> SendBucket:
+    """The shop's bucket, its row locked to the end of the transaction. The first time it is
+    made with its clock at 0, so that take refills it to its burst; two first takes at once
+    make one row."""
+    SendBucket.objects.bulk_create([SendBucket(shop_id=shop_pk, tokens=0.0, ts=0.0)], ignore_conflicts=True)
+    return SendBucket.objects.select_for_update().get(shop_id=shop_pk)
+
+
+def _database_now() -> float:
+    """Seconds since the epoch on the database's clock, the one every process shares."""
+    query = (
+        "SELECT EXTRACT(EPOCH FROM clock_timestamp())"
+        if connection.vendor == "postgresql"
+        else "SELECT (julianday('now') - 2440587.5) * 86400.0"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        return float(cursor.fetchone()[0])
 
 
 def send_rate() -> SendRate:
@@ -139,4 +162,4 @@ def send_rate() -> SendRate:
 @lru_cache(maxsize=4)
 def _send_rate(pid: int, redis_url: str) -> SendRate:
     # Keyed by pid: a Redis connection pool must not cross a fork into Celery's children.
-    return RedisSendRate(redis_url) if redis_url else LocalSendRate()
+    return RedisSendRate(redis_url) if redis_url else DatabaseSendRate()

@@ -15,23 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.utils import ROOT, celery_command, celery_worker_command, need
+from tests.utils import ROOT, celery_command, celery_worker_command, need, redis_available
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-
-
-def redis_available() -> bool:
-    url = os.environ.get("REDIS_URL", "")
-    if not url:
-        return False
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
 
 
 def pytest_sessionstart(session):
@@ -158,6 +146,8 @@ def service_env(settings, **extra) -> dict[str, str]:
         port = db.get("PORT") or 5432
         password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
         env["DATABASE_URL"] = f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+    else:  # the test database's file (tests/settings.py); the filesystem broker is under the same var/
+        env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
     env.update(
         {
             "SHOPEE_BASE_URL": settings.SHOPEE_BASE_URL,
@@ -226,7 +216,11 @@ def start_worker(_services):
     numbers = itertools.count()
 
     def start(
-        *, queues: str = "default,outbox,sync", concurrency: int = 1, name: str | None = None, **env_extra
+        *,
+        queues: str = "interactive,default,outbox,sync",
+        concurrency: int = 1,
+        name: str | None = None,
+        **env_extra,
     ):
         name = name or f"w{next(numbers)}"
         args = celery_worker_command(queues=queues, concurrency=concurrency, name=name)

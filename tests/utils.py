@@ -28,6 +28,19 @@ def celery_worker_command(*, queues: str, concurrency: int, name: str, loglevel:
     )
 
 
+def queue_depth(queue: str) -> int:
+    """Tasks waiting in one of the broker's queues (Redis or the filesystem broker alike)."""
+    from kombu.exceptions import ChannelError
+
+    from tmschat.celery import app
+
+    with app.connection_for_read() as connection:
+        try:
+            return connection.default_channel.queue_declare(queue=queue, passive=True).message_count
+        except ChannelError:  # not declared yet: no task was ever sent to it, none waits
+            return 0
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on just now."""
     with socket.socket() as s:
@@ -42,6 +55,18 @@ def need(condition: bool, reason: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"required service missing: {reason}")
     pytest.skip(reason)
+
+
+def redis_available() -> bool:
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
 
 
 def wait_until(predicate, *, timeout: float = 20.0, interval: float = 0.1, message: str = "condition"):

@@ -151,6 +151,11 @@ USE_I18N = True
 USE_TZ = True
 CURRENCY = "TWD"
 
+# Files one process writes and another serves (a large 匯出Excel: a worker writes it, the web
+# serves it). Every web and worker process must reach the same directory: on one machine var/
+# does; docker-compose.yml mounts one named volume in each container.
+SHARED_DIR = Path(env.str("TMSCHAT_SHARED_DIR", default="") or VAR_DIR)
+
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
@@ -272,7 +277,16 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Work a person waits for (the book's actions, the downloads and exports staff started) has a
+# queue of its own that a worker of its own serves, so it never waits behind background pulls
+# and refreshes (Procfile.dev, docker-compose.yml). Exact names win over the patterns below.
+INTERACTIVE_TASKS = [
+    "book.tasks.book_action_run",
+    "orders.tasks.order_download_run",
+    "orders.tasks.order_export_run",
+]
 CELERY_TASK_ROUTES = {
+    **{name: {"queue": "interactive"} for name in INTERACTIVE_TASKS},
     "outbox.tasks.*": {"queue": "outbox"},
     "chat.tasks.chat_sync_*": {"queue": "sync"},
     "orders.tasks.*": {"queue": "sync"},

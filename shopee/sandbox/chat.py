@@ -381,6 +381,7 @@ def deliveries(
             "content": m.content,
             "source_content": m.source_content,
             "created_timestamp": m.created_ns // NS,
+            "received_ns": m.created_ns,  # when the sandbox took it: a pace measured to the ms
             "via": "seller_centre" if m.origin == "webchat" else "open_platform",
             "request_id": m.request_id,
         }

@@ -21,7 +21,7 @@ pytestmark = [
 @pytest.fixture
 def two_workers(start_worker):
     def start():
-        workers = [start_worker(queues="default", name=f"book{n}") for n in range(2)]
+        workers = [start_worker(queues="interactive", name=f"book{n}") for n in range(2)]
         for worker in workers:
             wait_until(
                 lambda w=worker: " ready." in w.log(), timeout=30, interval=0.05, message="worker ready"

@@ -1,38 +1,17 @@
 """docker-compose.yml checked without Docker: the services are there, exactly one beat, every
 environment name it uses (and every one the settings read) is documented in .env.example, and
-the workers listen to the same queues as in development (Procfile.dev)."""
+the workers serve every queue tasks are routed to, as in development (Procfile.dev), with a worker
+of its own for the work a person waits for."""
 
 from __future__ import annotations
 
 import re
-import shlex
 
-import yaml
-
+from tests.ops.helpers import COMPOSE, SERVICES, celery_role, command, compose_workers, procfile_workers
 from tests.utils import ROOT
 
-COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-SERVICES = COMPOSE["services"]
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
 DOCUMENTED = set(re.findall(r"^([A-Z][A-Z0-9_]*)=", (ROOT / ".env.example").read_text(), re.M))
-
-
-def command(service: dict) -> list[str]:
-    value = service.get("command", [])
-    return shlex.split(value) if isinstance(value, str) else list(value)
-
-
-def celery_role(service: dict) -> str | None:
-    args = command(service)
-    if "celery" not in args:
-        return None
-    return next((a for a in args[args.index("celery") + 1 :] if a in ("worker", "beat")), None)
-
-
-def queues(args: list[str]) -> set[str]:
-    for flag in ("-Q", "--queues"):
-        if flag in args:
-            return set(args[args.index(flag) + 1].split(","))
-    return set()
 
 
 def test_the_production_services_are_all_there():
@@ -76,12 +55,53 @@ def test_every_setting_read_from_the_environment_is_documented_in_env_example():
     assert read <= DOCUMENTED, read - DOCUMENTED
 
 
-def test_workers_listen_to_the_queues_of_development():
-    procfile = dict(
-        line.split(":", 1) for line in (ROOT / "Procfile.dev").read_text().splitlines() if ":" in line
-    )
-    development = queues(shlex.split(procfile["worker"]))
-    assert development == {"default", "outbox", "sync"}
-    workers = [s for s in SERVICES.values() if celery_role(s) == "worker"]
-    assert workers
-    assert set().union(*(queues(command(s)) for s in workers)) == development
+def test_workers_serve_every_queue_tasks_are_routed_to_as_in_development(settings):
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    routed.add(settings.CELERY_TASK_DEFAULT_QUEUE)
+    development = {name: worker.queue_set for name, worker in procfile_workers().items()}
+    assert set().union(*development.values()) == routed
+    assert set().union(*compose_workers().values()) == routed
+
+
+def test_work_a_person_waits_for_has_a_worker_of_its_own(settings):
+    """Routed to `interactive`, which one worker serves and nothing else, in development (one
+    consumer per queue on the filesystem broker) as in compose."""
+    for name in settings.INTERACTIVE_TASKS:
+        assert settings.CELERY_TASK_ROUTES[name] == {"queue": "interactive"}
+    for workers in ({n: w.queue_set for n, w in procfile_workers().items()}, compose_workers()):
+        serving = [queues for queues in workers.values() if "interactive" in queues]
+        assert serving == [{"interactive"}], workers
+
+
+def app_services() -> dict[str, dict]:
+    """The services running our own image: the web and every worker and beat."""
+    return {name: s for name, s in SERVICES.items() if celery_role(s) or name == "web"}
+
+
+def test_files_a_worker_writes_are_where_the_web_serves_them():
+    """A large 匯出Excel is written by a worker under TMSCHAT_SHARED_DIR and served by the web
+    from there: the same named volume is mounted at that directory in web and every worker."""
+    volumes = set()
+    for name, service in app_services().items():
+        shared = service["environment"]["TMSCHAT_SHARED_DIR"]
+        mounts = dict(reversed(volume.split(":")[:2]) for volume in service.get("volumes", []))
+        assert mounts.get(shared) in COMPOSE["volumes"], f"{name}: no named volume at {shared}"
+        assert not shared.startswith(service["environment"]["TMSCHAT_VAR_DIR"]), name
+        volumes.add(mounts[shared])
+    assert len(volumes) == 1
+    assert f"mkdir -p {shared}" in DOCKERFILE  # a new volume takes the image's owner of the directory
+
+
+def test_the_image_carries_the_chromium_the_shipped_signing_drives():
+    """.env.example ships SELLERCENTRE_SIGNING=page: Debian's Chromium (and fonts for the Chinese
+    page) in the one image that web and workers run."""
+    shipped = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", (ROOT / ".env.example").read_text(), re.M))
+    assert shipped["SELLERCENTRE_SIGNING"] == "page"
+    installed = set()
+    for run in re.findall(r"^RUN (.*)$", DOCKERFILE.replace("\\\n", " "), re.M):
+        for part in run.split("&&"):
+            words = part.split()
+            if words[:2] == ["apt-get", "install"]:
+                installed |= {word for word in words[2:] if not word.startswith("-")}
+    assert {"chromium", "fonts-noto-cjk"} <= installed, installed
+    assert all(service["build"] == "." for service in app_services().values())

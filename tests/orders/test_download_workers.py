@@ -25,7 +25,7 @@ ORDERS = 400  # 8 detail batches
 @pytest.fixture
 def worker(start_worker):
     def start(**kwargs):
-        process = start_worker(queues="sync", DJANGO_SETTINGS_MODULE=WORKER_SETTINGS, **kwargs)
+        process = start_worker(queues="interactive", DJANGO_SETTINGS_MODULE=WORKER_SETTINGS, **kwargs)
         wait_until(lambda: " ready." in process.log(), timeout=30, interval=0.05, message="worker ready")
         return process
 

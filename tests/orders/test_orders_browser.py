@@ -23,7 +23,7 @@ def test_staff_download_a_scope_watch_it_finish_select_and_export_excel(
 ):
     seed_scope_orders(sandbox, shop, order_day)
     sandbox.set_faults(latency_ms=300, paths=["/get_order_detail", "/get_tracking_number"])
-    worker = start_worker(queues="sync", DJANGO_SETTINGS_MODULE=WORKER_SETTINGS)
+    worker = start_worker(queues="interactive,sync", DJANGO_SETTINGS_MODULE=WORKER_SETTINGS)
     wait_until(lambda: " ready." in worker.log(), timeout=30, interval=0.05, message="worker ready")
     page = browser_as(salesperson)
 

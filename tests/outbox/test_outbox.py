@@ -4,7 +4,6 @@ what delivery does with each answer Shopee can give. Worker processes: test_outb
 from __future__ import annotations
 
 import contextlib
-import os
 
 import pytest
 from django.db import transaction
@@ -19,10 +18,10 @@ from outbox.delivery import outbox_deliver_due
 from outbox.kick import parallel_drains
 from outbox.models import OutgoingMessage
 from outbox.placeholders import render_notice
-from outbox.rate import LocalSendRate, RedisSendRate
+from outbox.rate import send_rate
 from outbox.services import OutboxRefused, outbox_retry, outbox_sweep
 from tests.outbox.helpers import buyers_who_wrote, delivered_texts, queue, verify
-from tests.utils import need, wait_until
+from tests.utils import wait_until
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
@@ -122,18 +121,12 @@ def test_a_kick_lost_with_a_rolled_back_savepoint_is_asked_for_again(
     assert len(kicks) == 1  # the one row left is delivered without waiting for the sweeper
 
 
-@pytest.mark.parametrize("backend", ["local", "redis"])
-def test_a_shop_shopee_paused_stays_paused_when_a_drain_gives_back_unused_tokens(backend, settings):
-    if backend == "redis":
-        need(bool(settings.REDIS_URL), "Redis (set REDIS_URL)")
-        rate = RedisSendRate(settings.REDIS_URL)
-    else:
-        rate = LocalSendRate()
-    shop_pk = 900_000 + os.getpid()
-    assert rate.take(shop_pk, rate=10, want=10).granted == 10
-    rate.pause(shop_pk, seconds=30)  # Shopee answered "slow down" to one drain…
-    rate.give_back(shop_pk, count=6)  # …while another returns tokens it did not use
-    paused = rate.take(shop_pk, rate=10, want=10)
+def test_a_shop_shopee_paused_stays_paused_when_a_drain_gives_back_unused_tokens(bucket, shop):
+    rate = send_rate()
+    assert rate.take(shop.pk, rate=10, want=10).granted == 10
+    rate.pause(shop.pk, seconds=30)  # Shopee answered "slow down" to one drain…
+    rate.give_back(shop.pk, count=6)  # …while another returns tokens it did not use
+    paused = rate.take(shop.pk, rate=10, want=10)
     assert paused.granted == 0 and paused.wait > 25
 
 

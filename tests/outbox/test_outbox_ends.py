@@ -21,7 +21,6 @@ from chat.transport import transport_for
 from outbox.claim import claim_due
 from outbox.delivery import _deliver, outbox_deliver_due
 from outbox.models import OutgoingMessage
-from outbox.rate import KEY_PREFIX
 from outbox.record import call_begins
 from outbox.services import outbox_cancel, outbox_sweep
 from tests.factories import OutgoingMessageFactory
@@ -131,11 +130,8 @@ def test_a_worker_killed_in_one_call_costs_only_that_message_a_lease_expiry_not_
     assert delivered_texts(sandbox, shop) == {"第1則": 1, "第2則": 1}
 
 
-def test_a_batch_stopped_by_an_outage_gives_the_untried_messages_tokens_back(sandbox, make_shop, settings):
-    import redis
-
+def test_a_batch_stopped_by_an_outage_gives_the_untried_messages_tokens_back(sandbox, make_shop, bucket):
     shop = make_shop(rate=2)  # a burst of two, then two a second
-    redis.Redis.from_url(settings.REDIS_URL).delete(f"{KEY_PREFIX}{shop.pk}")
     first, second = buyers_who_wrote(sandbox, shop, 2)
     queue(shop, first, "第一則")
     queue(shop, second, "第二則")

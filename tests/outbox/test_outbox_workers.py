@@ -12,13 +12,12 @@ from collections import Counter, defaultdict
 
 import pytest
 from django.db import close_old_connections, connection, transaction
-from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from accounts.models import Shop
 from chat.models import Message
 from chat.sync import chat_sync_shop
 from outbox.models import OutgoingMessage
-from tests.outbox.helpers import WORKER_SETTINGS, buyers_who_wrote, delivered_texts, queue, verify
+from tests.outbox.helpers import buyers_who_wrote, delivered_texts, queue, verify
 from tests.utils import wait_until
 
 pytestmark = [
@@ -28,33 +27,6 @@ pytestmark = [
 ]
 
 State = OutgoingMessage.State
-
-
-@pytest.fixture
-def worker(start_worker):
-    """Start an outbox worker with the compressed timings of outbox_worker_settings; returns
-    once it takes tasks."""
-
-    def start(**kwargs):
-        process = start_worker(queues="outbox", DJANGO_SETTINGS_MODULE=WORKER_SETTINGS, **kwargs)
-        wait_until(lambda: " ready." in process.log(), timeout=30, interval=0.05, message="worker ready")
-        return process
-
-    return start
-
-
-@pytest.fixture
-def beat(start_beat):
-    """Start a beat process running only the outbox sweeper, every second (or `every`)."""
-
-    def start(*, every: int = 1, **kwargs):
-        interval, _new = IntervalSchedule.objects.get_or_create(every=every, period=IntervalSchedule.SECONDS)
-        PeriodicTask.objects.update_or_create(
-            name="outbox sweep", defaults={"task": "outbox.tasks.outbox_sweep", "interval": interval}
-        )
-        return start_beat(DJANGO_SETTINGS_MODULE=WORKER_SETTINGS, **kwargs)
-
-    return start
 
 
 def states() -> Counter[str]:

@@ -1,11 +1,14 @@
 """Production smoke: the shape of docker-compose.yml run as processes, driven by a real browser.
 
-DEBUG=0 with secrets from the environment, gunicorn, two Celery workers and one beat, PostgreSQL
-and Redis (a database of its own), the sandbox as Shopee on its own port. A staff member signs in
-through gunicorn, adds a shop through Shopee's authorization pages, answers a buyer (delivered
-exactly once, counted on the sandbox), sees the shop's orders downloaded; /healthz, /metrics and
-WhiteNoise's static files answer; every log line of the web process is JSON and no process logs
-the reply's text.
+DEBUG=0 with secrets from the environment, gunicorn, the Celery workers of docker-compose.yml and
+one beat, PostgreSQL and Redis (a database of its own), the sandbox as Shopee on its own port.
+As in compose, each process has a var/ of its own and exports go to one shared directory; Seller
+Centre's chat is signed as .env.example ships it (`page`: Debian's Chromium), against a sandbox
+that refuses unsigned chat calls. A staff member signs in through gunicorn, adds a shop through
+Shopee's authorization pages, verifies its chat login, answers a buyer (delivered exactly once,
+counted on the sandbox), sees the shop's orders downloaded and exports more of them than a request
+writes (a worker writes the file, the web serves it); /healthz, /metrics and WhiteNoise's static
+files answer; every log line of the web process is JSON and no process logs the reply's text.
 
 Run by `.ci/smoke` (and so by `.ci/run`): `pytest -m smoke tests/smoke`.
 """
@@ -14,18 +17,22 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
 import time
 from urllib.parse import urlsplit, urlunsplit
 
+import openpyxl
 import pytest
 import requests
 from cryptography.fernet import Fernet
 from playwright.sync_api import expect
 
+from orders.excel import INLINE_MAX
 from tests.conftest import ServiceProcess
+from tests.ops.helpers import compose_workers
 from tests.utils import (
     ROOT,
     celery_command,
@@ -41,6 +48,8 @@ pytestmark = [pytest.mark.smoke, pytest.mark.browser, pytest.mark.timeout(300)]
 KTMST = {"shop_id": "242826267", "account": "ktmst", "password": "demo1234", "name": "我的測試賣場"}
 BUYER = {"buyer_id": "300077001", "buyer_name": "煙霧測試買家"}
 ADMIN = {"username": "smoke-admin", "password": secrets.token_urlsafe(16)}
+SHIPPED = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", (ROOT / ".env.example").read_text(), re.M))
+LARGE_EXPORT = INLINE_MAX + 100
 
 
 def smoke_database_url() -> str:
@@ -68,7 +77,7 @@ def production(tmp_path_factory):
     web_port, sandbox_port = free_port(), free_port()
     web = f"http://127.0.0.1:{web_port}"
     shopee = f"http://127.0.0.1:{sandbox_port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST", "TMSCHAT_"))}
     env.update(
         {
             "DEBUG": "0",
@@ -89,7 +98,9 @@ def production(tmp_path_factory):
             "DATABASE_URL": database_url,
             "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", redis_url),
             "REDIS_URL": redis_url,
-            "TMSCHAT_VAR_DIR": str(tmp / "var"),
+            # As in compose: each process its own var/, exports in one shared directory.
+            "TMSCHAT_SHARED_DIR": str(tmp / "shared"),
+            "SELLERCENTRE_SIGNING": SHIPPED["SELLERCENTRE_SIGNING"],
             "METRICS_TOKEN": secrets.token_urlsafe(24),
             "DJANGO_SUPERUSER_USERNAME": ADMIN["username"],
             "DJANGO_SUPERUSER_PASSWORD": ADMIN["password"],
@@ -99,6 +110,7 @@ def production(tmp_path_factory):
         }
     )
     manage = [sys.executable, "manage.py"]
+    web_env = own_var(env, tmp, "web")
     # What the `migrate` service and the image build do.
     for step in (
         ["compile_translations"],
@@ -107,13 +119,15 @@ def production(tmp_path_factory):
         ["install_schedule"],
         ["createsuperuser", "--noinput"],
     ):
-        done = subprocess.run(manage + step, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+        done = subprocess.run(
+            manage + step, cwd=ROOT, env=web_env, capture_output=True, text=True, timeout=180
+        )
         assert done.returncode == 0, f"{step}: {done.stderr[-3000:]}"
 
     procs: dict[str, ServiceProcess] = {}
 
     def start(name: str, args: list[str]) -> None:
-        procs[name] = ServiceProcess(args, env, tmp / f"{name}.log")
+        procs[name] = ServiceProcess(args, own_var(env, tmp, name), tmp / f"{name}.log")
 
     start(
         "sandbox",
@@ -125,8 +139,10 @@ def production(tmp_path_factory):
         [sys.executable, "-m", "gunicorn", "tmschat.wsgi", "--bind", f"127.0.0.1:{web_port}"]
         + ["--workers", "2", "--timeout", "30"],
     )
-    for name in ("worker1", "worker2"):
-        start(name, celery_worker_command(queues="default,outbox,sync", concurrency=2, name=f"smoke-{name}"))
+    for name, served in compose_workers().items():  # each worker service of compose, once
+        start(
+            name, celery_worker_command(queues=",".join(sorted(served)), concurrency=2, name=f"smoke-{name}")
+        )
     start("beat", celery_command("beat", "-l", "info", "-s", str(tmp / "beat-schedule")))
 
     def up() -> bool:
@@ -141,9 +157,20 @@ def production(tmp_path_factory):
             return False
 
     wait_until(up, timeout=60, interval=0.3, message="gunicorn and the sandbox")
+    # Seller Centre's chat API refuses calls its page did not sign: only `page` signing passes.
+    requests.post(f"{shopee}/_sandbox/config", json={"sc_signed": True}, timeout=5).raise_for_status()
+    for _ in range(LARGE_EXPORT):  # enough orders that 匯出Excel goes to a worker
+        requests.post(
+            f"{shopee}/_sandbox/orders", json={"shop_id": KTMST["shop_id"], "push": False}, timeout=5
+        ).raise_for_status()
     yield {"web": web, "shopee": shopee, "env": env, "procs": procs, "tmp": tmp}
     for proc in procs.values():
         proc.stop()
+
+
+def own_var(env: dict[str, str], tmp, name: str) -> dict[str, str]:
+    """The process's environment with a var/ of its own (database files, broker, cache, static)."""
+    return env | {"TMSCHAT_VAR_DIR": str(tmp / f"var-{name}")}
 
 
 def deliveries(shopee: str, buyer_id: str) -> list[dict]:
@@ -236,8 +263,32 @@ def test_production_shape_end_to_end(production, _browser):
             box.press("Enter")
             expect(page.locator("#pending .msg.outgoing", has_text=reply)).to_have_count(0, timeout=30_000)
             expect(page.locator("#thread .msg.from-seller", has_text=reply)).to_be_visible()
+
+            # 匯出Excel of more orders than a request writes: the interactive worker writes the
+            # file into the shared directory, and the web, with a var/ of its own, serves it.
+            def all_orders_stored() -> bool:
+                page.goto(f"{web}/orders/")
+                shown = re.search(r"共 ([\d,]+) 筆訂單", page.locator("body").inner_text())
+                return bool(shown) and int(shown[1].replace(",", "")) >= LARGE_EXPORT
+
+            wait_until(all_orders_stored, timeout=120, interval=2, message="the shop's orders stored")
+            page.click("#export-button")
+            started = page.get_by_text(re.compile(r"正在匯出 \d+ 筆訂單"))
+            exported = int(re.search(r"正在匯出 (\d+) 筆", started.inner_text())[1])
+            link = page.locator("#exports a", has_text="下載")
+            expect(link).to_be_visible(timeout=120_000)
+            with page.expect_download() as download:
+                link.click()
+            saved = production["tmp"] / download.value.suggested_filename
+            download.value.save_as(saved)
+            sheet = openpyxl.load_workbook(saved, read_only=True)["訂單"]
+            assert sum(1 for _row in sheet.iter_rows()) == exported + 1  # the header and each order
     finally:
         context.close()
+
+    tmp = production["tmp"]
+    assert list((tmp / "shared" / "exports").glob("*.xlsx"))
+    assert not list(tmp.glob("var-*/exports/*.xlsx"))
 
     # Exactly once on Shopee, also after the sweeper has had its turns.
     wait_until(lambda: deliveries(shopee, BUYER["buyer_id"]), timeout=10, message="the delivery")
