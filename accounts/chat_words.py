@@ -15,6 +15,7 @@ REASON_SESSION_LOST = "session_lost"
 REASON_PASSWORD_NEEDED = "password_needed"
 REASON_INTERFACE_CHANGED = "interface_changed"
 REASON_ANTI_BOT = "anti_bot"
+REASON_SESSION_FORGOTTEN = "session_forgotten"
 
 _WORDS = {
     "wrong_password": gettext_noop(
@@ -46,6 +47,9 @@ _WORDS = {
     REASON_ANTI_BOT: gettext_noop(
         "Shopee's anti-bot protection refused the call: the server must sign chat calls through its "
         "browser (setting SELLERCENTRE_SIGNING=page)."
+    ),
+    REASON_SESSION_FORGOTTEN: gettext_noop(
+        "The chat session was ended in the admin: verify the chat login again to resume chat."
     ),
     "login_failed": gettext_noop("Shopee refused the login."),
 }

@@ -30,7 +30,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from accounts.chat_words import REASON_ANTI_BOT, REASON_PASSWORD_NEEDED, REASON_SESSION_LOST
+from accounts.chat_words import (
+    REASON_ANTI_BOT,
+    REASON_PASSWORD_NEEDED,
+    REASON_SESSION_FORGOTTEN,
+    REASON_SESSION_LOST,
+)
 from accounts.models import Shop
 from accounts.signals import send_on_commit, shop_authorization_lost, shop_verified
 from audit.services import audit_shop_verified
@@ -292,6 +297,33 @@ def chat_problem_set(*, shop: Shop, reason: str) -> None:
     while the session stays (nothing is lost; the outbox holds)."""
     Shop.objects.filter(pk=shop.pk).update(chat_state_reason=reason[:500], updated_at=timezone.now())
     shop.chat_state_reason = reason[:500]
+
+
+def chat_password_set(*, shop: Shop, password: str) -> None:
+    """Keep a new password (encrypted) for silent re-login; the session in use stays."""
+    Shop.objects.filter(pk=shop.pk).update(
+        chat_password=password,
+        chat_keep_password=True,
+        updated_at=timezone.now(),
+    )
+    shop.chat_password, shop.chat_keep_password = password, True
+
+
+def chat_session_forget(*, shop: Shop) -> None:
+    """End the chat session (and any login waiting for its link): 未驗證 until verified again."""
+    now = timezone.now()
+    changed = Shop.objects.filter(pk=shop.pk).exclude(chat_session="", chat_pending="")
+    changed = changed.update(
+        chat_state=ChatState.UNVERIFIED,
+        chat_state_reason=REASON_SESSION_FORGOTTEN,
+        chat_state_changed_at=now,
+        chat_session="",
+        chat_pending="",
+        updated_at=now,
+    )
+    if changed:
+        send_on_commit(shop_authorization_lost, shop_pk=shop.pk)
+    shop.refresh_from_db()
 
 
 def chat_password_forget(*, shop: Shop) -> None:
