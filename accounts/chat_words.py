@@ -16,6 +16,8 @@ REASON_PASSWORD_NEEDED = "password_needed"
 REASON_INTERFACE_CHANGED = "interface_changed"
 REASON_ANTI_BOT = "anti_bot"
 REASON_SESSION_FORGOTTEN = "session_forgotten"
+REASON_OTHER_SHOP = "other_shop"
+REASON_SHOP_REGISTERED = "shop_registered"
 
 _WORDS = {
     "wrong_password": gettext_noop(
@@ -50,6 +52,12 @@ _WORDS = {
     ),
     REASON_SESSION_FORGOTTEN: gettext_noop(
         "The chat session was ended in the admin: verify the chat login again to resume chat."
+    ),
+    REASON_OTHER_SHOP: gettext_noop(
+        "The Seller Centre login entered belongs to another shop: enter this shop's own login."
+    ),
+    REASON_SHOP_REGISTERED: gettext_noop(
+        "The Seller Centre login entered belongs to a shop already registered as another account."
     ),
     "login_failed": gettext_noop("Shopee refused the login."),
 }

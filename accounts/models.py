@@ -89,6 +89,7 @@ class Shop(models.Model):
     chat_device_id = models.CharField(max_length=64, blank=True)
     # JSON of shopee.sellercentre PendingLogin (between the two clicks) / SellerCentreSession.
     chat_pending = EncryptedTextField(blank=True, default="")
+    chat_pending_at = models.DateTimeField(null=True, blank=True)  # when the pending login's link was sent
     chat_session = EncryptedTextField(blank=True, default="")
     chat_session_at = models.DateTimeField(null=True, blank=True)
 
@@ -156,6 +157,11 @@ class Shop(models.Model):
         from accounts.chat_words import chat_reason_words
 
         return chat_reason_words(self.chat_state_reason)
+
+    @property
+    def chat_link_sent(self) -> bool:
+        """A login waits for the seller to tap the link on the phone (step 2 of 3)."""
+        return bool(self.chat_pending)
 
     @property
     def chat_password_kept(self) -> bool:
