@@ -350,25 +350,32 @@ def _login_again(client: SellerCentreClient, shop: Shop) -> tuple[SellerCentreSe
 
 
 def chat_login_lost(*, shop: Shop, reason: str) -> None:
-    """The chat session is gone for good: 未驗證 with `reason`, the button is back, the outbox
-    holds the shop's messages (it checks `can_send`) until the next verification."""
+    """The chat session `shop` was read with is gone for good: 未驗證 with `reason`, the button is
+    back, the outbox holds the shop's messages (it checks `can_send`) until the next verification.
+
+    Only that session: `chat_session_at` stamps each session stored, and the row changes only if
+    it still holds the one `shop` was read with. A pull that read the shop before a new chat login
+    (or before another process renewed the session) fails on its old view and changes nothing."""
     now = timezone.now()
-    changed = Shop.objects.filter(pk=shop.pk, chat_state=ChatState.VERIFIED).update(
+    changed = Shop.objects.filter(
+        pk=shop.pk, chat_state=ChatState.VERIFIED, chat_session_at=shop.chat_session_at
+    ).update(
         chat_state=ChatState.UNVERIFIED,
         chat_state_reason=reason[:500],
         chat_state_changed_at=now,
         chat_session="",
         updated_at=now,
     )
+    if not changed:
+        return
     shop.chat_state, shop.chat_state_reason, shop.chat_state_changed_at = (
         ChatState.UNVERIFIED,
         reason[:500],
         now,
     )
     shop.chat_session = ""
-    if changed:
-        log.warning("chat login of shop %s lost: %s", shop, reason)
-        send_on_commit(shop_authorization_lost, shop_pk=shop.pk)
+    log.warning("chat login of shop %s lost: %s", shop, reason)
+    send_on_commit(shop_authorization_lost, shop_pk=shop.pk)
 
 
 def chat_problem_set(*, shop: Shop, reason: str) -> None:
