@@ -165,7 +165,10 @@ def selection_change(request):
     action = request.POST.get("action", "")
     if action not in SELECTION_ACTIONS:
         return HttpResponse(status=400)
-    _form, orders = _filtered(request, QueryDict(request.POST.get("query", "")))
+    form, orders = _filtered(request, QueryDict(request.POST.get("query", "")))
+    if form.is_bound and not form.is_valid() and action != "none":
+        messages.error(request, _("The filter is not valid, so nothing was selected: correct it first."))
+        return back_to_list(request)
     user = request.user
     if action == "all":
         count = selection.selection_select_all(user=user, orders=orders)

@@ -1,4 +1,4 @@
-"""The admin site as a whole: its titles, the audit list (稽核紀錄), the audited beat schedule, and
+"""The admin site's registrations beyond the apps' own: the audit list (稽核紀錄), the audited beat schedule, and
 the installed packages' admins (django-auditlog's histories, django-axes' sign-in records) scoped
 the way every admin of ours is: each staff member sees the rows of the shops they may see.
 
@@ -7,21 +7,19 @@ whoever may open the row it is about in that row's own admin (any registered mod
 package's, whatever app it moves to), and the audit list knows shops."""
 
 from auditlog.admin import LogEntryAdmin
+from auditlog.filters import CIDFilter, ResourceTypeFilter
 from auditlog.models import LogEntry
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
 from django_celery_beat.admin import PeriodicTaskAdmin
 from django_celery_beat.models import PeriodicTask
 
 from accounts.selectors import sees_all_shops
 from audit.models import AuditEvent
 from audit.services import audit_schedule_changed
-
-admin.site.site_header = admin.site.site_title = admin.site.index_title = _("TMS Chat administration")
 
 
 @admin.register(AuditEvent)
@@ -90,10 +88,22 @@ class AuditedPeriodicTaskAdmin(PeriodicTaskAdmin):
 admin.site.unregister(LogEntry)
 
 
+class ResourceTypeOfIdFilter(ResourceTypeFilter):
+    """auditlog's filter by the kind of row, ignoring a value that is no content type id."""
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is not None and not (value.isascii() and value.isdigit() and len(value) <= 18):
+            return queryset.none()
+        return super().queryset(request, queryset)
+
+
 @admin.register(LogEntry)
 class ScopedLogEntryAdmin(LogEntryAdmin):
     """A field history is shown to whoever may see its row in the row's own admin: another
     salesperson's shop's history stays out, a beat schedule's (no shop) is shown."""
+
+    list_filter = ["action", ResourceTypeOfIdFilter, CIDFilter]
 
     def get_queryset(self, request):
         entries = super().get_queryset(request)
