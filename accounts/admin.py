@@ -25,11 +25,15 @@ class ShopSyncInline(admin.TabularInline):
     model = ShopSync
     extra = 0
     can_delete = False
-    fields = ["kind", "last_success_at", "last_full_at", "last_api_calls", "last_error", "last_error_at"]
+    fields = ["kind", "last_success_at", "last_full_at", "last_api_calls", "error", "last_error_at"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("Last error"))
+    def error(self, sync: ShopSync) -> str:
+        return sync.error_text
 
 
 class ShopAdminForm(forms.ModelForm):

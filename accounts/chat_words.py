@@ -1,7 +1,7 @@
 """Why a shop's chat login (聊聊登入認證) is not verified, in the reader's language.
 
 `Shop.chat_state_reason` stores a stable code (shopee.sellercentre `LoginError.reason`, or one of
-ours below); anything else is Shopee's own text, shown as it came.
+ours below), said in words when shown; a code not listed here is named, never shown bare.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ REASON_SESSION_FORGOTTEN = "session_forgotten"
 REASON_OTHER_SHOP = "other_shop"
 REASON_SHOP_REGISTERED = "shop_registered"
 
-_WORDS = {
+CHAT_REASON_WORDS = {
     "wrong_password": gettext_noop(
         "Wrong login name or password for Seller Centre (if it was changed on Shopee, enter the new one)."
     ),
@@ -60,14 +60,19 @@ _WORDS = {
         "The Seller Centre login entered belongs to a shop already registered as another account."
     ),
     "login_failed": gettext_noop("Shopee refused the login."),
+    "shop_not_verified": gettext_noop(
+        "The shop was not verified when this ran: verify it, then it runs again."
+    ),
 }
 
 
 def chat_reason_words(reason: str) -> str:
     if not reason:
         return ""
-    words = _WORDS.get(reason)
-    return gettext(words) if words else reason
+    words = CHAT_REASON_WORDS.get(reason)
+    if words:
+        return gettext(words)
+    return gettext("Seller Centre refused the chat login (%(code)s).") % {"code": reason}
 
 
 @dataclass(frozen=True)

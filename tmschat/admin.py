@@ -14,6 +14,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from django_celery_beat.admin import PeriodicTaskAdmin
 from django_celery_beat.models import PeriodicTask
 
@@ -72,6 +73,10 @@ class AuditedPeriodicTaskAdmin(PeriodicTaskAdmin):
         for task in tasks:
             audit_schedule_changed(actor=request.user, task=task, fields=["enabled"])
 
+    @admin.display(description=_("Scheduler"))
+    def scheduler(self, task: PeriodicTask):
+        return task.scheduler
+
     @admin.action(description=PeriodicTaskAdmin.enable_tasks.short_description)
     def enable_tasks(self, request, queryset):
         self._audited(request, queryset, super().enable_tasks)
@@ -105,6 +110,10 @@ class ScopedLogEntryAdmin(LogEntryAdmin):
 
     list_filter = ["action", ResourceTypeOfIdFilter, CIDFilter]
 
+    @admin.display(description=_("Correlation ID"))
+    def cid_url(self, obj):
+        return super().cid_url(obj)
+
     def get_queryset(self, request):
         entries = super().get_queryset(request)
         if sees_all_shops(request.user):
@@ -131,10 +140,24 @@ class OwnSignInsOnly:
         return records.filter(username=request.user.get_username())
 
 
+class ScopedAccessAttemptAdmin(OwnSignInsOnly, AccessAttemptAdmin):
+    @admin.display(description=_("Status"))
+    def status(self, obj: AccessAttempt):
+        return super().status(obj)
+
+
+class ScopedAccessLogAdmin(OwnSignInsOnly, AccessLogAdmin):
+    pass
+
+
+class ScopedAccessFailureLogAdmin(OwnSignInsOnly, AccessFailureLogAdmin):
+    pass
+
+
 for model, model_admin in (
-    (AccessAttempt, AccessAttemptAdmin),
-    (AccessLog, AccessLogAdmin),
-    (AccessFailureLog, AccessFailureLogAdmin),
+    (AccessAttempt, ScopedAccessAttemptAdmin),
+    (AccessLog, ScopedAccessLogAdmin),
+    (AccessFailureLog, ScopedAccessFailureLogAdmin),
 ):
     admin.site.unregister(model)
-    admin.site.register(model, type(model_admin.__name__, (OwnSignInsOnly, model_admin), {}))
+    admin.site.register(model, model_admin)

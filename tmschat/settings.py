@@ -58,7 +58,7 @@ INSTALLED_APPS = [
     "outbox",
     "notifications",
     # Operations (issue 14): sign-in throttling, audit, structured logs
-    "axes",
+    "tmschat.apps.AxesConfig",  # django-axes
     "auditlog",
     "django_structlog",
     "audit",

@@ -29,6 +29,7 @@ from tests.factories import (
     OutgoingMessageFactory,
     ShopFactory,
 )
+from tests.tmschat.helpers import model_named
 
 pytestmark = pytest.mark.django_db
 
@@ -39,11 +40,6 @@ MINE = ["我的測試賣場", "242826267"]
 # The order book's admins are scoped as the order book moves into its own app (its own branch):
 # these labels name where they are before that move, so once moved they are checked here too.
 SCOPED_ELSEWHERE = {"orders.bookorder", "orders.bookshopsettings"}
-
-
-def model_named(name: str):
-    """A model by class name, wherever its app is (the order book moves to an app of its own)."""
-    return next(model for model in apps.get_models() if model.__name__ == name)
 
 
 def rows_of(shop: Shop, owner: str, marker: str, staff) -> None:

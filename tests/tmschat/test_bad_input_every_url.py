@@ -16,13 +16,12 @@ from urllib.parse import urlencode
 
 import pytest
 from django import forms
-from django.apps import apps
 from django.contrib import admin
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from tests.factories import ConversationFactory, MessageFactory, OrderFactory, OutgoingMessageFactory
+from tests.tmschat.helpers import OURS, existing_pks, model_named, pages, url_of
 from tests.utils import ROOT
 
 pytestmark = pytest.mark.django_db
@@ -30,13 +29,8 @@ pytestmark = pytest.mark.django_db
 HUGE = "9" * 30
 NAN = "NaN"  # no number to int(), and float()'s "not a number"
 JUNK = ["\x00", NAN, HUGE, "1e3"]
-OURS = ["accounts", "audit", "chat", "notifications", "orders", "outbox", "tmschat"]
-# Apps moved out of these by work going on beside this test (the order book, the inbox) are ours too.
-OURS += [config.name for config in apps.get_app_configs() if Path(config.path).is_relative_to(ROOT)]
 # Parameters that carry a whole query string of filters (the order table's, 通知's).
 NESTED = {"query", "filters"}
-# Views that leave the site: the push endpoint refuses an unsigned body before reading anything.
-NOT_PAGES = {"shopee_push", "metrics", "healthz", "logout", "set_language"}
 
 
 def our_sources() -> list[Path]:
@@ -69,23 +63,6 @@ def parameter_names() -> set[str]:
     return found | {name for form in FORMS for name in form.base_fields}
 
 
-def pages() -> list[tuple[str, str, list[str], object]]:
-    """(name, route, int parameters, view) of every URL of the site outside the admin."""
-    found = []
-
-    def walk(patterns, prefix: str) -> None:
-        for entry in patterns:
-            if isinstance(entry, URLResolver):
-                if entry.app_name != "admin":
-                    walk(entry.url_patterns, prefix + str(entry.pattern))
-            elif isinstance(entry, URLPattern) and entry.name not in NOT_PAGES:
-                route = prefix + str(entry.pattern)
-                found.append((entry.name or route, route, re.findall(r"<int:(\w+)>", route), entry.callback))
-
-    walk(get_resolver().url_patterns, "")
-    return found
-
-
 def read_by(view, names: set[str]) -> set[str]:
     """The names the view's module mentions, and the fields of the forms it uses."""
     source = inspect.getsource(inspect.getmodule(inspect.unwrap(view)))
@@ -94,10 +71,6 @@ def read_by(view, names: set[str]) -> set[str]:
         if re.search(rf"\b{form.__name__}\b", source):
             mentioned |= set(form.base_fields)
     return mentioned
-
-
-def model_named(name: str):
-    return next(model for model in apps.get_models() if model.__name__ == name)
 
 
 @pytest.fixture
@@ -120,31 +93,6 @@ def client(own_shop, salesperson) -> Client:
     client = Client(raise_request_exception=False)
     client.force_login(salesperson)
     return client
-
-
-def existing_pks() -> list[int]:
-    """Every row id of our apps' tables, to find one a page with an id in its path opens."""
-    return sorted(
-        {
-            pk
-            for model in apps.get_models()
-            if model._meta.app_label in OURS
-            for pk in model._default_manager.values_list("pk", flat=True)
-            if isinstance(pk, int)
-        }
-    )
-
-
-def url_of(client: Client, route: str, ints: list[str], pks: list[int]) -> str | None:
-    """The route with ids of rows that exist (None when no row opens the page)."""
-    path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", "{\\1}", route)
-    if not ints:
-        return path
-    for pk in pks:
-        url = path.format(**dict.fromkeys(ints, pk))
-        if client.get(url).status_code not in (404, 405) or client.post(url).status_code != 404:
-            return url
-    return None
 
 
 def junk_for(name: str, value: str, names: set[str]) -> str:
