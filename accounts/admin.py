@@ -77,6 +77,27 @@ class ShopAdminForm(forms.ModelForm):
 
 
 SECRET_CONTROLS = ["chat_password_new", "chat_password_forget", "chat_session_forget"]
+# What the change page shows of each verification (read-only but the first two of the chat's).
+API_FIELDS = [
+    "state",
+    "reason",
+    "state_changed_at",
+    "verified_at",
+    "authorization_expires_at",
+    "access_token_expires_at",
+    "refresh_token_expires_at",
+    "tokens_refreshed_at",
+]
+CHAT_FIELDS = [
+    "chat_transport",
+    "chat_login_name",
+    "chat_state",
+    "chat_reason",
+    "chat_state_changed_at",
+    "chat_verified_at",
+    "chat_session_at",
+    "chat_password_kept",
+]
 
 
 @admin.register(Shop)
@@ -97,44 +118,17 @@ class ShopAdmin(admin.ModelAdmin):
     list_filter = ["state", "region", ("salesperson", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["shop_id", "account", "name", "customer"]
     list_select_related = ["salesperson"]
-    readonly_fields = [
-        "shop_id",
-        "state",
-        "reason",
-        "state_changed_at",
-        "verified_at",
-        "authorization_expires_at",
-        "access_token_expires_at",
-        "refresh_token_expires_at",
-        "tokens_refreshed_at",
-        "chat_state",
-        "chat_reason",
-        "chat_state_changed_at",
-        "chat_verified_at",
-        "chat_session_at",
-        "chat_password_kept",
-    ]
+    readonly_fields = ["shop_id", *API_FIELDS, *CHAT_FIELDS[2:]]
     inlines = [ShopSyncInline]
     actions = ["check_authorization_now", "refresh_tokens_now"]
 
     def get_fieldsets(self, request, obj=None):
-        chat = [
-            "chat_transport",
-            "chat_login_name",
-            "chat_state",
-            "chat_reason",
-            "chat_state_changed_at",
-            "chat_verified_at",
-            "chat_session_at",
-            "chat_password_kept",
-        ]
-        if obj is not None and self.has_change_permission(request, obj):
-            chat += SECRET_CONTROLS
-        api = ["state", "reason", "state_changed_at", "verified_at", "authorization_expires_at"]
-        api += ["access_token_expires_at", "refresh_token_expires_at", "tokens_refreshed_at"]
+        chat = CHAT_FIELDS + (
+            SECRET_CONTROLS if obj is not None and self.has_change_permission(request, obj) else []
+        )
         return [
             (None, {"fields": ["shop_id", "name", "account", "region", "customer", "salesperson"]}),
-            (_("Shopee API authorization"), {"fields": api}),
+            (_("Shopee API authorization"), {"fields": API_FIELDS}),
             (_("Chat login verification"), {"fields": chat}),
             (
                 _("Messages to buyers"),

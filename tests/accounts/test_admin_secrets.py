@@ -16,6 +16,7 @@ from django.urls import reverse
 from accounts import chatlogin
 from accounts.models import Shop
 from accounts.services import shop_create, shop_verify
+from tests.accounts.conftest import chat_login_in_sandbox
 
 pytestmark = pytest.mark.django_db
 
@@ -27,11 +28,7 @@ def shop(sandbox, salesperson) -> Shop:
     """A TW shop with both verifications: its Seller Centre chat login and 蝦皮API授權."""
     remote = sandbox.create_shop(account="secretive", password=PASSWORD, name="機密賣場")
     shop = shop_create(name=remote["name"], account=remote["account"], salesperson=salesperson)
-    chatlogin.chat_login_start(
-        shop=shop, login_name="secretive", password=PASSWORD, keep_password=True, user=salesperson
-    )
-    sandbox.sc_tap_link(remote["shop_id"])
-    chatlogin.chat_login_confirm(shop=Shop.objects.get(pk=shop.pk), user=salesperson)
+    chat_login_in_sandbox(sandbox, shop, salesperson, remote | {"password": PASSWORD})
     code = sandbox.authorize_code(remote["shop_id"])
     return shop_verify(
         shop=Shop.objects.get(pk=shop.pk), code=code, shop_id=remote["shop_id"], user=salesperson

@@ -9,7 +9,7 @@ import pytest
 from accounts import chatlogin
 from accounts.models import Shop
 from accounts.services import shop_create
-from tests.accounts.conftest import KTMST, TMSBABY
+from tests.accounts.conftest import KTMST, TMSBABY, chat_login_in_sandbox
 
 pytestmark = pytest.mark.django_db
 
@@ -23,13 +23,8 @@ def sellers(sandbox):
 
 
 def chat_verified(sandbox, user, seller: dict) -> Shop:
-    """The three steps with the seller's own login."""
     shop = shop_create(name=seller["name"], account=seller["account"], salesperson=user)
-    chatlogin.chat_login_start(
-        shop=shop, login_name=seller["account"], password=seller["password"], keep_password=True, user=user
-    )
-    sandbox.sc_tap_link(seller["shop_id"])
-    return chatlogin.chat_login_confirm(shop=Shop.objects.get(pk=shop.pk), user=user)
+    return chat_login_in_sandbox(sandbox, shop, user, seller)
 
 
 def chat_login_fields(shop: Shop) -> dict:

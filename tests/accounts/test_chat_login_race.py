@@ -10,6 +10,7 @@ from accounts import chatlogin
 from accounts.models import Shop
 from accounts.services import shop_create
 from chat import sync
+from tests.accounts.conftest import chat_login_in_sandbox
 
 pytestmark = pytest.mark.django_db
 
@@ -22,9 +23,7 @@ def remote(sandbox):
 
 
 def chat_login(sandbox, remote: dict, shop: Shop, user) -> Shop:
-    chatlogin.chat_login_start(shop=shop, login_name="racer", password="pw", keep_password=True, user=user)
-    sandbox.sc_tap_link(remote["shop_id"])
-    return chatlogin.chat_login_confirm(shop=Shop.objects.get(pk=shop.pk), user=user)
+    return chat_login_in_sandbox(sandbox, shop, user, remote | {"password": "pw"})
 
 
 def test_a_pull_that_read_the_shop_before_its_chat_login_leaves_the_new_session_verified(

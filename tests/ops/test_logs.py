@@ -16,6 +16,7 @@ from accounts.models import Shop
 from accounts.services import shop_create
 from shopee.errors import ShopeeError
 from shopee.sellercentre.client import password_hash
+from tests.accounts.conftest import chat_login_in_sandbox
 from tests.utils import free_port
 from tmschat import logs
 
@@ -51,11 +52,7 @@ def fail_logged(call) -> None:
 def chat_verified_shop(sandbox, user) -> Shop:
     remote = sandbox.create_shop(account="logsecret", password=PASSWORD, name="台灣賣場")
     shop = shop_create(name=remote["name"], account=remote["account"], salesperson=user)
-    chatlogin.chat_login_start(
-        shop=shop, login_name="logsecret", password=PASSWORD, keep_password=True, user=user
-    )
-    sandbox.sc_tap_link(remote["shop_id"])
-    return chatlogin.chat_login_confirm(shop=Shop.objects.get(pk=shop.pk), user=user)
+    return chat_login_in_sandbox(sandbox, shop, user, remote | {"password": PASSWORD})
 
 
 def secrets_of(shop: Shop) -> list[str]:
