@@ -1,7 +1,7 @@
 """Why a shop's chat login (聊聊登入認證) is not verified, in the reader's language.
 
 `Shop.chat_state_reason` stores a stable code (shopee.sellercentre `LoginError.reason`, or one of
-ours below); anything else is Shopee's own text, shown as it came.
+ours below), said in words when shown; a code not listed here is named, never shown bare.
 """
 
 from __future__ import annotations
@@ -15,8 +15,11 @@ REASON_SESSION_LOST = "session_lost"
 REASON_PASSWORD_NEEDED = "password_needed"
 REASON_INTERFACE_CHANGED = "interface_changed"
 REASON_ANTI_BOT = "anti_bot"
+REASON_SESSION_FORGOTTEN = "session_forgotten"
+REASON_OTHER_SHOP = "other_shop"
+REASON_SHOP_REGISTERED = "shop_registered"
 
-_WORDS = {
+CHAT_REASON_WORDS = {
     "wrong_password": gettext_noop(
         "Wrong login name or password for Seller Centre (if it was changed on Shopee, enter the new one)."
     ),
@@ -47,15 +50,29 @@ _WORDS = {
         "Shopee's anti-bot protection refused the call: the server must sign chat calls through its "
         "browser (setting SELLERCENTRE_SIGNING=page)."
     ),
+    REASON_SESSION_FORGOTTEN: gettext_noop(
+        "The chat session was ended in the admin: verify the chat login again to resume chat."
+    ),
+    REASON_OTHER_SHOP: gettext_noop(
+        "The Seller Centre login entered belongs to another shop: enter this shop's own login."
+    ),
+    REASON_SHOP_REGISTERED: gettext_noop(
+        "The Seller Centre login entered belongs to a shop already registered as another account."
+    ),
     "login_failed": gettext_noop("Shopee refused the login."),
+    "shop_not_verified": gettext_noop(
+        "The shop was not verified when this ran: verify it, then it runs again."
+    ),
 }
 
 
 def chat_reason_words(reason: str) -> str:
     if not reason:
         return ""
-    words = _WORDS.get(reason)
-    return gettext(words) if words else reason
+    words = CHAT_REASON_WORDS.get(reason)
+    if words:
+        return gettext(words)
+    return gettext("Seller Centre refused the chat login (%(code)s).") % {"code": reason}
 
 
 @dataclass(frozen=True)

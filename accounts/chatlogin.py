@@ -22,15 +22,23 @@ from __future__ import annotations
 import json
 import logging
 import os
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
-from accounts.chat_words import REASON_ANTI_BOT, REASON_PASSWORD_NEEDED, REASON_SESSION_LOST
+from accounts.chat_words import (
+    REASON_ANTI_BOT,
+    REASON_OTHER_SHOP,
+    REASON_PASSWORD_NEEDED,
+    REASON_SESSION_FORGOTTEN,
+    REASON_SESSION_LOST,
+    REASON_SHOP_REGISTERED,
+)
 from accounts.models import Shop
 from accounts.signals import send_on_commit, shop_authorization_lost, shop_verified
 from audit.services import audit_shop_verified
@@ -53,7 +61,38 @@ ChatState = Shop.ChatState
 
 
 class ChatLoginRefused(Exception):
-    """The login belongs to another shop than the one being verified; nothing was changed."""
+    """The login belongs to another shop than the one being verified; nothing was changed.
+    `words` (a msgid with `params`) say so in the reader's language; `reason` is the code kept
+    on a shop that was not verified."""
+
+    def __init__(self, words: str, *, reason: str, **params: str) -> None:
+        super().__init__(words % params)
+        self.words, self.reason, self.params = words, reason, params
+
+    def said(self) -> str:
+        return gettext(self.words) % self.params
+
+
+@dataclass(frozen=True)
+class Typed:
+    """What staff typed in at step 1: kept with the pending login, stored on the shop only once
+    Seller Centre's answer names this very shop."""
+
+    login_name: str
+    password: str  # "" unless it is to be kept
+    keep_password: bool
+    device_id: str
+
+    @classmethod
+    def of(cls, pending: dict, shop: Shop) -> Typed:
+        """From a pending login as stored; one stored before these were kept with it had them
+        written on the shop already."""
+        if TYPED in pending:
+            return cls(**pending[TYPED])
+        return cls(shop.chat_login_name, shop.chat_password, shop.chat_keep_password, shop.chat_device_id)
+
+
+TYPED = "typed"
 
 
 def sellercentre_client() -> SellerCentreClient:
@@ -89,38 +128,43 @@ def chat_session_of(shop: Shop) -> SellerCentreSession:
 
 
 def chat_login_start(*, shop: Shop, login_name: str, password: str, keep_password: bool, user) -> Shop:
-    """Step 1: the password. Returns the shop: PENDING (the link went to the seller's phone,
-    `chat_pending_phone` says where) or VERIFIED (a trusted device). A LoginError (wrong password,
-    captcha, too many attempts) is stored as the reason and raised again."""
-    device_id = shop.chat_device_id or new_device_id()
+    """Step 1: the password. Returns the shop: the link went to the seller's phone
+    (`chat_pending_phone` says where; a shop not verified is PENDING meanwhile, a verified one
+    keeps chatting with its session) or VERIFIED (a trusted device). Nothing typed in is stored on
+    the shop before Seller Centre's answer names this shop: another shop's login is refused
+    (ChatLoginRefused) with the shop as it was. A LoginError (wrong password, captcha, too many
+    attempts) is stored as the reason of a shop not verified and raised again."""
+    typed = Typed(
+        login_name=login_name.strip(),
+        password=password if keep_password else "",
+        keep_password=keep_password,
+        device_id=shop.chat_device_id or new_device_id(),
+    )
     client = sellercentre_client()
     try:
-        state = client.login(account=login_name, password=password, device_id=device_id)
+        state = client.login(account=typed.login_name, password=password, device_id=typed.device_id)
         if isinstance(state, PendingLogin):
             state = client.verification_send(state)
     except LoginError as exc:
         _refused(shop, exc.reason)
         raise
+    if not isinstance(state, PendingLogin):
+        return _session_open_or_refuse(shop=shop, session=state, user=user, typed=typed)
     with transaction.atomic():
         locked = Shop.objects.select_for_update().get(pk=shop.pk)
-        locked.chat_login_name = login_name.strip()
-        locked.chat_device_id = device_id
-        locked.chat_keep_password = keep_password
-        locked.chat_password = password if keep_password else ""
-        if isinstance(state, PendingLogin):
-            locked.chat_pending = json.dumps(state.to_dict())
+        locked.chat_pending = json.dumps({**state.to_dict(), TYPED: asdict(typed)})
+        locked.chat_pending_at = timezone.now()
+        if locked.chat_state != ChatState.VERIFIED:
             locked.chat_state = ChatState.PENDING
             locked.chat_state_reason = ""
-            locked.chat_state_changed_at = timezone.now()
-            locked.save()
-            return locked
+            locked.chat_state_changed_at = locked.chat_pending_at
         locked.save()
-    return _session_open(shop=locked, session=state, user=user)
+    return locked
 
 
 def chat_pending_phone(shop: Shop) -> str:
     """The masked phone number the link went to ("" when none is pending)."""
-    if shop.chat_state != ChatState.PENDING or not shop.chat_pending:
+    if not shop.chat_link_sent:
         return ""
     return PendingLogin.from_dict(json.loads(shop.chat_pending)).phone_number
 
@@ -128,26 +172,26 @@ def chat_pending_phone(shop: Shop) -> str:
 def chat_login_confirm(*, shop: Shop, user, quiet: bool = False) -> Shop:
     """Step 3: after the seller tapped the link (the second click, or the page's poll). The
     shop's row stays locked meanwhile, so the poll and a click never confirm the same link
-    twice: the later one finds the shop verified. LinkNotTapped leaves the login pending (and,
-    unless `quiet`, says so as the reason); any other LoginError ends it with the reason. Both
-    are raised again."""
+    twice: the later one finds nothing pending and the shop verified. LinkNotTapped leaves the
+    login pending (and, unless `quiet`, says so as the reason); any other LoginError, or a login
+    of another shop, ends it with the reason. All are raised again."""
     failed: LoginError
     try:
         with transaction.atomic():
             locked = Shop.objects.select_for_update().get(pk=shop.pk)
-            if locked.chat_state == ChatState.VERIFIED:
-                return locked  # confirmed meanwhile by the other of the poll and the click
-            if locked.chat_state != ChatState.PENDING or not locked.chat_pending:
+            if not locked.chat_link_sent:
+                if locked.chat_state == ChatState.VERIFIED:
+                    return locked  # confirmed meanwhile by the other of the poll and the click
                 raise LinkNotTapped("No verification is waiting; enter the password first.")
-            pending = PendingLogin.from_dict(json.loads(locked.chat_pending))
+            pending = json.loads(locked.chat_pending)
             try:
-                session = sellercentre_client().verification_confirm(pending)
+                session = sellercentre_client().verification_confirm(PendingLogin.from_dict(pending))
             except LoginError as exc:
                 failed = exc
             else:
-                return _session_open(shop=locked, session=session, user=user)
-    except AntiBotRefused:  # _session_open's record of it was rolled back with the block
-        _refused(shop, REASON_ANTI_BOT)
+                return _session_open(shop=locked, session=session, user=user, typed=Typed.of(pending, locked))
+    except SESSION_REFUSALS as exc:  # what _session_open would record was rolled back with the block
+        _refused(shop, _reason_of(exc))
         raise
     if isinstance(failed, LinkNotTapped):
         if not quiet:
@@ -163,54 +207,94 @@ def chat_login_confirm(*, shop: Shop, user, quiet: bool = False) -> Shop:
 def chat_link_waiting_seconds(shop: Shop) -> float | None:
     """How much longer the page may wait for the tap (SELLERCENTRE_LINK_SECONDS after the link
     was sent); None when no link is waiting."""
-    if shop.chat_state != ChatState.PENDING or not shop.chat_pending or shop.chat_state_changed_at is None:
+    if not shop.chat_link_sent or shop.chat_pending_at is None:
         return None
-    sent = (timezone.now() - shop.chat_state_changed_at).total_seconds()
+    sent = (timezone.now() - shop.chat_pending_at).total_seconds()
     return max(0.0, settings.SELLERCENTRE_LINK_SECONDS - sent)
 
 
 def _refused(shop: Shop, reason: str) -> None:
-    """A refused step: the shop is not verified, with the reason; nothing else changes."""
+    """A refused step: what was typed in is dropped with the pending login. A verified shop
+    stays as it is, its session untouched; any other is not verified, with the reason."""
     now = timezone.now()
+    Shop.objects.filter(pk=shop.pk, chat_state=ChatState.VERIFIED).update(
+        chat_pending="", chat_pending_at=None
+    )
     Shop.objects.filter(pk=shop.pk).exclude(chat_state=ChatState.VERIFIED).update(
         chat_state=ChatState.UNVERIFIED,
         chat_state_reason=reason[:500],
         chat_state_changed_at=now,
         chat_pending="",
+        chat_pending_at=None,
     )
     shop.refresh_from_db()
 
 
-def _session_open(*, shop: Shop, session: SellerCentreSession, user) -> Shop:
-    """The login went through: open the chat session, mark the shop verified. An anti-bot
-    refusal (unsigned chat calls) is stored as the reason and raised again."""
+# A session Shopee opened that cannot be this shop's chat login: refused, nothing kept.
+SESSION_REFUSALS = (AntiBotRefused, ChatLoginRefused)
+
+
+def _reason_of(exc: Exception) -> str:
+    return exc.reason if isinstance(exc, ChatLoginRefused) else REASON_ANTI_BOT
+
+
+def _session_open_or_refuse(*, shop: Shop, session: SellerCentreSession, user, typed: Typed) -> Shop:
     try:
-        session = sellercentre_client().chat_login(session)
-    except AntiBotRefused:
-        _refused(shop, REASON_ANTI_BOT)
+        return _session_open(shop=shop, session=session, user=user, typed=typed)
+    except SESSION_REFUSALS as exc:
+        _refused(shop, _reason_of(exc))
         raise
+
+
+def _session_open(*, shop: Shop, session: SellerCentreSession, user, typed: Typed) -> Shop:
+    """The login went through: open the chat session and, if Seller Centre says it is this
+    shop's, mark the shop verified with what was typed in. Raises AntiBotRefused (unsigned chat
+    calls) and ChatLoginRefused (another shop's login) having changed nothing."""
+    session = sellercentre_client().chat_login(session)
     with transaction.atomic():
         locked = Shop.objects.select_for_update().get(pk=shop.pk)
-        if locked.shop_id and locked.shop_id != session.shop_id:
-            raise ChatLoginRefused(gettext_noop("This Seller Centre login belongs to a different shop."))
-        if not locked.shop_id:
-            if Shop.objects.filter(shop_id=session.shop_id).exclude(pk=locked.pk).exists():
-                raise ChatLoginRefused(
-                    gettext_noop("This Shopee shop is already registered as another account.")
-                )
-            locked.shop_id = session.shop_id
+        _same_shop_check(locked, session)
+        locked.shop_id = session.shop_id
         again = locked.chat_verified_at is not None
         now = timezone.now()
         _session_store(locked, session, now)
+        locked.chat_login_name = typed.login_name
+        locked.chat_device_id = typed.device_id
+        locked.chat_keep_password = typed.keep_password
+        locked.chat_password = typed.password
         locked.chat_state = ChatState.VERIFIED
         locked.chat_state_reason = ""
         locked.chat_state_changed_at = locked.chat_verified_at = now
-        locked.chat_pending = ""
+        locked.chat_pending, locked.chat_pending_at = "", None
         locked.save()
         audit_shop_verified(actor=user, shop=locked, again=again)
         send_on_commit(shop_verified, shop_pk=locked.pk)
     log.info("chat login of shop %s verified by %s", locked, user)
     return locked
+
+
+def _same_shop_check(shop: Shop, session: SellerCentreSession) -> None:
+    """ChatLoginRefused unless the Shopee shop Seller Centre names is this row's (or, for a row
+    without one yet, no other row's)."""
+    if shop.shop_id and shop.shop_id != session.shop_id:
+        raise ChatLoginRefused(
+            gettext_noop(
+                "This Seller Centre login belongs to another shop (Shopee shop ID %(other)s), not to "
+                "%(shop)s: its chat login and kept password are unchanged."
+            ),
+            reason=REASON_OTHER_SHOP,
+            other=session.shop_id,
+            shop=shop.name,
+        )
+    if not shop.shop_id and Shop.objects.filter(shop_id=session.shop_id).exclude(pk=shop.pk).exists():
+        raise ChatLoginRefused(
+            gettext_noop(
+                "This Seller Centre login belongs to Shopee shop ID %(other)s, which is already "
+                "registered as another account: nothing was changed."
+            ),
+            reason=REASON_SHOP_REGISTERED,
+            other=session.shop_id,
+        )
 
 
 def _session_store(shop: Shop, session: SellerCentreSession, now) -> None:
@@ -266,25 +350,32 @@ def _login_again(client: SellerCentreClient, shop: Shop) -> tuple[SellerCentreSe
 
 
 def chat_login_lost(*, shop: Shop, reason: str) -> None:
-    """The chat session is gone for good: 未驗證 with `reason`, the button is back, the outbox
-    holds the shop's messages (it checks `can_send`) until the next verification."""
+    """The chat session `shop` was read with is gone for good: 未驗證 with `reason`, the button is
+    back, the outbox holds the shop's messages (it checks `can_send`) until the next verification.
+
+    Only that session: `chat_session_at` stamps each session stored, and the row changes only if
+    it still holds the one `shop` was read with. A pull that read the shop before a new chat login
+    (or before another process renewed the session) fails on its old view and changes nothing."""
     now = timezone.now()
-    changed = Shop.objects.filter(pk=shop.pk, chat_state=ChatState.VERIFIED).update(
+    changed = Shop.objects.filter(
+        pk=shop.pk, chat_state=ChatState.VERIFIED, chat_session_at=shop.chat_session_at
+    ).update(
         chat_state=ChatState.UNVERIFIED,
         chat_state_reason=reason[:500],
         chat_state_changed_at=now,
         chat_session="",
         updated_at=now,
     )
+    if not changed:
+        return
     shop.chat_state, shop.chat_state_reason, shop.chat_state_changed_at = (
         ChatState.UNVERIFIED,
         reason[:500],
         now,
     )
     shop.chat_session = ""
-    if changed:
-        log.warning("chat login of shop %s lost: %s", shop, reason)
-        send_on_commit(shop_authorization_lost, shop_pk=shop.pk)
+    log.warning("chat login of shop %s lost: %s", shop, reason)
+    send_on_commit(shop_authorization_lost, shop_pk=shop.pk)
 
 
 def chat_problem_set(*, shop: Shop, reason: str) -> None:
@@ -292,6 +383,34 @@ def chat_problem_set(*, shop: Shop, reason: str) -> None:
     while the session stays (nothing is lost; the outbox holds)."""
     Shop.objects.filter(pk=shop.pk).update(chat_state_reason=reason[:500], updated_at=timezone.now())
     shop.chat_state_reason = reason[:500]
+
+
+def chat_password_set(*, shop: Shop, password: str) -> None:
+    """Keep a new password (encrypted) for silent re-login; the session in use stays."""
+    Shop.objects.filter(pk=shop.pk).update(
+        chat_password=password,
+        chat_keep_password=True,
+        updated_at=timezone.now(),
+    )
+    shop.chat_password, shop.chat_keep_password = password, True
+
+
+def chat_session_forget(*, shop: Shop) -> None:
+    """End the chat session (and any login waiting for its link): 未驗證 until verified again."""
+    now = timezone.now()
+    changed = Shop.objects.filter(pk=shop.pk).exclude(chat_session="", chat_pending="")
+    changed = changed.update(
+        chat_state=ChatState.UNVERIFIED,
+        chat_state_reason=REASON_SESSION_FORGOTTEN,
+        chat_state_changed_at=now,
+        chat_session="",
+        chat_pending="",
+        chat_pending_at=None,
+        updated_at=now,
+    )
+    if changed:
+        send_on_commit(shop_authorization_lost, shop_pk=shop.pk)
+    shop.refresh_from_db()
 
 
 def chat_password_forget(*, shop: Shop) -> None:

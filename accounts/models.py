@@ -7,15 +7,22 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from accounts.crypto import EncryptedTextField
-from accounts.shopee_words import shopee_error_words
+from accounts.shopee_words import reason_words
 
-# Why a shop left (or is about to leave) the verified states. Ours are stored as these English
-# msgids and translated when shown; any other reason is Shopee's own error text.
-REASON_NOT_LISTED = gettext_noop("Shopee no longer lists this shop as authorized")
-REASON_AUTHORIZATION_ENDED = gettext_noop("The authorization period has ended")
-REASON_EXPIRES_SOON = gettext_noop("The authorization expires soon: verify again to extend it")
-REASON_REVOKED = gettext_noop("The seller cancelled the authorization on Shopee")
-OWN_REASONS = frozenset({REASON_NOT_LISTED, REASON_AUTHORIZATION_ENDED, REASON_EXPIRES_SOON, REASON_REVOKED})
+# Why a shop left (or is about to leave) the verified states: one of these codes of ours, or
+# Shopee's error string (its own words beside it in `state_reason_said`); in words when shown.
+REASON_NOT_LISTED = "not_listed"
+REASON_AUTHORIZATION_ENDED = "authorization_ended"
+REASON_EXPIRES_SOON = "expires_soon"
+REASON_REVOKED = "revoked"
+REASON_REFUSED = "refused"  # Shopee refused the tokens and named no error
+REASON_WORDS = {
+    REASON_NOT_LISTED: gettext_noop("Shopee no longer lists this shop as authorized"),
+    REASON_AUTHORIZATION_ENDED: gettext_noop("The authorization period has ended"),
+    REASON_EXPIRES_SOON: gettext_noop("The authorization expires soon: verify again to extend it"),
+    REASON_REVOKED: gettext_noop("The seller cancelled the authorization on Shopee"),
+    REASON_REFUSED: gettext_noop("Shopee refused this shop's authorization"),
+}
 
 
 class Shop(models.Model):
@@ -49,15 +56,16 @@ class Shop(models.Model):
         _("Verification"), max_length=16, choices=State.choices, default=State.UNVERIFIED
     )
     state_reason = models.CharField(_("Reason"), max_length=500, blank=True)
+    state_reason_said = models.CharField(_("Shopee's words"), max_length=500, blank=True)
     state_changed_at = models.DateTimeField(_("State changed"), default=timezone.now)
     verified_at = models.DateTimeField(_("Verified at"), null=True, blank=True)
     authorization_expires_at = models.DateTimeField(_("Authorization expires"), null=True, blank=True)
 
     access_token = EncryptedTextField(blank=True, default="")
     refresh_token = EncryptedTextField(blank=True, default="")
-    access_token_expires_at = models.DateTimeField(null=True, blank=True)
-    refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
-    tokens_refreshed_at = models.DateTimeField(null=True, blank=True)
+    access_token_expires_at = models.DateTimeField(_("Access token expires at"), null=True, blank=True)
+    refresh_token_expires_at = models.DateTimeField(_("Refresh token expires at"), null=True, blank=True)
+    tokens_refreshed_at = models.DateTimeField(_("Tokens refreshed at"), null=True, blank=True)
 
     # -- chat: which transport, and the Seller Centre login (聊聊登入認證) ------------------------
     class ChatTransport(models.TextChoices):
@@ -80,8 +88,8 @@ class Shop(models.Model):
     )
     # A stable code (shopee.sellercentre LoginError.reason, "session_lost", …) or Shopee's words.
     chat_state_reason = models.CharField(max_length=500, blank=True)
-    chat_state_changed_at = models.DateTimeField(null=True, blank=True)
-    chat_verified_at = models.DateTimeField(null=True, blank=True)
+    chat_state_changed_at = models.DateTimeField(_("Chat login changed at"), null=True, blank=True)
+    chat_verified_at = models.DateTimeField(_("Chat login verified at"), null=True, blank=True)
     chat_login_name = models.CharField(_("Seller Centre login name"), max_length=128, blank=True)
     # Kept (encrypted, never shown) so a lapsed session is renewed silently, as the seed's server does.
     chat_keep_password = models.BooleanField(_("Keep the password for silent re-login"), default=True)
@@ -89,8 +97,9 @@ class Shop(models.Model):
     chat_device_id = models.CharField(max_length=64, blank=True)
     # JSON of shopee.sellercentre PendingLogin (between the two clicks) / SellerCentreSession.
     chat_pending = EncryptedTextField(blank=True, default="")
+    chat_pending_at = models.DateTimeField(_("Verification link sent at"), null=True, blank=True)
     chat_session = EncryptedTextField(blank=True, default="")
-    chat_session_at = models.DateTimeField(null=True, blank=True)
+    chat_session_at = models.DateTimeField(_("Chat session opened at"), null=True, blank=True)
 
     send_rate_per_second = models.FloatField(
         _("Messages per second"), default=5.0, help_text=_("Outgoing chat messages per second for this shop")
@@ -102,8 +111,8 @@ class Shop(models.Model):
         _("Shipping notice"), blank=True, default="親愛的客戶您好:\n您的訂單:[訂單單號] 已出貨\n感謝您的購買~"
     )
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
 
     class Meta:
         ordering = ["id"]
@@ -158,6 +167,11 @@ class Shop(models.Model):
         return chat_reason_words(self.chat_state_reason)
 
     @property
+    def chat_link_sent(self) -> bool:
+        """A login waits for the seller to tap the link on the phone (step 2 of 3)."""
+        return bool(self.chat_pending)
+
+    @property
     def chat_password_kept(self) -> bool:
         """A lapsed Seller Centre session is renewed silently with the kept password."""
         return self.chat_keep_password and bool(self.chat_password)
@@ -199,20 +213,18 @@ class Shop(models.Model):
 
     @property
     def state_reason_text(self) -> str:
-        """The reason in the reader's language; Shopee's own error text is introduced in it."""
+        """The reason in the reader's language; Shopee's error is introduced in it."""
         if not self.state_reason:
             return ""
-        if self.state_reason in OWN_REASONS:
-            return gettext(self.state_reason)
-        words = shopee_error_words(self.state_reason).words
+        if self.state_reason in REASON_WORDS:
+            return gettext(REASON_WORDS[self.state_reason])
+        words = reason_words(self.state_reason, self.state_reason_said).words
         return gettext("Shopee refused this shop's authorization: %(error)s") % {"error": words}
 
     @property
     def state_reason_detail(self) -> str:
-        """Shopee's own words behind `state_reason_text` (for a muted line), if they differ."""
-        if self.state_reason in OWN_REASONS:
-            return ""
-        return shopee_error_words(self.state_reason).raw
+        """Shopee's own words behind `state_reason_text` (a tooltip: staff quote it to Shopee)."""
+        return self.state_reason_said
 
 
 class ShopSync(models.Model):
@@ -224,23 +236,23 @@ class ShopSync(models.Model):
         CHAT = "chat", _("Chat")
         ORDERS = "orders", _("Orders")
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="syncs")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
+    shop = models.ForeignKey(Shop, verbose_name=_("Shop"), on_delete=models.CASCADE, related_name="syncs")
+    kind = models.CharField(_("Pull"), max_length=8, choices=Kind.choices)
     # The pull's own position, moved only with the data it covers. Chat: every conversation whose
     # last message is at or before this point (Shopee's ns) is stored. Orders: every order
     # updated before this point (unix seconds) is stored.
-    cursor = models.BigIntegerField(default=0)
-    lease_token = models.CharField(max_length=32, blank=True)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
-    last_started_at = models.DateTimeField(null=True, blank=True)
+    cursor = models.BigIntegerField(_("Cursor"), default=0)
+    lease_token = models.CharField(_("Lease token"), max_length=32, blank=True)
+    lease_expires_at = models.DateTimeField(_("Lease expires at"), null=True, blank=True)
+    last_started_at = models.DateTimeField(_("Last started at"), null=True, blank=True)
     last_success_at = models.DateTimeField(_("Last pull"), null=True, blank=True)
     last_full_at = models.DateTimeField(_("Last full reconciliation"), null=True, blank=True)
-    last_api_calls = models.PositiveIntegerField(default=0)
+    last_api_calls = models.PositiveIntegerField(_("API calls of the last pull"), default=0)
     # The last run's error: a language-neutral code (Shopee's error string, or the kind of
     # failure when Shopee said nothing) and the words behind it; empty after a success.
-    last_error_code = models.CharField(max_length=60, blank=True)
+    last_error_code = models.CharField(_("Last error code"), max_length=60, blank=True)
     last_error = models.CharField(_("Last error"), max_length=500, blank=True)
-    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_error_at = models.DateTimeField(_("Last error at"), null=True, blank=True)
 
     class Meta:
         ordering = ["shop", "kind"]
@@ -260,13 +272,13 @@ class ShopSync(models.Model):
 
     @property
     def error_text(self) -> str:
-        """The last error as staff read it, marked with what failed: "[聊聊] error_server: …"."""
+        """The last error as staff read it, marked with what failed: "[聊聊] 蝦皮內部發生錯誤…"."""
         if not self.last_error:
             return ""
-        words = shopee_error_words(self.last_error).words
+        words = reason_words(self.last_error_code, self.last_error).words
         return f"[{self.get_kind_display()}] {words}"
 
     @property
     def error_detail(self) -> str:
-        """Shopee's own words behind `error_text` (for a muted line), if they differ."""
-        return shopee_error_words(self.last_error).raw if self.last_error else ""
+        """Shopee's or the network's own words behind `error_text` (a tooltip), if they differ."""
+        return reason_words(self.last_error_code, self.last_error).raw if self.last_error else ""

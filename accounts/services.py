@@ -26,10 +26,12 @@ from accounts.models import (
     REASON_AUTHORIZATION_ENDED,
     REASON_EXPIRES_SOON,
     REASON_NOT_LISTED,
+    REASON_REFUSED,
     REASON_REVOKED,
     Shop,
 )
 from accounts.selectors import shops_visible_to
+from accounts.shopee_words import error_parts
 from accounts.signals import send_on_commit, shop_authorization_lost, shop_token_refreshed, shop_verified
 from accounts.syncs import sync_errors_clear
 from audit.services import audit_shop_verified
@@ -107,7 +109,7 @@ def shop_api(shop: Shop) -> ShopClient:
             if expires_at is None or expires_at <= timezone.now():
                 raise
         else:
-            for field in (*_TOKEN_FIELDS, "state", "state_reason", "state_changed_at"):
+            for field in (*_TOKEN_FIELDS, "state", "state_reason", "state_reason_said", "state_changed_at"):
                 setattr(shop, field, getattr(fresh, field))
             _require_verified(shop)  # another process may have found the authorization gone
     return shopee_client().shop(shop.shop_id, shop.access_token)
@@ -172,19 +174,23 @@ def shop_tokens_refresh(*, shop_pk: int, force: bool = False) -> Shop:
 # -- losing the authorization ------------------------------------------------------------------
 
 
-def shop_auth_failed(*, shop: Shop, reason: str) -> None:
-    """Shopee refused the shop's tokens: the shop becomes 已失效 with `reason`, its tokens are
-    dropped and it needs [聊聊登入認證] again.
+def shop_auth_failed(*, shop: Shop, reason: str, said: str = "") -> None:
+    """Shopee refused the shop's tokens: the shop becomes 已失效 with `reason` (a code of ours, or
+    the error as raised: "error_auth: Invalid access_token." is kept as its code and, in
+    `state_reason_said`, Shopee's words), its tokens are dropped and it needs [聊聊登入認證] again.
 
     Only the tokens `shop` was loaded with are judged: if another process refreshed or
     re-verified the shop meanwhile, the failure is about old tokens and changes nothing.
     """
+    code, words = error_parts(reason)
+    code, said = (code or REASON_REFUSED)[:500], (said or words)[:500]
     now = timezone.now()
     changed = Shop.objects.filter(
         pk=shop.pk, state__in=Shop.AUTHORIZED_STATES, tokens_refreshed_at=shop.tokens_refreshed_at
     ).update(
         state=Shop.State.EXPIRED,
-        state_reason=reason[:500],
+        state_reason=code,
+        state_reason_said=said,
         state_changed_at=now,
         access_token="",
         refresh_token="",
@@ -195,7 +201,8 @@ def shop_auth_failed(*, shop: Shop, reason: str) -> None:
     if changed:
         log.warning("shop %s lost its authorization: %s", shop, reason)
         send_on_commit(shop_authorization_lost, shop_pk=shop.pk)
-        shop.state, shop.state_reason, shop.state_changed_at = Shop.State.EXPIRED, reason[:500], now
+        shop.state, shop.state_reason, shop.state_reason_said = Shop.State.EXPIRED, code, said
+        shop.state_changed_at = now
         shop.access_token = shop.refresh_token = ""
         shop.access_token_expires_at = shop.refresh_token_expires_at = None
 
@@ -214,7 +221,8 @@ def shop_authorization_revoked(*, shop_id: str, reason: str = "") -> None:
     if shop is None:
         log.info("revoke push for unknown shop %s", shop_id)
         return
-    shop_auth_failed(shop=shop, reason=_PUSH_REASONS.get(reason.strip().lower(), reason))
+    known = _PUSH_REASONS.get(reason.strip().lower())
+    shop_auth_failed(shop=shop, reason=known or REASON_REVOKED, said="" if known else reason)
 
 
 def _from_unix(seconds) -> datetime | None:
@@ -232,6 +240,7 @@ def _authorization_expiry_set(shop: Shop, expires_at: datetime, *, expiring: boo
         updates |= {
             "state": state,
             "state_reason": REASON_EXPIRES_SOON if expiring else "",
+            "state_reason_said": "",
             "state_changed_at": timezone.now(),
         }
     Shop.objects.filter(pk=shop.pk, state__in=Shop.AUTHORIZED_STATES).update(
@@ -352,6 +361,7 @@ def shop_verify(*, shop: Shop | None, code: str, shop_id: str, user) -> Shop:
         soon = _expires_soon(target.authorization_expires_at)
         target.state = Shop.State.EXPIRING if soon else Shop.State.VERIFIED
         target.state_reason = REASON_EXPIRES_SOON if soon else ""
+        target.state_reason_said = ""
         target.state_changed_at = target.verified_at = now
         _tokens_store(target, pair)
         if target.pk is None:

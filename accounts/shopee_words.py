@@ -1,10 +1,12 @@
 """Shopee's own error texts, said in the reader's language.
 
-Errors from Shopee are stored as our client writes them (`str(ShopeeError)`: "<error>: <message>",
-e.g. "error_auth: Invalid access_token.") or as its own network texts. `shopee_error_words` turns
-the ones we know into our words; pages show those, and Shopee's raw text below them on a muted
-line (staff quote it to Shopee's support). Chat and orders import this from accounts; it needs
-nothing but Django's translation.
+Errors from Shopee come as our client writes them (`str(ShopeeError)`: "<error>: <message>",
+e.g. "error_auth: Invalid access_token.") or as its own network texts. Reasons are stored as codes
+(Shopee's error string, or ours: accounts.chat_words, accounts.models.REASON_WORDS) with Shopee's
+words beside them as data; `reason_words` says a stored reason in our words, with Shopee's text
+kept for a tooltip (staff quote it to Shopee's support), never shown as the reason.
+`shopee_error_words` does the same for a stored "<error>: <message>" text. Chat and orders import
+this from accounts; it needs nothing but Django's translation.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 
+from accounts.chat_words import CHAT_REASON_WORDS
 from shopee.errors import PLATFORM_RULE_WORDS
 
 # Shopee's `error` strings (without a module prefix such as "sellerchat.") → our words.
@@ -95,3 +98,33 @@ def shopee_error_said(text: str) -> str:
     """One line for a message banner: our words, then Shopee's own text after a dash."""
     said = shopee_error_words(text)
     return f"{said.words} — {said.raw}" if said.raw else said.words
+
+
+def error_parts(text: str) -> tuple[str, str]:
+    """A raised or stored error text as (code, words): "error_auth: Invalid access_token." →
+    ("error_auth", "Invalid access_token."); a bare code → (code, ""); anything else → ("", text)."""
+    text = (text or "").strip()
+    match = _CODE.match(text)
+    if not match or any(pattern.match(text) for pattern, _words in OWN_TEXTS):
+        return "", text
+    return match.group(1), (match.group(2) or "").strip()
+
+
+def reason_words(code: str, said: str = "") -> ShopeeErrorWords:
+    """A reason stored as a code (ours or Shopee's error string) in the reader's language; `said`
+    is what came with it (Shopee's words, our client's network text), returned as `.raw` for a
+    tooltip. A code nobody knows yet is named, never shown as Shopee's English."""
+    code, message = (code or "").strip(), error_parts(said)[1]
+    words = (
+        CHAT_REASON_WORDS.get(code)
+        or MESSAGE_WORDS.get(message.lower())
+        or ERROR_WORDS.get(code.rpartition(".")[2])
+        or next((words for pattern, words in OWN_TEXTS if pattern.match(said or "")), None)
+    )
+    if words:
+        text = gettext(words)
+    elif code:
+        text = gettext("an error this program does not know yet (%(code)s)") % {"code": code}
+    else:
+        text = gettext("an error this program does not know yet")
+    return ShopeeErrorWords(words=text, raw=said if said and said != code else "")

@@ -128,7 +128,7 @@ def shop_chat_login(request, pk: int):
         except ShopeeError as exc:
             messages.error(request, _no_answer(exc))
         else:
-            if shop.chat_state == shop.ChatState.VERIFIED:
+            if not shop.chat_link_sent and shop.chat_state == shop.ChatState.VERIFIED:
                 messages.success(request, _("%(shop)s is verified.") % {"shop": shop.name})
                 return redirect("accounts:list")
         return redirect("accounts:chat_login", pk=shop.pk)
@@ -157,20 +157,21 @@ def shop_chat_login_poll(request, pk: int):
     click would. Not tapped yet: keep waiting, quietly (nothing is recorded; one link/get_status
     call, what Shopee's own page polls). Any other outcome: the page reloads with it."""
     shop = shop_for(request.user, pk)
-    if shop.chat_state == shop.ChatState.PENDING and chatlogin.chat_link_waiting_seconds(shop):
+    if shop.chat_link_sent and chatlogin.chat_link_waiting_seconds(shop):
         try:
             shop = chatlogin.chat_login_confirm(shop=shop, user=request.user, quiet=True)
         except LinkNotTapped:
             return _poll_again(request, shop)
         except LOGIN_FAILURES as exc:
             messages.error(request, _login_failure_words(exc))
+            return HttpResponseClientRedirect(reverse("accounts:chat_login", args=[shop.pk]))
         except ShopeeError:  # no answer this time (network, rate limit): the next poll asks again
             return _poll_again(request, shop)
+    elif shop.chat_link_sent:  # the link's time is up: stop asking
+        return _poll_again(request, shop)
     if shop.chat_state == shop.ChatState.VERIFIED:
         messages.success(request, _("%(shop)s is verified.") % {"shop": shop.name})
         return HttpResponseClientRedirect(reverse("accounts:list"))
-    if shop.chat_state == shop.ChatState.PENDING:  # the link's time is up: stop asking
-        return _poll_again(request, shop)
     return HttpResponseClientRedirect(reverse("accounts:chat_login", args=[shop.pk]))
 
 
@@ -195,7 +196,7 @@ def _login_failure_words(exc: Exception) -> str:
         return chat_reason_words(REASON_ANTI_BOT)
     if isinstance(exc, InterfaceChanged):
         return chat_reason_words(REASON_INTERFACE_CHANGED)
-    return _(str(exc))
+    return exc.said()
 
 
 @require_POST

@@ -6,30 +6,32 @@ from django.utils.translation import gettext_lazy as _
 class Conversation(models.Model):
     """One buyer's chat (聊聊) with one shop, as pulled from Shopee."""
 
-    shop = models.ForeignKey("accounts.Shop", on_delete=models.CASCADE, related_name="conversations")
-    conversation_id = models.CharField(max_length=32)
-    buyer_id = models.CharField(max_length=32)
-    buyer_name = models.CharField(max_length=255, blank=True)
-    buyer_avatar = models.URLField(max_length=500, blank=True)
-    unread_count = models.PositiveIntegerField(default=0)
-    pinned = models.BooleanField(default=False)
+    shop = models.ForeignKey(
+        "accounts.Shop", verbose_name=_("Shop"), on_delete=models.CASCADE, related_name="conversations"
+    )
+    conversation_id = models.CharField(_("Shopee conversation ID"), max_length=32)
+    buyer_id = models.CharField(_("Buyer ID"), max_length=32)
+    buyer_name = models.CharField(_("Buyer name"), max_length=255, blank=True)
+    buyer_avatar = models.URLField(_("Buyer avatar"), max_length=500, blank=True)
+    unread_count = models.PositiveIntegerField(_("Unread"), default=0)
+    pinned = models.BooleanField(_("Pinned"), default=False)
     # Shopee orders conversations by a nanosecond timestamp; kept exact for cursors.
-    last_message_ns = models.BigIntegerField(default=0)
-    last_message_at = models.DateTimeField(null=True, blank=True)
-    last_message_id = models.CharField(max_length=32, blank=True)
-    last_message_type = models.CharField(max_length=32, default="text")
-    last_message_text = models.CharField(max_length=300, blank=True)
-    last_message_from_buyer = models.BooleanField(default=False)
-    last_read_message_id = models.CharField(max_length=32, blank=True)
+    last_message_ns = models.BigIntegerField(_("Last message (Shopee's clock, ns)"), default=0)
+    last_message_at = models.DateTimeField(_("Last message at"), null=True, blank=True)
+    last_message_id = models.CharField(_("Last message ID"), max_length=32, blank=True)
+    last_message_type = models.CharField(_("Last message type"), max_length=32, default="text")
+    last_message_text = models.CharField(_("Last message"), max_length=300, blank=True)
+    last_message_from_buyer = models.BooleanField(_("Last message from the buyer"), default=False)
+    last_read_message_id = models.CharField(_("Last read message ID"), max_length=32, blank=True)
     # Every message up to this point (Shopee's nanosecond clock), and this newest one of them,
     # is stored: the sync's per-conversation cursor. Pushes store messages without moving it.
-    synced_ns = models.BigIntegerField(default=0)
-    synced_message_id = models.CharField(max_length=32, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    synced_ns = models.BigIntegerField(_("Stored up to (Shopee's clock, ns)"), default=0)
+    synced_message_id = models.CharField(_("Newest stored message ID"), max_length=32, blank=True)
+    updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
     # Set by a database trigger on every write (migration 0010): the writing transaction's id
     # (PostgreSQL), so the inbox's live list can ask for rows of every transaction that had not
     # finished when it last looked, however late they commit (selectors.conversations_changed).
-    change_xid = models.BigIntegerField(default=0, editable=False)
+    change_xid = models.BigIntegerField(_("Change transaction"), default=0, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["shop", "conversation_id"], name="uniq_conversation")]
@@ -50,16 +52,20 @@ class Conversation(models.Model):
 class Message(models.Model):
     """A chat message as Shopee has it (buyer's, ours, or written in Seller Centre)."""
 
-    shop = models.ForeignKey("accounts.Shop", on_delete=models.CASCADE, related_name="+")
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
-    message_id = models.CharField(max_length=32)
-    from_buyer = models.BooleanField()
-    sender_id = models.CharField(max_length=32, blank=True)
-    message_type = models.CharField(max_length=32, default="text")
-    text = models.TextField(blank=True)
-    content = models.JSONField(default=dict, blank=True)
-    order_sn = models.CharField(max_length=32, blank=True)
-    created_at = models.DateTimeField()
+    shop = models.ForeignKey(
+        "accounts.Shop", verbose_name=_("Shop"), on_delete=models.CASCADE, related_name="+"
+    )
+    conversation = models.ForeignKey(
+        Conversation, verbose_name=_("Conversation"), on_delete=models.CASCADE, related_name="messages"
+    )
+    message_id = models.CharField(_("Shopee message ID"), max_length=32)
+    from_buyer = models.BooleanField(_("From the buyer"))
+    sender_id = models.CharField(_("Sender ID"), max_length=32, blank=True)
+    message_type = models.CharField(_("Message type"), max_length=32, default="text")
+    text = models.TextField(_("Text"), blank=True)
+    content = models.JSONField(_("Content"), default=dict, blank=True)
+    order_sn = models.CharField(_("Order number"), max_length=32, blank=True)
+    created_at = models.DateTimeField(_("Sent at"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["shop", "message_id"], name="uniq_message")]
@@ -78,14 +84,14 @@ class PushReceipt(models.Model):
         LIVE = "live", _("Push")
         LOST = "lost", _("Recovered lost push")
 
-    digest = models.CharField(max_length=64, unique=True)
-    code = models.PositiveIntegerField()
-    shopee_shop_id = models.CharField(max_length=20, blank=True)
-    body = models.JSONField(default=dict)
-    via = models.CharField(max_length=4, choices=Via.choices, default=Via.LIVE)
-    received_at = models.DateTimeField(default=timezone.now)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    error = models.CharField(max_length=500, blank=True)
+    digest = models.CharField(_("Digest"), max_length=64, unique=True)
+    code = models.PositiveIntegerField(_("Push code"))
+    shopee_shop_id = models.CharField(_("Shopee shop ID"), max_length=20, blank=True)
+    body = models.JSONField(_("Body"), default=dict)
+    via = models.CharField(_("Received via"), max_length=4, choices=Via.choices, default=Via.LIVE)
+    received_at = models.DateTimeField(_("Received at"), default=timezone.now)
+    processed_at = models.DateTimeField(_("Processed at"), null=True, blank=True)
+    error = models.CharField(_("Error"), max_length=500, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["shopee_shop_id", "-received_at"], name="push_shop_recent")]

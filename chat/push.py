@@ -16,7 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -98,8 +100,22 @@ def push_digest(push: Push) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def without_nul(value: Any) -> Any:
+    """`value` (decoded JSON) without NUL characters: JSON may carry "\\u0000", which no text or
+    jsonb column of PostgreSQL stores. Nothing a person writes holds one."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    return value
+
+
 def push_accept(*, push: Push, via: str = PushReceipt.Via.LIVE) -> PushReceipt | None:
-    """Take one verified push. Returns its receipt, or None when it was taken before."""
+    """Take one verified push (NUL characters dropped, live and lost alike, so both find the same
+    receipt). Returns its receipt, or None when it was taken before."""
+    push = replace(push, data=without_nul(push.data))
     with transaction.atomic():
         receipt, created = PushReceipt.objects.get_or_create(
             digest=push_digest(push),

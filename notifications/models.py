@@ -37,6 +37,10 @@ class NoticeLastText(models.Model):
     text = models.TextField()
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        verbose_name = _("last notice text")
+        verbose_name_plural = _("last notice texts")
+
     def __str__(self) -> str:
         return f"{self.user}: {self.text[:30]}"
 
@@ -46,6 +50,10 @@ class NoticeShopSettings(models.Model):
 
     shop = models.OneToOneField("accounts.Shop", on_delete=models.CASCADE, related_name="notice_settings")
     review_auto = models.BooleanField(_("Hold automatic notices for review"), default=False)
+
+    class Meta:
+        verbose_name = _("shop notice setting")
+        verbose_name_plural = _("shop notice settings")
 
     def __str__(self) -> str:
         return str(self.shop)
@@ -65,6 +73,8 @@ class NoticeBatch(models.Model):
     message_count = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("notice batch")
+        verbose_name_plural = _("notice batches")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -82,6 +92,8 @@ class NoticeBatchOrder(models.Model):
     skip_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("order of a notice batch")
+        verbose_name_plural = _("orders of notice batches")
         constraints = [models.UniqueConstraint(fields=["batch", "order"], name="notice_batch_order_once")]
 
     def __str__(self) -> str:
@@ -113,6 +125,8 @@ class AutoNotice(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("automatic shipping notice")
+        verbose_name_plural = _("automatic shipping notices")
         indexes = [models.Index(fields=["shop", "state"], name="auto_notice_shop_state")]
 
     def __str__(self) -> str:

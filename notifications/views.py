@@ -19,6 +19,7 @@ from notifications import selectors, services
 from notifications.forms import ComposeForm, ShopNoticeForm, TemplateEditForm, TemplateForm
 from notifications.models import NoticeBatch
 from orders.selection import selected_orders
+from tmschat.params import bad_parameter, row_id
 
 PREVIEW_MESSAGES = 5
 POLL_SECONDS = 2
@@ -32,8 +33,10 @@ def compose(request):
     shops = shops_visible_to(user)
     if request.method == "GET":
         text = selectors.last_text(user)
-        if request.GET.get("template"):
-            text = get_object_or_404(templates, pk=request.GET["template"]).text
+        if "template" in request.GET:
+            if (template_pk := row_id(request.GET["template"])) is None:
+                return bad_parameter("template")
+            text = get_object_or_404(templates, pk=template_pk).text
         form = ComposeForm(initial={"token": secrets.token_hex(16), "text": text, "combine": True})
         return _compose_page(request, form, None, templates, shops)
     form = ComposeForm(request.POST)
@@ -195,7 +198,9 @@ def auto_review(request):
     if request.method == "POST":
         shops = shops_visible_to(request.user)
         if request.POST.get("shop"):
-            shops = shops.filter(pk=request.POST["shop"])
+            if (shop_pk := row_id(request.POST["shop"])) is None:
+                return bad_parameter("shop")
+            shops = shops.filter(pk=shop_pk)
         approved = services.auto_notices_approve(shops=shops, user=request.user)
         messages.success(
             request,

@@ -27,7 +27,9 @@ CANCELLED_STATUSES = frozenset({"IN_CANCEL", "CANCELLED"})
 class Order(models.Model):
     """A Shopee order as last pulled from the platform (buyer fields may be masked on Taiwan orders)."""
 
-    shop = models.ForeignKey("accounts.Shop", on_delete=models.CASCADE, related_name="orders")
+    shop = models.ForeignKey(
+        "accounts.Shop", verbose_name=_("Shop"), on_delete=models.CASCADE, related_name="orders"
+    )
     order_sn = models.CharField(_("Order number"), max_length=32)
     status = models.CharField(_("Status"), max_length=32)
     buyer_user_id = models.CharField(max_length=32, blank=True)

@@ -79,7 +79,7 @@ def selection_select_all(*, user, orders: QuerySet[Order]) -> int:
     one statement: 100,000 pks never travel to Python and back. Sorted, as every selection is
     (`selection_on_page` searches it)."""
     pks = orders.order_by().values_list("pk", flat=True)
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or pks.query.is_empty():  # none(): no SQL to select from
         return selection_replace(user=user, order_pks=pks)
     sql, params = pks.query.sql_with_params()
     statement = (

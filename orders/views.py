@@ -155,7 +155,10 @@ def download_cancel(request, pk: int):
 def selection_change(request):
     """全選 / 全不選 / 選已匯入 and the registered helpers (選庫存足夠) over the whole filtered result."""
     action = request.POST.get("action", "")
-    _form, orders = _filtered(request, QueryDict(request.POST.get("query", "")))
+    form, orders = _filtered(request, QueryDict(request.POST.get("query", "")))
+    if form.is_bound and not form.is_valid() and action != "none":
+        messages.error(request, _("The filter is not valid, so nothing was selected: correct it first."))
+        return back_to_list(request)
     user = request.user
     if action == "all":
         count = selection.selection_select_all(user=user, orders=orders)

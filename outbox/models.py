@@ -35,51 +35,71 @@ class OutgoingMessage(models.Model):
         RATE_LIMITED = "rate_limited", _("Shopee asked us to send more slowly")
         POISON = "worker_died", _("The background worker stopped every time it tried to send this message")
 
-    shop = models.ForeignKey("accounts.Shop", on_delete=models.PROTECT, related_name="outgoing_messages")
+    shop = models.ForeignKey(
+        "accounts.Shop", verbose_name=_("Shop"), on_delete=models.PROTECT, related_name="outgoing_messages"
+    )
     conversation = models.ForeignKey(
         "chat.Conversation",
+        verbose_name=_("Conversation"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="outgoing_messages",
     )
-    buyer_id = models.CharField(max_length=32)
-    order_sn = models.CharField(max_length=32, blank=True)
-    message_type = models.CharField(max_length=16, default="text")
-    text = models.TextField(blank=True)
-    content = models.JSONField(default=dict, blank=True)
-    origin = models.CharField(max_length=16, choices=Origin.choices)
-    queued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    idempotency_key = models.CharField(max_length=128, unique=True)
+    buyer_id = models.CharField(_("Buyer ID"), max_length=32)
+    order_sn = models.CharField(_("Order number"), max_length=32, blank=True)
+    message_type = models.CharField(_("Message type"), max_length=16, default="text")
+    text = models.TextField(_("Text"), blank=True)
+    content = models.JSONField(_("Content"), default=dict, blank=True)
+    origin = models.CharField(_("Origin"), max_length=16, choices=Origin.choices)
+    queued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Queued by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    idempotency_key = models.CharField(_("Idempotency key"), max_length=128, unique=True)
 
-    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    state = models.CharField(_("State"), max_length=10, choices=State.choices, default=State.QUEUED)
     # Attempts Shopee answered (or that met the network): they set the backoff and the limit.
-    attempts = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(_("Attempts"), default=0)
     # Claims whose worker died before recording anything (the lease ran out): counted apart, as
     # they say nothing about Shopee; only a message that keeps killing workers fails for them.
-    lease_expiries = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
-    error_code = models.CharField(max_length=40, blank=True)  # a Problem or a Shopee chat-rule code
-    last_error = models.CharField(max_length=500, blank=True)  # detail: Shopee's or the network's words
+    lease_expiries = models.PositiveIntegerField(_("Lease expiries"), default=0)
+    next_attempt_at = models.DateTimeField(_("Next attempt at"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("Claimed at"), null=True, blank=True)
+    lease_expires_at = models.DateTimeField(_("Lease expires at"), null=True, blank=True)
+    error_code = models.CharField(
+        _("Error code"), max_length=40, blank=True
+    )  # a Problem or a Shopee chat-rule code
+    last_error = models.CharField(
+        _("Last error"), max_length=500, blank=True
+    )  # detail: Shopee's or the network's words
     # The claim that set `sending`: only the worker holding it may record the result.
-    claim_token = models.CharField(max_length=32, blank=True)
+    claim_token = models.CharField(_("Claim token"), max_length=32, blank=True)
     # The claim's call to Shopee began: a worker killed from then on leaves the message in doubt and
     # counts a lease expiry; one killed before (a batch-mate of the message in its call) did nothing to it.
-    call_started_at = models.DateTimeField(null=True, blank=True)
+    call_started_at = models.DateTimeField(_("Call to Shopee started at"), null=True, blank=True)
     # Set while an earlier attempt may have reached Shopee unrecorded: look there before sending again.
-    doubt_since = models.DateTimeField(null=True, blank=True)
-    shopee_message_id = models.CharField(max_length=32, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    doubt_since = models.DateTimeField(_("In doubt since"), null=True, blank=True)
+    shopee_message_id = models.CharField(_("Shopee message ID"), max_length=32, blank=True)
+    sent_at = models.DateTimeField(_("Sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("Created at"), default=timezone.now)
     # Staff cancelled a held or failed message: it is never sent.
     cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Cancelled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("Cancelled at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="outbox_due"),
             models.Index(fields=["shop", "buyer_id", "id"], name="outbox_conversation_order"),

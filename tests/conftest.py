@@ -30,14 +30,14 @@ def pytest_sessionstart(session):
 
     if not apps.ready:
         django.setup()
-    from django.conf import settings
-    from django.test.signals import setting_changed
+    from django.utils.translation.reloader import translation_file_changed
 
     from tmschat.management.commands.compile_translations import compile_stale
 
-    if compile_stale():
-        # Django read the catalogues already (imports evaluate some texts): it reads them again.
-        setting_changed.send(sender=None, setting="LOCALE_PATHS", value=settings.LOCALE_PATHS, enter=False)
+    if compiled := compile_stale():
+        # Django read the catalogues already (imports evaluate some texts): it reads them again,
+        # forgetting Python's own cache of them too, as its autoreloader does for a changed .mo.
+        translation_file_changed(sender=None, file_path=compiled[0].with_suffix(".mo"))
 
 
 @pytest.fixture(autouse=True)

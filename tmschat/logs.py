@@ -9,6 +9,7 @@ them (`bind`). Buyers' message texts are never logged: pass ids, not texts.
 from __future__ import annotations
 
 import structlog
+from structlog.tracebacks import ExceptionDictTransformer
 
 
 def _without_query(logger, method_name, event_dict):
@@ -32,6 +33,13 @@ _SHARED = [
 _LAST = [_without_query]
 
 
+# A failure's frames, never their local variables: those hold the password being typed in, the
+# Seller Centre session and the Shopee tokens (structlog's dict_tracebacks would print them).
+_TRACEBACK_WITHOUT_LOCALS = structlog.processors.ExceptionRenderer(
+    ExceptionDictTransformer(show_locals=False)
+)
+
+
 def logging_config(*, fmt: str, level: str) -> dict:
     """The LOGGING setting: `json` (production) or `console` (development)."""
     renderer = (
@@ -40,7 +48,7 @@ def logging_config(*, fmt: str, level: str) -> dict:
         # Plain tracebacks: the rich ones print local variables, secrets among them.
         else structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
     )
-    exc = [structlog.processors.dict_tracebacks] if fmt == "json" else []
+    exc = [_TRACEBACK_WITHOUT_LOCALS] if fmt == "json" else []
     return {
         "version": 1,
         "disable_existing_loggers": False,

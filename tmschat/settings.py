@@ -42,7 +42,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "tmschat.admin_site.AdminConfig",  # django.contrib.admin on our site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "notifications",
     "inbox",
     # Operations (issue 14): sign-in throttling, audit, structured logs
-    "axes",
+    "tmschat.apps.AxesConfig",  # django-axes
     "auditlog",
     "django_structlog",
     "audit",
@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tmschat.middleware.StaffRequiredMiddleware",
+    "tmschat.middleware.NullCharacterMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -170,9 +171,12 @@ STORAGES = {
 }
 
 # HTTPS only whenever DEBUG is off; each can still be turned off explicitly.
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_HTTPS_PROXY", False) else None
-)
+BEHIND_HTTPS_PROXY = env.bool("BEHIND_HTTPS_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_HTTPS_PROXY else None
+# How many proxies in front of gunicorn append to X-Forwarded-For (the TLS proxy: 1). The client's
+# address is read that many entries from the right (tmschat.auth.client_address); 0: the
+# connection's own address. Too high, and a client could choose the address its sign-ins count as.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if BEHIND_HTTPS_PROXY else 0)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes from inside the network speak plain HTTP
@@ -297,14 +301,15 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # --- Operations (issue 14): sign-in throttling, sessions, audit, structured logs, metrics ---
 
 # Sign-in throttling (django-axes): too many failures for one user from one address lock that
-# pair out; staff unlock it in the admin (Access attempts: delete) or it cools off.
+# pair out; staff unlock it in the admin (Access attempts: delete) or it cools off. The address is
+# the client's behind the trusted proxies (TRUSTED_PROXY_COUNT).
 AUTHENTICATION_BACKENDS = ["tmschat.auth.SignInThrottleBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("SIGNIN_LOCKOUT_MINUTES", default=30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "tmschat.views.signin_locked"
-AXES_IPWARE_PROXY_COUNT = 1 if env.bool("BEHIND_HTTPS_PROXY", False) else None
+AXES_CLIENT_IP_CALLABLE = "tmschat.auth.client_address"
 AXES_VERBOSE = False
 
 # A session ends after this much inactivity; self-refreshing pages do not count as activity

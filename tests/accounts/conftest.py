@@ -11,7 +11,7 @@ import requests
 from django.test import Client
 from django.urls import reverse
 
-from accounts import services
+from accounts import chatlogin, services
 from accounts.models import Shop
 from tests.factories import ShopFactory
 
@@ -33,6 +33,16 @@ def sandbox_shops(sandbox):
 def shop(salesperson):
     """A shop account staff typed in, never verified."""
     return ShopFactory(name="測試賣場", customer="TMS獲利王", salesperson=salesperson)
+
+
+def chat_login_in_sandbox(sandbox, shop: Shop, user, seller: dict) -> Shop:
+    """The three steps of 聊聊登入認證 with `seller`'s own login (account, password, shop_id): the
+    password, the tap on the phone, the second click."""
+    chatlogin.chat_login_start(
+        shop=shop, login_name=seller["account"], password=seller["password"], keep_password=True, user=user
+    )
+    sandbox.sc_tap_link(seller["shop_id"])
+    return chatlogin.chat_login_confirm(shop=Shop.objects.get(pk=shop.pk), user=user)
 
 
 def verify_in_sandbox(sandbox, shop: Shop | None, user, seller=KTMST) -> Shop:

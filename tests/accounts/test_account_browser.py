@@ -45,7 +45,7 @@ def test_a_failed_chat_sync_shows_its_error_until_a_sync_succeeds(sandbox_shops,
     assert (
         "sync-error" in row and "[聊聊] 蝦皮內部發生錯誤；稍後會再試" in row
     )  # Shopee's error in our words …
-    assert '<span class="muted detail">error_server' in row  # … and Shopee's own below them
+    assert 'title="詳細內容： error_server' in row  # … Shopee's own on hover, never on the page
     assert "已驗證" in row  # a server error is no reason to re-verify
 
     sandbox_shops.set_faults(clear=True)
@@ -65,7 +65,7 @@ def test_a_shop_that_lost_its_authorization_shows_the_reason_not_a_stale_sync_er
     row = shop_row(salesperson, shop)
     assert "已失效" in row
     assert "蝦皮拒絕此賣場的授權：權杖或本系統的權限遭拒" in row
-    assert '<span class="muted detail">error_auth' in row
+    assert 'title="詳細內容： Invalid access_token.' in row  # Shopee's words on hover
     assert reverse("accounts:verify", args=[shop.pk]) in row  # the button is back
     assert "sync-error" not in row  # the reason says it once
 

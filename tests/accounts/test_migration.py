@@ -50,3 +50,44 @@ def test_chat_and_order_sync_state_move_to_shop_sync_with_cursors_times_and_erro
     assert chat.last_error == ""
     assert (orders.cursor, orders.last_success_at) == (int(pulled_at.timestamp()), pulled_at)
     assert orders.last_error == "error_server: System error." and orders.last_error_at == pulled_at
+
+
+# -- reasons as codes ------------------------------------------------------------------------------
+
+BEFORE_CODES = [("accounts", "0004_shop_chat_pending_at")]
+
+
+@pytest.fixture
+def before_reason_codes():
+    """The database when shops' reasons were sentences and Shopee's "<error>: <message>"."""
+    yield migrate_to(BEFORE_CODES).loader.project_state(BEFORE_CODES).apps
+    migrate_to_newest()
+
+
+def test_reasons_stored_as_english_become_codes_with_shopees_words_kept_apart(before_reason_codes):
+    from accounts.models import Shop
+
+    old = before_reason_codes.get_model("accounts", "Shop")
+    stored = {
+        "our sentence": "The seller cancelled the authorization on Shopee",
+        "shopee": "error_auth: Invalid access_token.",
+        "push": "the seller did something new",
+        "none": "",
+    }
+    pks = {
+        name: old.objects.create(name=name, state="expired", state_reason=text).pk
+        for name, text in stored.items()
+    }
+
+    migrate_to_newest()
+
+    reasons = {
+        name: Shop.objects.values_list("state_reason", "state_reason_said").get(pk=pk)
+        for name, pk in pks.items()
+    }
+    assert reasons == {
+        "our sentence": ("revoked", ""),
+        "shopee": ("error_auth", "Invalid access_token."),
+        "push": ("revoked", "the seller did something new"),
+        "none": ("", ""),
+    }

@@ -43,7 +43,7 @@ def test_every_known_error_has_its_words_in_traditional_chinese():
 
 
 @pytest.mark.django_db
-def test_account_pages_show_our_words_and_shopees_text_on_a_muted_line(client, salesperson):
+def test_account_pages_show_our_words_and_shopees_text_only_on_hover(client, salesperson):
     shop = ShopFactory(verified=True, salesperson=salesperson)
     ShopSync.objects.create(
         shop=shop,
@@ -56,7 +56,8 @@ def test_account_pages_show_our_words_and_shopees_text_on_a_muted_line(client, s
         verified=True,
         salesperson=salesperson,
         state=Shop.State.EXPIRED,
-        state_reason="shop_banned: The shop is banned.",
+        state_reason="shop_banned",
+        state_reason_said="The shop is banned.",
         state_changed_at=timezone.now(),
     )
     client.force_login(salesperson)
@@ -66,9 +67,10 @@ def test_account_pages_show_our_words_and_shopees_text_on_a_muted_line(client, s
 
     for page in (listed, form):
         assert "[訂單] 本系統今日的蝦皮呼叫額度已用完（午夜重置）" in page
-        assert '<span class="muted detail">error_limit: You have reached the daily call limit.</span>' in page
+        assert 'title="詳細內容： error_limit: You have reached the daily call limit."' in page
+        assert "muted detail" not in page
     assert "蝦皮拒絕此賣場的授權：此賣場已被蝦皮停權" in listed
-    assert '<span class="muted detail">shop_banned: The shop is banned.</span>' in listed
+    assert 'title="詳細內容： The shop is banned."' in listed
 
 
 @pytest.mark.django_db

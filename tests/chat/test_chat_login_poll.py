@@ -68,7 +68,7 @@ def test_the_poll_stops_once_the_link_is_older_than_its_lifetime_and_the_button_
 ):
     shop, remote = link_sent(sandbox, salesperson)
     Shop.objects.filter(pk=shop.pk).update(
-        chat_state_changed_at=timezone.now() - timedelta(seconds=settings.SELLERCENTRE_LINK_SECONDS + 1)
+        chat_pending_at=timezone.now() - timedelta(seconds=settings.SELLERCENTRE_LINK_SECONDS + 1)
     )
 
     page = staff_client.get(f"/shops/{shop.pk}/chat-login/").content.decode()

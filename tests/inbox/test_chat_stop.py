@@ -89,5 +89,5 @@ def test_a_tw_shop_on_the_open_platform_says_its_replies_cannot_be_sent(sandbox,
     listed, pane = listed_and_pane(staff_client, Conversation.objects.get(shop=shop))
 
     assert "回覆：無法傳送" in listed
-    assert "此賣場的回覆無法傳送" in pane and "TW region is not supported" in pane
+    assert "此賣場的回覆無法傳送" in pane and "蝦皮開放平台不傳送台灣賣場的聊聊訊息" in pane
     assert "聊聊不再更新" not in pane  # reading still works

@@ -557,7 +557,5 @@ def test_status_page_shows_each_shops_last_pull_lag_and_error(staff_client, own_
     body = staff_client.get("/status/").content.decode()
 
     assert "與蝦皮同步" in body and "ktmst" in body and "42" in body
-    assert (
-        "[聊聊] 蝦皮內部發生錯誤" in body and '<span class="muted detail">error_server: boom</span>' in body
-    )
+    assert "[聊聊] 蝦皮內部發生錯誤" in body and 'title="詳細內容： error_server: boom"' in body
     assert "tmsbaby" not in body  # another salesperson's shop

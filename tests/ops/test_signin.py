@@ -45,6 +45,57 @@ def test_too_many_failures_lock_the_user_at_that_address_with_a_clear_message(cl
     assert sign_in(Client(), "sales", "pw-for-tests-1", address="198.51.100.9").status_code == 302
 
 
+PROXY = "10.0.0.2"  # the TLS proxy in front of gunicorn, as the compose shape has it
+
+
+def through_proxy(username: str, password: str, *, forwarded_for: str):
+    """A sign-in that reached gunicorn through the trusted proxy, which appended the address it
+    was reached from to whatever X-Forwarded-For the client sent."""
+    return Client().post(
+        reverse("login"),
+        {"username": username, "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+def test_behind_the_proxy_failures_lock_the_user_at_the_clients_address_only(salesperson, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for _ in range(LIMIT):
+        through_proxy("sales", "wrong-password", forwarded_for="203.0.113.7")
+
+    assert through_proxy("sales", "pw-for-tests-1", forwarded_for="203.0.113.7").status_code == 429
+    # The same person elsewhere, through the same proxy, still signs in.
+    assert through_proxy("sales", "pw-for-tests-1", forwarded_for="198.51.100.9").status_code == 302
+    assert set(AccessAttempt.objects.values_list("username", "ip_address")) == {("sales", "203.0.113.7")}
+
+
+def test_an_address_the_client_wrote_itself_is_not_believed(salesperson, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    # The attacker at 203.0.113.7 claims another address on every try: the proxy appends the real one.
+    for claimed in range(LIMIT):
+        through_proxy("sales", "wrong-password", forwarded_for=f"192.0.2.{claimed}, 203.0.113.7")
+
+    assert (
+        through_proxy("sales", "pw-for-tests-1", forwarded_for="192.0.2.99, 203.0.113.7").status_code == 429
+    )
+    assert through_proxy("sales", "pw-for-tests-1", forwarded_for="198.51.100.9").status_code == 302
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.7"}
+
+
+def test_without_a_trusted_proxy_a_forwarded_address_is_ignored(salesperson, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    for claimed in range(LIMIT):
+        Client().post(
+            reverse("login"),
+            {"username": "sales", "password": "wrong-password"},
+            REMOTE_ADDR="203.0.113.7",
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{claimed}",
+        )
+
+    assert sign_in(Client(), "sales", "pw-for-tests-1", address="203.0.113.7").status_code == 429
+
+
 def test_the_lockout_message_in_english(client, salesperson):
     client.cookies["django_language"] = "en"
     for _ in range(LIMIT):

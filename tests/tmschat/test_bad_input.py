@@ -136,3 +136,67 @@ def test_a_bare_word_as_where_to_go_back_after_a_retry_gives_no_server_error(row
 
     assert response.status_code == 302
     assert response["Location"] == "/notices/"  # not a path of this site: back to the list
+
+
+# -- the five the attacker found (issue 18), on PostgreSQL as on SQLite --------------------------
+
+
+@pytest.mark.parametrize("template", ["abc", "1e3", "NaN", "9" * 30, "-1"])
+def test_a_template_that_is_no_id_is_refused_with_400(staff_client, template):
+    response = staff_client.get("/notices/batches/new/", {"template": template})
+
+    assert response.status_code == 400
+    assert "template 的值無效" in response.text
+
+
+def test_approving_automatic_notices_of_a_shop_that_is_no_id_is_refused_and_approves_nothing(
+    staff_client, own_shop
+):
+    from notifications.models import AutoNotice
+
+    notice = AutoNotice.objects.create(
+        order=OrderFactory(shop=own_shop), shop=own_shop, text="已出貨", state=AutoNotice.State.REVIEW
+    )
+
+    assert staff_client.post("/notices/batches/auto/", {"shop": "abc"}).status_code == 400
+    assert AutoNotice.objects.get(pk=notice.pk).state == AutoNotice.State.REVIEW
+
+
+@pytest.mark.parametrize("action", ["all", "imported", "stock"])
+def test_selecting_with_an_invalid_filter_says_so_and_keeps_the_selection(staff_client, own_shop, action):
+    from orders import selection
+
+    kept = OrderFactory(shop=own_shop)
+    OrderFactory(shop=own_shop)
+    staff_client.post(f"/orders/selection/{kept.pk}/", {"on": "1"})
+
+    response = staff_client.post(
+        "/orders/selection/", {"action": action, "query": "created_from=abc&shop=NaN"}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "篩選條件無效，沒有選取任何訂單：請先更正。" in response.text
+    assert selection.selected_pks(user=response.wsgi_request.user) == [kept.pk]
+
+
+@pytest.mark.parametrize(
+    "query", ["state__exact=%00", "region=%00", "q=%00", "%00=1", "verified_at__year=99999999999999999999"]
+)
+def test_an_admin_list_asked_with_a_nul_or_an_impossible_date_answers_400(admin_client, query):
+    assert admin_client.get(f"/admin/accounts/shop/?{query}").status_code == 400
+
+
+def test_a_signed_push_holding_a_nul_is_taken_without_it(client, settings, own_shop):
+    from chat.models import Message, PushReceipt
+    from tests.chat.helpers import signed
+    from tests.chat.test_push import post, webchat
+
+    body = webchat(own_shop, text="請問\u0000有現貨嗎?")
+    body["data"]["content"]["from_user_name"] = "小\u0000明"
+
+    assert post(client, *signed(settings, body)).status_code == 200
+    assert Message.objects.get(shop=own_shop).text == "請問有現貨嗎?"
+    assert "\\u0000" not in str(PushReceipt.objects.get().body)
+    # Shopee's retry of the same push finds it taken.
+    assert post(client, *signed(settings, body)).status_code == 200
+    assert PushReceipt.objects.count() == 1
