@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from chat import selectors
 from chat.models import Conversation
-from chat.services import conversation_mark_read, open_inbox_pull
+from chat.services import chat_live_quicken, conversation_mark_read
 from inbox.forms import InboxFilterForm, ReplyForm
 from orders.selectors import order_for
 from outbox.models import OutgoingMessage
@@ -99,7 +99,6 @@ def list_changes(request):
         return HttpResponseBadRequest("since: not a position")
     if since < 0:
         since = selectors.change_horizon()
-    open_inbox_pull(shop for shop in view.shops if view.filters.shop_pk in (None, shop.pk))
     rows, next_since = selectors.conversations_changed(
         shop_pks=view.shop_pks, filters=view.filters, since=since
     )
@@ -207,6 +206,7 @@ def reply_send(request, pk: int):
             form.add_error("text", str(refused.reason))
         else:
             form = ReplyForm.blank()
+            chat_live_quicken(shop_pk=conversation.shop_id)  # the buyer is likely to answer soon
     if not request.htmx:
         return redirect(f"{reverse('inbox:inbox')}?c={conversation.pk}")
     return render(
