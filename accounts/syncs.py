@@ -168,3 +168,8 @@ def signal_later(*, shop_pk: int, after: float, failed: bool = False, pull_owed:
     if pull_owed:
         updates["signal_unread"] = None
     ShopSync.objects.filter(kind=Kind.CHAT, shop_id=shop_pk).update(**updates)
+
+
+def signal_due_now(*, shop_pks: list[int]) -> None:
+    """Ask these shops' signal at the next round, whatever their interval (news from elsewhere)."""
+    ShopSync.objects.filter(kind=Kind.CHAT, shop_id__in=shop_pks).update(signal_due_at=None)

@@ -14,7 +14,7 @@ other than the one the last pull covers. Idle shops are left to the beat's minut
 - One asker per shop per interval, whatever the number of `chat_live` processes: each round claims
   the due shops with one conditional UPDATE (accounts.syncs.signal_claim); the pull keeps its own
   lease beside the beat's. A process never asks a shop whose last ask it has not finished.
-- Parallel: the claimed shops are asked (and pulled) in a pool of CHAT_LIVE_THREADS threads, so
+- Parallel: the claimed shops are asked (and pulled) by CHAT_LIVE_THREADS threads, so
   200 shops cost one round of parallel calls, not 200 calls in a row.
 - Failures follow the transport's typed errors: a refused session is renewed by the transport
   (accounts.chatlogin) and, when that fails, the shop is 未驗證 and no longer asked; a rate limit
@@ -27,18 +27,26 @@ loop of its own rather than a beat entry.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
+from accounts.chatlogin import sellercentre_client
 from accounts.models import Shop
 from accounts.selectors import staff_seeing_every_shop
-from accounts.syncs import SignalClaim, signal_claim, signal_later, signal_settled, sync_failed
-from chat.services import live_fast_key
+from accounts.syncs import (
+    SignalClaim,
+    signal_claim,
+    signal_due_now,
+    signal_later,
+    signal_settled,
+    sync_failed,
+)
+from chat.services import chat_live_quicken, live_fast_key
 from chat.sync import CHAT, chat_sync_shop
 from chat.transport import transport_for
 from shopee.errors import AuthError, RateLimited, ShopeeError
@@ -85,6 +93,20 @@ def live_shop_pks() -> list[int]:
     if present & everything:
         return [pk for pk, _salesperson in shops]
     return [pk for pk, salesperson in shops if salesperson in present]
+
+
+def live_socket_news() -> list[int]:
+    """With SELLERCENTRE_PAGE_SOCKET on and `page` signing: the shops whose Seller Centre page,
+    open in this process for its signed calls, heard a message frame on the page's own socket
+    since the last round (PageSigner.page_news). Such a shop's signal is asked at once; the
+    signal and the pull stay the only source of messages (docs/SELLERCENTRE.md)."""
+    if not settings.SELLERCENTRE_PAGE_SOCKET:
+        return []
+    page_news = getattr(sellercentre_client().signer, "page_news", None)
+    if page_news is None:  # plain signing: no page, no socket
+        return []
+    heard = [shop_id for shop_id, frames in page_news().items() if frames]
+    return list(Shop.objects.filter(shop_id__in=heard).values_list("pk", flat=True)) if heard else []
 
 
 # -- one shop --------------------------------------------------------------------------------------
@@ -135,14 +157,26 @@ def live_ask(*, claim: SignalClaim) -> str:
 
 
 class LiveLoop:
-    """Rounds of claims, each claimed shop asked in a thread of the pool. `run` until `stop` is set."""
+    """Rounds of claims, each claimed shop asked by one of `threads` threads (each with its own
+    database connection, closed when the loop closes). `run` until `stop` is set."""
 
     def __init__(self, *, threads: int | None = None) -> None:
-        self.pool = ThreadPoolExecutor(
-            max_workers=threads or settings.CHAT_LIVE_THREADS, thread_name_prefix="chat-live"
-        )
+        self.jobs: queue.Queue[SignalClaim | None] = queue.Queue()
         self.asking: set[int] = set()  # shops whose ask this process has not finished
         self.lock = threading.Lock()
+        self.threads = [
+            threading.Thread(target=self._work, name=f"chat-live-{n}", daemon=True)
+            for n in range(threads or settings.CHAT_LIVE_THREADS)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def close(self) -> None:
+        """Let the asks under way finish, then stop the threads."""
+        for _thread in self.threads:
+            self.jobs.put(None)
+        for thread in self.threads:
+            thread.join(timeout=settings.SHOPEE_TIMEOUT_SECONDS * 4)
 
     def run(self, stop: threading.Event) -> None:
         log.info(
@@ -154,12 +188,16 @@ class LiveLoop:
             while not stop.is_set():
                 stop.wait(self.round())
         finally:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.close()
 
     def round(self) -> float:
         """Claim the due shops and hand them to the pool; returns how long to wait for the next round."""
         close_old_connections()
         try:
+            if heard := live_socket_news():
+                signal_due_now(shop_pks=heard)
+                for pk in heard:
+                    chat_live_quicken(shop_pk=pk)
             with self.lock:
                 busy = set(self.asking)
             shop_pks = [pk for pk in live_shop_pks() if pk not in busy]
@@ -178,8 +216,15 @@ class LiveLoop:
         for claim in claims:
             with self.lock:
                 self.asking.add(claim.shop_pk)
-            self.pool.submit(self._ask, claim)
+            self.jobs.put(claim)
         return min(max(next_in, ROUND_MIN_SECONDS), ROUND_MAX_SECONDS)
+
+    def _work(self) -> None:
+        try:
+            while (claim := self.jobs.get()) is not None:
+                self._ask(claim)
+        finally:
+            connections.close_all()
 
     def _ask(self, claim: SignalClaim) -> None:
         started = time.monotonic()

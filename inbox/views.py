@@ -90,13 +90,16 @@ def list_more(request):
 
 @require_GET
 def list_changes(request):
-    """Polled: rows that changed since the list last looked, or 204 when none did."""
-    view = _Inbox(request)
-    if not view.valid:
-        return HttpResponse(status=204)
+    """Polled every second: rows that changed since the list last looked, or 204 when none did
+    (answered after one index probe while no conversation changed at all)."""
     since = _id_param(request.GET.get("since"), default=-1)
     if since is None:
         return HttpResponseBadRequest("since: not a position")
+    if since >= 0 and not selectors.any_conversation_changed(since=since):
+        return HttpResponse(status=204)
+    view = _Inbox(request)
+    if not view.valid:
+        return HttpResponse(status=204)
     if since < 0:
         since = selectors.change_horizon()
     rows, next_since = selectors.conversations_changed(

@@ -219,6 +219,10 @@ CHAT_LIVE_FAST_FOR_SECONDS = env.int("CHAT_LIVE_FAST_FOR_SECONDS", default=60)
 CHAT_LIVE_PRESENCE_SECONDS = env.int("CHAT_LIVE_PRESENCE_SECONDS", default=300)
 CHAT_LIVE_BACKOFF_MAX_SECONDS = env.float("CHAT_LIVE_BACKOFF_MAX_SECONDS", default=60.0)
 CHAT_LIVE_THREADS = env.int("CHAT_LIVE_THREADS", default=16)
+# A hook, off: with `page` signing, also listen to the socket of the Seller Centre page kept open
+# for each shop (window.__CHAT_GLOBAL__.socket) and ask the signal at once when it hears a message
+# frame. Not known to work on Taiwan's Seller Centre (docs/SELLERCENTRE.md); the signal stays.
+SELLERCENTRE_PAGE_SOCKET = env.bool("SELLERCENTRE_PAGE_SOCKET", default=False)
 # The chat login page checks every this many seconds whether the seller tapped the link (one
 # link/get_status call each, what Shopee's own login page polls; no public source says whether
 # Shopee counts or limits these calls: docs/SELLERCENTRE.md), and stops once the link is older

@@ -68,7 +68,7 @@ def one_round(loop: LiveLoop) -> None:
 def loop():
     running = LiveLoop(threads=4)
     yield running
-    running.pool.shutdown(wait=True)
+    running.close()
 
 
 @pytest.fixture
@@ -248,3 +248,43 @@ def test_a_reply_queued_in_the_inbox_makes_the_shop_asked_faster(sandbox, salesp
 
     assert cache.get(live_fast_key(shop.pk)) is not None
     assert live.live_shop_pks() == [shop.pk]  # the request itself made the shop watched
+
+
+# -- the hook on the page's own socket (off by default) ---------------------------------------------
+
+
+def test_with_the_page_socket_hook_a_message_frame_makes_the_signal_asked_at_once(
+    sandbox, salesperson, loop, settings
+):
+    from datetime import timedelta
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from accounts.chatlogin import sellercentre_client
+    from tests.shopee.test_sellercentre_page_socket import STAND_IN_SOCKET, in_page
+    from tests.utils import need
+
+    need(Path("/usr/bin/chromium").exists(), "Chromium at /usr/bin/chromium")
+    settings.SELLERCENTRE_SIGNING = "page"
+    settings.SELLERCENTRE_PAGE_SOCKET = True
+    sandbox.configure(sc_signed=True)
+    shop = live_shop(sandbox, salesperson)
+    staff_about(salesperson)
+    one_round(loop)  # the page is open now (the signal went through it); it has no socket
+    signer = sellercentre_client().signer
+    assert signer.page_news() == {shop.shop_id: None}
+
+    in_page(signer, STAND_IN_SOCKET, shop.shop_id)
+    signer.page_news()  # listening from now on
+    later = timezone.now() + timedelta(hours=1)
+    ShopSync.objects.filter(shop=shop, kind=ShopSync.Kind.CHAT).update(signal_due_at=later)
+    said = sandbox.buyer_says(shop.shop_id, "從頁面的 socket 聽到", buyer_id="700000126")
+    in_page(
+        signer, "() => window.__CHAT_GLOBAL__.socket.emit('message', {message_type: 'message'})", shop.shop_id
+    )
+
+    one_round(loop)
+
+    assert Message.objects.filter(message_id=said["message_id"]).exists()
+    assert cache.get(live_fast_key(shop.pk)) is not None
