@@ -50,12 +50,14 @@ from chat.services import chat_live_quicken, live_fast_key
 from chat.sync import CHAT, chat_sync_shop
 from chat.transport import transport_for
 from shopee.errors import AuthError, RateLimited, ShopeeError
+from tmschat.health import LIVE_HEARTBEAT_KEY, record_heartbeat
 
 log = logging.getLogger(__name__)
 
 PRESENCE_REFRESH_SECONDS = 20  # how often one person's requests rewrite the shops they watch
 ROUND_MIN_SECONDS = 0.2  # a round waits at least this long: a due shop is asked this much late at most
 ROUND_MAX_SECONDS = 1.0  # and at most this long: a shop that became watched is asked this soon
+HEARTBEAT_SECONDS = 10  # the status page's sign of life (tmschat.health)
 
 QUIET, PULLED, OWED, BACKED_OFF, LOST, SKIPPED = "quiet", "pulled", "owed", "backed off", "lost", "skipped"
 
@@ -164,6 +166,7 @@ class LiveLoop:
         self.jobs: queue.Queue[SignalClaim | None] = queue.Queue()
         self.asking: set[int] = set()  # shops whose ask this process has not finished
         self.lock = threading.Lock()
+        self.heartbeat_at = 0.0
         self.threads = [
             threading.Thread(target=self._work, name=f"chat-live-{n}", daemon=True)
             for n in range(threads or settings.CHAT_LIVE_THREADS)
@@ -194,6 +197,9 @@ class LiveLoop:
         """Claim the due shops and hand them to the pool; returns how long to wait for the next round."""
         close_old_connections()
         try:
+            if time.monotonic() - self.heartbeat_at >= HEARTBEAT_SECONDS:
+                record_heartbeat(LIVE_HEARTBEAT_KEY)
+                self.heartbeat_at = time.monotonic()
             if heard := live_socket_news():
                 signal_due_now(shop_pks=heard)
                 for pk in heard:

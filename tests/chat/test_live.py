@@ -288,3 +288,15 @@ def test_with_the_page_socket_hook_a_message_frame_makes_the_signal_asked_at_onc
 
     assert Message.objects.filter(message_id=said["message_id"]).exists()
     assert cache.get(live_fast_key(shop.pk)) is not None
+
+
+def test_the_status_page_says_whether_the_live_loop_runs(manager, loop):
+    from tmschat.health import LIVE_HEARTBEAT_KEY
+
+    cache.delete(LIVE_HEARTBEAT_KEY)
+    page = signed_in(manager).get("/status/").content.decode()
+    assert "即時聊聊（chat_live）" in page and "未執行：台灣賣場的新訊息每分鐘才同步一次" in page
+
+    loop.round()
+
+    assert "最近一輪 0 秒前" in signed_in(manager).get("/status/").content.decode()
