@@ -47,14 +47,14 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model  # noqa: E402
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from accounts import chatlogin  # noqa: E402
 from accounts.models import Shop  # noqa: E402
-from chat.models import Conversation, Message  # noqa: E402
+from bench.sellercentre_sync import setup as verified_shops  # noqa: E402
+from chat.models import Message  # noqa: E402
 from shopee.sandbox import Sandbox  # noqa: E402
 from tests.utils import celery_command, celery_worker_command, free_port  # noqa: E402
 
@@ -64,35 +64,10 @@ SIGNAL = "/webchat/api/v1.2/mini/user/sync"
 
 
 def setup(sandbox: Sandbox, shop_count: int) -> tuple[list[Shop], str]:
-    """`shop_count` TW shops verified by the seed's three steps, each with a few buyers' chats,
-    and a signed-in staff session who sees them."""
-    User = get_user_model()
-    user, _ = User.objects.get_or_create(username=PREFIX, defaults={"is_staff": True})
-    old = Shop.objects.filter(salesperson=user)
-    Message.objects.filter(shop__in=old).delete()
-    Conversation.objects.filter(shop__in=old).delete()
-    old.delete()
-    shops = []
-    for number in range(shop_count):
-        remote = sandbox.create_shop(
-            account=f"{PREFIX}-{number}-{uuid.uuid4().hex[:6]}", password="pw", name=f"台灣賣場{number}"
-        )
-        shop = Shop.objects.create(
-            account=remote["account"], name=remote["name"], region="TW", salesperson=user
-        )
-        chatlogin.chat_login_start(
-            shop=shop, login_name=remote["account"], password="pw", keep_password=True, user=user
-        )
-        sandbox.sc_tap_link(remote["shop_id"])
-        shop = chatlogin.chat_login_confirm(shop=Shop.objects.get(pk=shop.pk), user=user)
-        for buyer in range(3):
-            sandbox.buyer_says(
-                shop.shop_id,
-                f"請問 {buyer} 號還有貨嗎?",
-                buyer_id=str(700_000_000 + buyer),
-                buyer_name=f"買家{buyer}",
-            )
-        shops.append(shop)
+    """`shop_count` TW shops verified by the seed's three steps, each with a few buyers' chats
+    (as bench/sellercentre_sync.py makes them), and a signed-in staff session who sees them."""
+    shops = verified_shops(sandbox, shop_count, 3, PREFIX)
+    user = shops[0].salesperson
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"

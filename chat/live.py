@@ -54,7 +54,7 @@ from tmschat.health import LIVE_HEARTBEAT_KEY, record_heartbeat
 
 log = logging.getLogger(__name__)
 
-PRESENCE_REFRESH_SECONDS = 20  # how often one person's requests rewrite the shops they watch
+PRESENCE_REFRESH_SECONDS = 20  # how often one person's requests renew their presence
 ROUND_MIN_SECONDS = 0.2  # a round waits at least this long: a due shop is asked this much late at most
 ROUND_MAX_SECONDS = 1.0  # and at most this long: a shop that became watched is asked this soon
 HEARTBEAT_SECONDS = 10  # the status page's sign of life (tmschat.health)
@@ -167,6 +167,7 @@ class LiveLoop:
         self.asking: set[int] = set()  # shops whose ask this process has not finished
         self.lock = threading.Lock()
         self.heartbeat_at = 0.0
+        self.watched: tuple[float, list[int]] = (0.0, [])  # when read, and the shops to ask
         self.threads = [
             threading.Thread(target=self._work, name=f"chat-live-{n}", daemon=True)
             for n in range(threads or settings.CHAT_LIVE_THREADS)
@@ -206,7 +207,7 @@ class LiveLoop:
                     chat_live_quicken(shop_pk=pk)
             with self.lock:
                 busy = set(self.asking)
-            shop_pks = [pk for pk in live_shop_pks() if pk not in busy]
+            shop_pks = [pk for pk in self._watched() if pk not in busy]
             if not shop_pks:
                 return ROUND_MAX_SECONDS
             fast = cache.get_many([live_fast_key(pk) for pk in shop_pks])
@@ -224,6 +225,14 @@ class LiveLoop:
                 self.asking.add(claim.shop_pk)
             self.jobs.put(claim)
         return min(max(next_in, ROUND_MIN_SECONDS), ROUND_MAX_SECONDS)
+
+    def _watched(self) -> list[int]:
+        """live_shop_pks(), read at most once a second (presence moves in 20-second steps)."""
+        read_at, shop_pks = self.watched
+        if time.monotonic() - read_at >= ROUND_MAX_SECONDS:
+            shop_pks = live_shop_pks()
+            self.watched = (time.monotonic(), shop_pks)
+        return shop_pks
 
     def _work(self) -> None:
         try:

@@ -19,25 +19,12 @@ from shopee.sellercentre import (
     new_device_id,
 )
 from shopee.signing import verify_push
+from tests.shopee import test_sellercentre as sellercentre_tests
 from tests.shopee.test_sellercentre import ACCOUNT, SHOP_ID, verified_session
 from tests.utils import wait_until
 
-
-@pytest.fixture
-def demo(make_sandbox):
-    return make_sandbox(demo=True)
-
-
-@pytest.fixture
-def client(demo):
-    client = SellerCentreClient(seller_url=demo.url, main_url=demo.url, timeout=5)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def session(client, demo) -> SellerCentreSession:
-    return verified_session(client, demo, new_device_id())
+# The demo sandbox, its client and a verified session, as the web-chat tests have them.
+demo, client, session = sellercentre_tests.demo, sellercentre_tests.client, sellercentre_tests.session
 
 
 def unread_messages(sb, shop_id: str = SHOP_ID) -> int:
