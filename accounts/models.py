@@ -250,11 +250,11 @@ class ShopSync(models.Model):
     # while staff who see the shop are about (chat.live). Not before `signal_due_at` (the claim,
     # one asker per shop per interval whatever the number of processes; `signal_token` says
     # whose), the unread count the last pull covers (None: a pull is owed), consecutive failures.
-    signal_due_at = models.DateTimeField(null=True, blank=True)
-    signal_token = models.CharField(max_length=16, blank=True)
-    signal_at = models.DateTimeField(null=True, blank=True)
-    signal_unread = models.IntegerField(null=True, blank=True)
-    signal_failures = models.PositiveSmallIntegerField(default=0)
+    signal_due_at = models.DateTimeField(_("Signal due at"), null=True, blank=True)
+    signal_token = models.CharField(_("Signal claim"), max_length=16, blank=True)
+    signal_at = models.DateTimeField(_("Signal last asked"), null=True, blank=True)
+    signal_unread = models.IntegerField(_("Unread count the last pull covers"), null=True, blank=True)
+    signal_failures = models.PositiveSmallIntegerField(_("Signal failures in a row"), default=0)
 
     class Meta:
         ordering = ["shop", "kind"]
