@@ -143,7 +143,8 @@ def live_ask(*, claim: SignalClaim) -> str:
         return BACKED_OFF
     if news is None:
         return SKIPPED
-    if not news.have_new_msg and (news.unread_count is None or news.unread_count == claim.unread):
+    owed = claim.unread is None  # never pulled on a signal yet, or the last such pull did not run
+    if not news.have_new_msg and not owed and news.unread_count in (None, claim.unread):
         if claim.failures:
             signal_settled(shop_pk=shop.pk, unread=claim.unread, pulled=False)
         return QUIET
@@ -151,7 +152,8 @@ def live_ask(*, claim: SignalClaim) -> str:
     if not result.ran or result.error:  # the beat's pull holds the shop, or the pull failed: again soon
         signal_later(shop_pk=shop.pk, after=settings.CHAT_LIVE_FAST_SECONDS, pull_owed=True)
         return OWED
-    signal_settled(shop_pk=shop.pk, unread=news.unread_count, pulled=True)
+    # An answer without a count compares on have_new_msg alone: 0 stands for "covered".
+    signal_settled(shop_pk=shop.pk, unread=news.unread_count or 0, pulled=True)
     return PULLED
 
 

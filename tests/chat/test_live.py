@@ -22,6 +22,9 @@ from tests.utils import signed_in, wait_until
 pytestmark = pytest.mark.django_db(transaction=True)
 
 INTERVAL = 1.0  # the processes' CHAT_LIVE_SIGNAL_SECONDS: short, so a few seconds show the cadence
+# Claims are exactly an interval apart; the sandbox stamps a call when it arrives, which a loaded
+# machine delays by up to a few tenths of a second. Two askers of one shop would make gaps near 0.
+JITTER = 0.6
 
 
 def forget_live_state(users=(), shops=()) -> None:
@@ -110,7 +113,7 @@ def test_the_signal_is_asked_at_the_interval_and_not_more_costing_one_call_when_
     for shop in shops:
         times = signal_times(sandbox, shop)
         assert 3 <= len(times) <= 7, (times, live_process.log()[-3000:])  # about 6, never more than 7
-        assert min(gaps(times)) >= INTERVAL * 0.9, times  # never sooner than the interval
+        assert min(gaps(times)) >= INTERVAL * JITTER, times  # never sooner than the interval
         # Nothing changed: the signal is the only call, never the conversation list.
         assert calls_of(sandbox, shop) == {"/webchat/api/v1.2/mini/user/sync": len(times)}
 
@@ -126,7 +129,7 @@ def test_two_processes_ask_each_shop_once_per_interval_between_them(sandbox, sal
 
     times = signal_times(sandbox, shop)
     assert 3 <= len(times) <= 7, times  # not twice as many
-    assert min(gaps(times)) >= INTERVAL * 0.9, times
+    assert min(gaps(times)) >= INTERVAL * JITTER, times
 
 
 def test_a_buyers_message_is_signalled_pulled_and_stored_then_the_shop_is_asked_faster(
