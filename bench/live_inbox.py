@@ -210,7 +210,11 @@ def main() -> None:
 
             # Every shop pulled once by the live loop, then its fast minute over.
             wait_for(
-                lambda: all(Message.objects.filter(shop=s).exists() for s in shops), 120, "the first pulls"
+                lambda: (
+                    Message.objects.filter(shop__in=shops).values("shop").distinct().count() == len(shops)
+                ),
+                60 + 2 * len(shops),
+                "the first pulls",
             )
             time.sleep(settings.CHAT_LIVE_FAST_FOR_SECONDS + 2)
             sandbox.reset_calls()
