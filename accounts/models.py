@@ -130,11 +130,16 @@ class Shop(models.Model):
         def q(**kwargs) -> models.Q:
             return models.Q(**{prefix + key: value for key, value in kwargs.items()})
 
-        seller_centre = q(chat_transport=cls.ChatTransport.SELLER_CENTRE) | (
-            q(chat_transport="") & q(region="TW")
-        )
+        seller_centre = cls.seller_centre_q(prefix)
         return (seller_centre & q(chat_state=cls.ChatState.VERIFIED)) | (
             ~seller_centre & q(state__in=cls.AUTHORIZED_STATES)
+        )
+
+    @classmethod
+    def seller_centre_q(cls, prefix: str = "") -> models.Q:
+        """Shops whose chat goes through the Seller Centre login (`uses_seller_centre` as a query)."""
+        return models.Q(**{f"{prefix}chat_transport": cls.ChatTransport.SELLER_CENTRE}) | models.Q(
+            **{f"{prefix}chat_transport": "", f"{prefix}region": "TW"}
         )
 
     @property
@@ -253,6 +258,15 @@ class ShopSync(models.Model):
     last_error_code = models.CharField(_("Last error code"), max_length=60, blank=True)
     last_error = models.CharField(_("Last error"), max_length=500, blank=True)
     last_error_at = models.DateTimeField(_("Last error at"), null=True, blank=True)
+    # Chat rows of Seller Centre shops: Shopee's cheap signal (user/sync), asked every few seconds
+    # while staff who see the shop are about (chat.live). Not before `signal_due_at` (the claim,
+    # one asker per shop per interval whatever the number of processes; `signal_token` says
+    # whose), the unread count the last pull covers (None: a pull is owed), consecutive failures.
+    signal_due_at = models.DateTimeField(_("Signal due at"), null=True, blank=True)
+    signal_token = models.CharField(_("Signal claim"), max_length=16, blank=True)
+    signal_at = models.DateTimeField(_("Signal last asked"), null=True, blank=True)
+    signal_unread = models.IntegerField(_("Unread count the last pull covers"), null=True, blank=True)
+    signal_failures = models.PositiveSmallIntegerField(_("Signal failures in a row"), default=0)
 
     class Meta:
         ordering = ["shop", "kind"]

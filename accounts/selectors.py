@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -13,6 +14,21 @@ from accounts.models import Shop, ShopSync
 
 def sees_all_shops(user) -> bool:
     return bool(user.is_active and (user.is_superuser or user.has_perm("accounts.view_all_shops")))
+
+
+def staff_seeing_every_shop() -> set[int]:
+    """The ids of the people `shops_visible_to` gives every shop: active staff who are superusers
+    or hold accounts.view_all_shops (themselves or through a group)."""
+    held = {"codename": "view_all_shops", "content_type__app_label": "accounts"}
+    permission = Q(**{f"user_permissions__{k}": v for k, v in held.items()}) | Q(
+        **{f"groups__permissions__{k}": v for k, v in held.items()}
+    )
+    return set(
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .filter(Q(is_superuser=True) | permission)
+        .values_list("pk", flat=True)
+    )
 
 
 def shops_visible_to(user) -> QuerySet[Shop]:

@@ -61,8 +61,10 @@ def setup(sandbox: Sandbox) -> tuple[Shop, Conversation, str]:
     User = get_user_model()
     user, _ = User.objects.get_or_create(username=PREFIX, defaults={"is_staff": True})
     Shop.objects.filter(salesperson=user).delete()
-    remote = sandbox.create_shop(account=PREFIX, password="pw", name="延遲測試賣場")
-    shop = Shop.objects.create(account=PREFIX, name="延遲測試賣場", salesperson=user)
+    # A shop outside Taiwan: Shopee pushes chat only where its Open Platform serves chat (not TW,
+    # whose shops are live through Seller Centre's signal: bench/live_inbox.py).
+    remote = sandbox.create_shop(account=PREFIX, password="pw", name="延遲測試賣場", region="SG")
+    shop = Shop.objects.create(account=PREFIX, name="延遲測試賣場", region="SG", salesperson=user)
     shop = shop_verify(
         shop=shop, code=sandbox.authorize_code(remote["shop_id"]), shop_id=remote["shop_id"], user=user
     )

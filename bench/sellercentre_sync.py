@@ -4,14 +4,14 @@ and wall time; (2) a buyer's message in the sandbox → visible in an open inbox
 p50 / p95 against the pull interval.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tmschat_chatlogin \
-    .venv/bin/python bench/sellercentre_sync.py [--shops 100] [--interval 5] [--samples 40] \
-        [--open-inbox 15] [--prefix bench-sc]
+    .venv/bin/python bench/sellercentre_sync.py [--shops 100] [--interval 5] [--samples 40] [--prefix bench-sc]
 
 The sandbox runs in-process; every shop is verified by the seed's three steps (password, link
 tapped, second click). Latency: a beat-like loop pulls every shop every `--interval` seconds
 (the product's beat: 60 s), the inbox's list poll asks every 3 s (inbox/_list_poll.html); a
 message counts as visible at the first poll after it is stored. The shops belong to the staff
-user "bench-sc" and are removed first on every run.
+user "bench-sc" and are removed first on every run. The live path (Seller Centre's signal asked
+every few seconds, the real processes and a browser) is measured by bench/live_inbox.py.
 """
 
 from __future__ import annotations
@@ -33,15 +33,13 @@ import django  # noqa: E402
 
 django.setup()
 
-from celery import current_app  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from accounts import chatlogin  # noqa: E402
 from accounts.models import Shop  # noqa: E402
-from chat import services, sync  # noqa: E402
+from chat import sync  # noqa: E402
 from chat.models import Conversation, Message  # noqa: E402
 from shopee.sandbox import Sandbox  # noqa: E402
 
@@ -83,28 +81,10 @@ def pull(shops: list[Shop]) -> tuple[float, int]:
     return time.perf_counter() - started, new
 
 
-def latency(
-    sandbox: Sandbox, shops: list[Shop], interval: float, samples: int, open_every: int = 0
-) -> list[float]:
-    """Buyer writes at a random moment; the beat-like loop pulls; the inbox sees it at its next poll.
-    With `open_every`, the open inbox's list poll also asks for pulls (chat.services.open_inbox_pull,
-    run in the poll's thread as an eager Celery task would)."""
+def latency(sandbox: Sandbox, shops: list[Shop], interval: float, samples: int) -> list[float]:
+    """Buyer writes at a random moment; the beat-like loop pulls; the inbox sees it at its next poll."""
     stop = threading.Event()
     poll_phase = time.monotonic() + random.uniform(0, INBOX_POLL_SECONDS)
-
-    def inbox() -> None:
-        settings.CHAT_OPEN_INBOX_PULL_SECONDS = open_every
-        cache.delete_many([services.open_inbox_pull_key(shop.pk) for shop in shops])
-        tick = poll_phase
-        while not stop.is_set():
-            stop.wait(max(0.0, tick - time.monotonic()))
-            services.open_inbox_pull(Shop.objects.filter(pk__in=[shop.pk for shop in shops]))
-            tick += INBOX_POLL_SECONDS
-        connection.close()
-
-    if open_every:
-        current_app.conf.task_always_eager = True
-        threading.Thread(target=inbox, daemon=True).start()
 
     def beat() -> None:
         while not stop.is_set():
@@ -147,9 +127,6 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=5.0)
     parser.add_argument("--samples", type=int, default=40)
     parser.add_argument("--latency-shops", type=int, default=10)
-    parser.add_argument(
-        "--open-inbox", type=int, default=0, help="pull every N s while the inbox is open (0: the beat only)"
-    )
     parser.add_argument("--prefix", default=PREFIX, help="the staff user owning the bench's shops")
     args = parser.parse_args()
     print(f"database: {connection.vendor}; signing: {settings.SELLERCENTRE_SIGNING}")
@@ -170,13 +147,10 @@ def main() -> None:
             f"({again / len(shops) * 1000:.1f} ms per shop)"
         )
         if args.samples:
-            seen = sorted(
-                latency(sandbox, shops[: args.latency_shops], args.interval, args.samples, args.open_inbox)
-            )
+            seen = sorted(latency(sandbox, shops[: args.latency_shops], args.interval, args.samples))
             p95 = seen[max(0, int(round(0.95 * len(seen))) - 1)]
-            opened = f", open inbox pulls every {args.open_inbox} s" if args.open_inbox else ""
             print(
-                f"buyer message → open inbox, no push, beat pull every {args.interval:g} s{opened}, inbox poll "
+                f"buyer message → open inbox, no push, beat pull every {args.interval:g} s, inbox poll "
                 f"{INBOX_POLL_SECONDS:g} s, {len(seen)} samples: p50 {statistics.median(seen):.2f} s, "
                 f"p95 {p95:.2f} s, max {seen[-1]:.2f} s (expected ≤ interval + poll + pull time)"
             )

@@ -136,6 +136,13 @@ def change_horizon() -> int:
         return next_xid - max((d for d in behind if 0 < d <= XID_SPAN // 2), default=0)
 
 
+def any_conversation_changed(*, since: int) -> bool:
+    """Whether any conversation (of any shop) was written at or after the horizon `since`: one
+    index probe, so a live list that polls often costs little while nothing changes. Nothing
+    committed later is missed, as long as the caller keeps asking from the same `since`."""
+    return Conversation.objects.filter(change_xid__gte=since).exists()
+
+
 def conversations_changed(
     *, shop_pks: list[int], filters: InboxFilter, since: int
 ) -> tuple[list[Conversation], int]:

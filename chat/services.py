@@ -1,5 +1,5 @@
 """Chat's writes with rules: a message stored once whoever brings it (the pull, a push, the
-outbox's delivery), a conversation read by staff, an open inbox asking for a sooner pull.
+outbox's delivery), a conversation read by staff, a shop with news asked sooner for a while.
 
 Each write is idempotent on (shop, Shopee id). Work for Shopee goes to Celery after commit
 (chat.tasks, imported inside the function: the tasks call these services).
@@ -8,7 +8,7 @@ Each write is idempotent on (shop, Shopee id). Work for Shopee goes to Celery af
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from accounts.models import Shop
 from chat.models import Conversation, Message
-from chat.transport import pushed
 
 log = logging.getLogger(__name__)
 
@@ -125,31 +124,15 @@ def conversation_mark_read(*, conversation: Conversation) -> bool:
     return True
 
 
-# -- an open inbox pulls its shops sooner ---------------------------------------------------------
+# -- a live shop is asked sooner for a while ------------------------------------------------------
 
 
-def open_inbox_pull_key(shop_pk: int) -> str:
-    return f"chat:open-inbox-pull:{shop_pk}"
+def live_fast_key(shop_pk: int) -> str:
+    return f"chat:live-fast:{shop_pk}"
 
 
-def open_inbox_pull(shops: Iterable[Shop]) -> int:
-    """Someone has the inbox open on `shops`: those whose transport gets no push (the Seller Centre
-    login) are pulled every CHAT_OPEN_INBOX_PULL_SECONDS instead of only by the beat (60 s). One
-    pull per shop per interval however many inboxes show it (cache.add is atomic), and the shop's
-    sync lease keeps it from running beside the beat's. Returns how many pulls were asked for."""
-    every = settings.CHAT_OPEN_INBOX_PULL_SECONDS
-    if every <= 0:
-        return 0
-    from chat.tasks import chat_sync_shop
-
-    asked = 0
-    for shop in shops:
-        if not shop.can_send or pushed(shop) or not cache.add(open_inbox_pull_key(shop.pk), 1, timeout=every):
-            continue
-        try:  # only a hint: the beat pulls anyway, and the list must not fail with the broker
-            chat_sync_shop.apply_async((shop.pk,), expires=every)
-        except Exception as exc:  # noqa: BLE001 - kombu's connection errors have no common base
-            log.warning("open inbox pull of shop pk=%s not queued: %s", shop.pk, exc)
-            continue
-        asked += 1
-    return asked
+def chat_live_quicken(*, shop_pk: int) -> None:
+    """A buyer wrote (the pull stored new messages) or staff answered one (the inbox queued a
+    reply): the buyer is likely to write again soon, so chat.live asks the shop's signal every CHAT_LIVE_FAST_SECONDS instead
+    of CHAT_LIVE_SIGNAL_SECONDS for the next CHAT_LIVE_FAST_FOR_SECONDS."""
+    cache.set(live_fast_key(shop_pk), 1, timeout=settings.CHAT_LIVE_FAST_FOR_SECONDS)

@@ -36,7 +36,7 @@ from accounts.syncs import (
     sync_succeeded,
 )
 from chat.models import Conversation, Message
-from chat.services import NS, PREVIEW_CHARS, conversation_locked, message_from_shopee
+from chat.services import NS, PREVIEW_CHARS, chat_live_quicken, conversation_locked, message_from_shopee
 from chat.transport import MARK_READ, UNREAD_IN_LIST, ChatTransport, transport_for
 from shopee.errors import AuthError, ShopeeError
 
@@ -78,6 +78,8 @@ def chat_sync_shop(*, shop: Shop, full: bool = False) -> SyncResult:
         sync_succeeded(
             shop_pk=shop.pk, kind=CHAT, token=token, cursor=newest, api_calls=result.api_calls, full=full
         )
+        if result.messages and not full:
+            chat_live_quicken(shop_pk=shop.pk)
     except LeaseLost:
         log.warning("chat sync of %s lost its lease to another run", shop)
     except AuthError as exc:

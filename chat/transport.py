@@ -11,10 +11,11 @@ signatures with it), and callers annotate the Protocol, never a concrete class.
     transport.send(to_id=, message_type=, content=, order_sn=, conversation_id=, request_id=)
     transport.find_sent(conversation_id=, buyer_id=, request_id=, text=, since=)  # by key where echoes_request_id
     transport.mark_read(conversation_id, message_id)
+    transport.signal()                     # the cheap "anything new?" (Seller Centre); None with pushes
     transport.session_lost(exc)            # an AuthError: the shop leaves the verified state
 
-Each transport says what it can do (`capabilities`: read, send, mark read, push, unread counts in
-the list) and, where it cannot, why in words (`why_not`). Both raise the same typed errors
+Each transport says what it can do (`capabilities`: read, send, mark read, push, the cheap signal,
+unread counts in the list) and, where it cannot, why in words (`why_not`). Both raise the same typed errors
 (shopee.errors): AuthError (session or authorization gone: held, 未驗證), RateLimited, Transient,
 PlatformRule, BadRequest. The Seller Centre transport renews a refused session once by itself
 (accounts.chatlogin.chat_session_renew: new chat token, else the kept password) before giving up,
@@ -48,6 +49,7 @@ from shopee.sellercentre import (
     InterfaceChanged,
     SellerCentreSession,
     SessionExpired,
+    SyncSignal,
     WebMessage,
 )
 from shopee.types import ConversationPage, MessagePage
@@ -55,6 +57,7 @@ from shopee.types import ConversationPage, MessagePage
 T = TypeVar("T")
 
 READ, SEND, MARK_READ, PUSH, UNREAD_IN_LIST = "read", "send", "mark read", "push", "unread counts in the list"
+SIGNAL = "signal"  # Shopee's cheap "anything new?" call, asked often instead of listing conversations
 IN_DOUBT_SKEW_SECONDS = 10  # allowed between our clock and Shopee's when looking for an in-doubt send
 
 # Shopee's words (v2.sellerchat.send_message, SHOPEE_API.md §5.1).
@@ -106,6 +109,12 @@ class ChatTransport(Protocol):
     ) -> dict[str, Any] | None: ...
 
     def mark_read(self, conversation_id: str, message_id: str) -> None: ...
+
+    def signal(self) -> SyncSignal | None:
+        """Whether anything arrived since the shop's login last asked, and its unread count
+        (chat.live asks it every few seconds and pulls only when it says so); None when the
+        transport has no such call (Shopee pushes instead)."""
+        ...
 
     def session_lost(self, exc: AuthError) -> None: ...
 
@@ -183,6 +192,10 @@ class OpenPlatformTransport(_Transport):
     def mark_read(self, conversation_id: str, message_id: str) -> None:
         self.api.read_conversation(conversation_id, message_id)
 
+    def signal(self) -> SyncSignal | None:
+        """None: Shopee pushes this transport's new messages (code 10)."""
+        return None
+
     def session_lost(self, exc: AuthError) -> None:
         shop_auth_failed(shop=self.shop, reason=str(exc))
 
@@ -197,11 +210,12 @@ class SellerCentreTransport(_Transport):
         super().__init__(
             shop=shop,
             kind=Shop.ChatTransport.SELLER_CENTRE,
-            capabilities=frozenset({READ, SEND, MARK_READ, UNREAD_IN_LIST}),
+            capabilities=frozenset({READ, SEND, MARK_READ, UNREAD_IN_LIST, SIGNAL}),
             why_not={
                 PUSH: gettext_noop(
-                    "Seller Centre's chat pushes through its own websocket, which is not used: "
-                    "new messages come with the regular pull."
+                    "Seller Centre's chat pushes through its own page's socket, which no public code "
+                    "opens from outside the page: new messages come by asking Seller Centre's signal "
+                    "every few seconds while staff are about, and with the regular pull."
                 ),
             },
             echoes_request_id=True,
@@ -303,6 +317,9 @@ class SellerCentreTransport(_Transport):
             )
         )
 
+    def signal(self) -> SyncSignal | None:
+        return self._call(self.client.user_sync)
+
     def session_lost(self, exc: AuthError) -> None:
         code = str(getattr(exc, "code", "") or "")
         chat_login_lost(
@@ -342,11 +359,6 @@ def message_dict(m: WebMessage, shop: Shop) -> dict[str, Any]:
         "created_timestamp": m.created_timestamp,
         "source_content": m.raw.get("source_content") or {},
     }
-
-
-def pushed(shop: Shop) -> bool:
-    """Shopee tells us of new messages (the Open Platform's push); else only pulls bring them."""
-    return not shop.uses_seller_centre
 
 
 def send_refusal(shop: Shop) -> str:

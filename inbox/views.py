@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from chat import selectors
 from chat.models import Conversation
-from chat.services import conversation_mark_read, open_inbox_pull
+from chat.services import chat_live_quicken, conversation_mark_read
 from inbox.forms import InboxFilterForm, ReplyForm
 from orders.selectors import order_for
 from outbox.models import OutgoingMessage
@@ -90,16 +90,18 @@ def list_more(request):
 
 @require_GET
 def list_changes(request):
-    """Polled: rows that changed since the list last looked, or 204 when none did."""
-    view = _Inbox(request)
-    if not view.valid:
-        return HttpResponse(status=204)
+    """Polled every second: rows that changed since the list last looked, or 204 when none did
+    (answered after one index probe while no conversation changed at all)."""
     since = _id_param(request.GET.get("since"), default=-1)
     if since is None:
         return HttpResponseBadRequest("since: not a position")
+    if since >= 0 and not selectors.any_conversation_changed(since=since):
+        return HttpResponse(status=204)
+    view = _Inbox(request)
+    if not view.valid:
+        return HttpResponse(status=204)
     if since < 0:
         since = selectors.change_horizon()
-    open_inbox_pull(shop for shop in view.shops if view.filters.shop_pk in (None, shop.pk))
     rows, next_since = selectors.conversations_changed(
         shop_pks=view.shop_pks, filters=view.filters, since=since
     )
@@ -207,6 +209,7 @@ def reply_send(request, pk: int):
             form.add_error("text", str(refused.reason))
         else:
             form = ReplyForm.blank()
+            chat_live_quicken(shop_pk=conversation.shop_id)  # the buyer is likely to answer soon
     if not request.htmx:
         return redirect(f"{reverse('inbox:inbox')}?c={conversation.pk}")
     return render(

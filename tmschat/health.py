@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 HEARTBEAT_KEY = "tmschat:heartbeat"
 HEARTBEAT_STALE_AFTER = timedelta(seconds=90)
+LIVE_HEARTBEAT_KEY = "tmschat:live-heartbeat"  # written by the live loop (chat.live) every 10 s
+LIVE_STALE_AFTER = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -46,12 +48,12 @@ def _broker() -> Check:
         return Check("broker", _("Task broker"), False, str(exc)[:200])
 
 
-def record_heartbeat() -> None:
-    cache.set(HEARTBEAT_KEY, timezone.now().isoformat(), timeout=None)
+def record_heartbeat(key: str = HEARTBEAT_KEY) -> None:
+    cache.set(key, timezone.now().isoformat(), timeout=None)
 
 
-def last_heartbeat():
-    value = cache.get(HEARTBEAT_KEY)
+def last_heartbeat(key: str = HEARTBEAT_KEY):
+    value = cache.get(key)
     return timezone.datetime.fromisoformat(value) if value else None
 
 
@@ -68,8 +70,33 @@ def _worker() -> Check:
     return Check("worker", _("Worker and beat"), ok, detail, critical=False)
 
 
+def _live() -> Check:
+    """The live loop (`manage.py chat_live`): without it Taiwanese shops' chats come once a minute."""
+    label = _("Live chat (chat_live)")
+    try:
+        beat = last_heartbeat(LIVE_HEARTBEAT_KEY)
+    except Exception as exc:
+        return Check("live", label, False, str(exc)[:200], critical=False)
+    age = timezone.now() - beat if beat else None
+    if age is None or age > LIVE_STALE_AFTER:
+        return Check(
+            "live",
+            label,
+            False,
+            _("not running: Taiwanese shops' new messages come once a minute"),
+            critical=False,
+        )
+    return Check(
+        "live",
+        label,
+        True,
+        _("last round %(seconds)d s ago") % {"seconds": age.total_seconds()},
+        critical=False,
+    )
+
+
 def checks() -> list[Check]:
-    return [_database(), _broker(), _worker()]
+    return [_database(), _broker(), _worker(), _live()]
 
 
 def sections(request) -> list[dict]:

@@ -14,6 +14,8 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext
 
+from chat.live import live_presence_note
+
 
 class StaffRequiredMiddleware(LoginRequiredMiddleware):
     """Every page needs a signed-in, active staff user unless the view opts out
@@ -114,3 +116,18 @@ def session_seen_at_sign_in(sender, request, user, **kwargs):
     """Signing in wrote the session just now: no second write on the next request."""
     if request is not None and hasattr(request, "session"):
         request.session[SEEN_KEY] = int(time.time())
+
+
+class LivePresenceMiddleware:
+    """A signed-in staff member's request (a page, a poll) keeps the shops they see live: their
+    Seller Centre signal is asked every few seconds while someone is about (chat.live)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_staff and response.status_code < 400:
+            live_presence_note(user=user)
+        return response

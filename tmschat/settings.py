@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django_structlog.middlewares.RequestMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
+    "tmschat.middleware.LivePresenceMiddleware",
 ]
 
 ROOT_URLCONF = "tmschat.urls"
@@ -211,9 +212,21 @@ SELLERCENTRE_SEND_RATE_PER_SECOND = env.float("SELLERCENTRE_SEND_RATE_PER_SECOND
 SELLERCENTRE_DAILY_CAP = env.int("SELLERCENTRE_DAILY_CAP", default=500)
 # The beat renews chat sessions older than this (Shopee's session lifetime is not known).
 SELLERCENTRE_SESSION_RENEW_HOURS = env.float("SELLERCENTRE_SESSION_RENEW_HOURS", default=24.0)
-# While someone has the inbox open, shops that get no push (the Seller Centre login) are pulled
-# this often on top of the beat's minute (0: only the beat); one pull per shop per interval.
-CHAT_OPEN_INBOX_PULL_SECONDS = env.int("CHAT_OPEN_INBOX_PULL_SECONDS", default=15)
+# Live chat of shops without push (the Seller Centre login; chat.live, `manage.py chat_live`):
+# while someone who sees a shop made a request in the last CHAT_LIVE_PRESENCE_SECONDS, Seller
+# Centre's cheap signal is asked every CHAT_LIVE_SIGNAL_SECONDS, every CHAT_LIVE_FAST_SECONDS for
+# CHAT_LIVE_FAST_FOR_SECONDS after new messages or a reply, and the pull runs when it says so.
+# Failures back off up to CHAT_LIVE_BACKOFF_MAX_SECONDS; CHAT_LIVE_THREADS shops are asked at once.
+CHAT_LIVE_SIGNAL_SECONDS = env.float("CHAT_LIVE_SIGNAL_SECONDS", default=5.0)
+CHAT_LIVE_FAST_SECONDS = env.float("CHAT_LIVE_FAST_SECONDS", default=1.0)
+CHAT_LIVE_FAST_FOR_SECONDS = env.int("CHAT_LIVE_FAST_FOR_SECONDS", default=60)
+CHAT_LIVE_PRESENCE_SECONDS = env.int("CHAT_LIVE_PRESENCE_SECONDS", default=300)
+CHAT_LIVE_BACKOFF_MAX_SECONDS = env.float("CHAT_LIVE_BACKOFF_MAX_SECONDS", default=60.0)
+CHAT_LIVE_THREADS = env.int("CHAT_LIVE_THREADS", default=16)
+# A hook, off: with `page` signing, also listen to the socket of the Seller Centre page kept open
+# for each shop (window.__CHAT_GLOBAL__.socket) and ask the signal at once when it hears a message
+# frame. Not known to work on Taiwan's Seller Centre (docs/SELLERCENTRE.md); the signal stays.
+SELLERCENTRE_PAGE_SOCKET = env.bool("SELLERCENTRE_PAGE_SOCKET", default=False)
 # The chat login page checks every this many seconds whether the seller tapped the link (one
 # link/get_status call each, what Shopee's own login page polls; no public source says whether
 # Shopee counts or limits these calls: docs/SELLERCENTRE.md), and stops once the link is older

@@ -86,7 +86,8 @@ def buyer_says(
     created_ns: int | None = None,
     push: bool = True,
 ) -> Message:
-    """A buyer writes to the shop (creating the conversation if needed); push 10 follows."""
+    """A buyer writes to the shop (creating the conversation if needed); push 10 follows, except
+    for a TW shop (no Open Platform chat in Taiwan) unless `tw_chat_push` is on."""
     shop = shop_get(core, shop_id)
     content = content if content is not None else {"text": text}
     if not isinstance(content, dict) or not isinstance(message_type, str):
@@ -106,7 +107,7 @@ def buyer_says(
         source_content={"order_sn": order_sn} if order_sn else {},
         created_ns=created_ns,
     )
-    if push:
+    if push and (shop.region != "TW" or core.config.tw_chat_push):
         push_emit(core, PUSH_WEBCHAT, _webchat_data(core, shop, message), shop_id=shop.shop_id)
     return message
 

@@ -48,6 +48,10 @@ class SandboxConfig:
     # SHOPEE_API.md §5.1) as a standing setting rather than a fault; on by default, as the docs say
     # (TW chat goes through the Seller Centre login). The error string is UNCERTAIN.
     tw_send_refused: bool = True
+    # The Open Platform gives Taiwan no chat (SHOPEE_API.md §5.1), so no webchat push (code 10)
+    # goes out for a TW shop's buyer: a TW seller's messages arrive only by polling Seller Centre.
+    # On only to show what a push-fed shop would see.
+    tw_chat_push: bool = False
 
     # The Chat module is open only to apps Shopee has approved [OFF]; off: every sellerchat call is refused.
     chat_module_approved: bool = True

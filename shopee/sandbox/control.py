@@ -168,6 +168,11 @@ def _sc_revoke(sb, body, query, match):
     return {"ended": sb.sc_revoke(match["shop_id"])}
 
 
+@route("GET", "/sellercentre/signals")
+def _sc_signals(sb, body, query, match):
+    return {"signals": sb.sc_signals(query.get("shop_id") or None)}
+
+
 @route("GET", "/sellercentre/sessions")
 def _sc_sessions(sb, body, query, match):
     return {"sessions": sb.sc_sessions(query.get("shop_id") or None)}

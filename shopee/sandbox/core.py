@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 import random
 import threading
-from collections import Counter
-from dataclasses import dataclass
+from collections import Counter, deque
+from dataclasses import dataclass, field
 
 from shopee.sandbox.config import Faults, SandboxConfig
 from shopee.sandbox.limits import RateLimiter
@@ -92,6 +92,19 @@ class AuthSession:
     shop_id: str | None = None
 
 
+@dataclass
+class SignalLog:
+    """One shop's answered user/sync calls: how many, how many said have_new_msg, and when
+    (the newest SIGNAL_TIMES, unix seconds), so tests and benchmarks can check the cadence."""
+
+    calls: int = 0
+    have_new_msg: int = 0
+    times: deque[float] = field(default_factory=lambda: deque(maxlen=SIGNAL_TIMES))
+
+
+SIGNAL_TIMES = 1000
+
+
 class Core:
     """Everything request handlers share. Hold `lock` while reading or changing `world`."""
 
@@ -105,6 +118,7 @@ class Core:
         self.push_wakeup = threading.Event()  # a push is waiting for the sender
         self.dirty = threading.Event()  # the state file needs saving
         self.calls: Counter[tuple[str, str]] = Counter()  # (path, shop_id) -> API calls received
+        self.signals: dict[str, SignalLog] = {}  # shop_id -> Seller Centre's user/sync calls answered
         self.auth_sessions: dict[str, AuthSession] = {}
         self.limiter = RateLimiter()
         self.rng = random.Random()
@@ -122,6 +136,7 @@ class Core:
         self.config = copy.deepcopy(self.initial_config)
         self.faults = Faults()
         self.calls.clear()
+        self.signals.clear()
         self.auth_sessions.clear()
         self.limiter = RateLimiter()
         self.changed()

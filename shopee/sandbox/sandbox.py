@@ -278,8 +278,10 @@ class Sandbox:
             ]
 
     def reset_calls(self) -> None:
+        """Forget the calls counted so far (and the signals answered)."""
         with self.core.lock:
             self.core.calls.clear()
+            self.core.signals.clear()
 
     def pushes(self) -> list[dict[str, Any]]:
         with self.core.lock:
@@ -308,6 +310,12 @@ class Sandbox:
         with self.core.lock:
             shops.shop_get(self.core, shop_id)
             return sellercentre.sessions_revoke(self.core, str(shop_id))
+
+    def sc_signals(self, shop_id: str | int | None = None) -> list[dict[str, Any]]:
+        """Seller Centre's cheap signal (user/sync) as answered per shop since the last reset:
+        `calls`, how many said `have_new_msg`, and the `times` of the newest 1000 (unix seconds)."""
+        with self.core.lock:
+            return sellercentre.signals(self.core, str(shop_id) if shop_id is not None else None)
 
     def sc_sessions(self, shop_id: str | int | None = None) -> list[dict[str, Any]]:
         with self.core.lock:

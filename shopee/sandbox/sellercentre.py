@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from datetime import datetime
 from typing import Any
 
 from shopee.sandbox import chat
 from shopee.sandbox.config import DAY
-from shopee.sandbox.core import ApiError, Core
+from shopee.sandbox.core import ApiError, Core, SignalLog
 from shopee.sandbox.limits import TAIPEI
 from shopee.sandbox.state import Conversation, Message, ScFlow, ScSession, Shop
 
@@ -321,6 +322,8 @@ def seller_login_info(core: Core, session: ScSession) -> dict[str, Any]:
 def chat_login(core: Core, session: ScSession) -> dict[str, Any]:
     shop = core.world.shops[session.shop_id]
     session.chat_token = "eyJ" + secrets.token_urlsafe(32)  # JWT-looking, opaque here
+    if not session.sync_mark_ns:  # a new login starts from now; a renewed chat token keeps its place
+        session.sync_mark_ns = shop_latest_ns(core, shop.shop_id)
     core.changed()
     return {
         "token": session.chat_token,
@@ -486,3 +489,52 @@ def web_send(core: Core, shop: Shop, body: dict[str, Any]) -> Message:
 def web_read(core: Core, shop: Shop, conversation_id: str, body: dict[str, Any]) -> None:
     conversation = shop_conversation(core, shop, conversation_id)
     chat.read_up_to(core, conversation, str(body.get("last_read_message_id") or ""))
+
+
+# -- the cheap signal (user/sync) --------------------------------------------------------------------
+
+
+def shop_latest_ns(core: Core, shop_id: str) -> int:
+    """When the shop's newest message was created (0: none)."""
+    world = core.world
+    return max(
+        (
+            world.messages[c.message_ids[-1]].created_ns
+            for c in world.conversations.values()
+            if c.shop_id == shop_id and c.message_ids
+        ),
+        default=0,
+    )
+
+
+def user_sync(core: Core, shop: Shop, session: ScSession) -> dict[str, Any]:
+    """`POST /webchat/api/v1.2/mini/user/sync`: `{have_new_msg, unread_count}`, the shape public
+    clients read [2+]. What makes Shopee say `have_new_msg` is not published; the sandbox's rule
+    (inferred): a message of the shop newer than the newest this login session was told of by
+    its previous sync (or, before any, its chat login), other than its own sends through the web
+    chat. Answering tells the session of everything up to now. `unread_count` is the buyer
+    messages not read yet, over all the shop's conversations."""
+    latest = shop_latest_ns(core, shop.shop_id)
+    have_new = latest > session.sync_mark_ns
+    session.sync_mark_ns = max(session.sync_mark_ns, latest)
+    unread = sum(c.unread_count for c in core.world.conversations.values() if c.shop_id == shop.shop_id)
+    counted = core.signals.setdefault(shop.shop_id, SignalLog())
+    counted.calls += 1
+    counted.have_new_msg += have_new
+    counted.times.append(round(time.time(), 3))
+    core.changed()
+    return {"have_new_msg": have_new, "unread_count": unread}
+
+
+def session_sent(core: Core, session: ScSession, message: Message, latest_before: int) -> None:
+    """The session's own send is no news to it, unless something it was not told of came first."""
+    if session.sync_mark_ns >= latest_before:
+        session.sync_mark_ns = max(session.sync_mark_ns, message.created_ns)
+
+
+def signals(core: Core, shop_id: str | None = None) -> list[dict[str, Any]]:
+    return [
+        {"shop_id": key, "calls": c.calls, "have_new_msg": c.have_new_msg, "times": list(c.times)}
+        for key, c in sorted(core.signals.items())
+        if shop_id is None or key == shop_id
+    ]

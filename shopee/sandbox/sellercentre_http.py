@@ -39,6 +39,8 @@ MESSAGES = re.compile(r"^/webchat/api/v1\.2/mini/conversations/(?P<cid>\d+)/mess
 SEND = "/webchat/api/v1.2/messages"
 READ = re.compile(r"^/webchat/api/v1\.2/conversations/(?P<cid>\d+)/read$")
 UNREAD_COUNT = "/webchat/api/v1.2/conversation/unread-count"
+# The cheap signal: the mini chat pane's path and the older full page's [2+ paths, 1 each].
+USER_SYNC = ("/webchat/api/v1.2/mini/user/sync", "/webchat/api/v1.2/user/sync")
 SIGN_HEADER = "x-sap-sec"
 
 
@@ -201,12 +203,16 @@ def _webchat(core, method, path, query, body, cookies, headers) -> Answer:
             headers={"Retry-After": str(max(1, math.ceil(wait)))},
         )
     shop = core.world.shops[session.shop_id]
+    if path in USER_SYNC and method == "POST":
+        return _json(200, sc.user_sync(core, shop, session))
     if path == CONVERSATIONS and method == "POST":
         return _json(200, sc.web_conversations(core, shop, body))
     if (match := MESSAGES.match(path)) and method == "GET":
         return _json(200, sc.web_messages(core, shop, match["cid"], query))
     if path == SEND and method == "POST":
+        latest_before = sc.shop_latest_ns(core, shop.shop_id)
         message = sc.web_send(core, shop, body)
+        sc.session_sent(core, session, message, latest_before)
         delay = 0.0
         faults = core.faults
         if faults.hang_seconds > 0 and faults.hang_count != 0:

@@ -158,6 +158,8 @@ class ScSession:
     sign_key: str = ""  # what the signed chat page's script signs with
     chat_token: str = ""
     revoked: bool = False
+    # The cheap signal (user/sync): the newest message of the shop this session was told of.
+    sync_mark_ns: int = 0
 
 
 @dataclass

@@ -17,6 +17,7 @@ serve (Taiwan). Not a published API: see docs/SELLERCENTRE.md for what is known 
     client.message_find(session, conversation_id, outbox_key)   # the in-doubt check
     client.conversation_with(session, buyer_id, since_nano=...)  # the buyer's, or None
     client.conversation_read(session, conversation_id=..., last_read_message_id=...)
+    client.user_sync(session)          # the cheap signal: SyncSignal(have_new_msg, unread_count)
 
 No Django here.
 """
@@ -37,6 +38,7 @@ from shopee.sellercentre.transport import PageSigner, PlainSigner, RawResponse, 
 from shopee.sellercentre.types import (
     PendingLogin,
     SellerCentreSession,
+    SyncSignal,
     WebConversation,
     WebConversationPage,
     WebMessage,
@@ -58,6 +60,7 @@ __all__ = [
     "SellerCentreSession",
     "SessionExpired",
     "Signer",
+    "SyncSignal",
     "TooManyAttempts",
     "WebConversation",
     "WebConversationPage",

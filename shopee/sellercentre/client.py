@@ -34,6 +34,7 @@ from shopee.sellercentre.transport import PlainSigner, RawResponse, Signer
 from shopee.sellercentre.types import (
     PendingLogin,
     SellerCentreSession,
+    SyncSignal,
     WebConversation,
     WebConversationPage,
     WebMessage,
@@ -56,6 +57,8 @@ PATHS: dict[str, str] = {
     "messages": "/webchat/api/v1.2/mini/conversations/{conversation_id}/messages",
     "send": "/webchat/api/v1.2/messages",
     "read": "/webchat/api/v1.2/conversations/{conversation_id}/read",
+    # The cheap signal the mini chat pane polls; the older full page used /webchat/api/v1.2/user/sync.
+    "user_sync": "/webchat/api/v1.2/mini/user/sync",
 }
 
 LINK_METHODS = frozenset({5, 8})  # 5 link to the phone, 8 link by e-mail [2+]
@@ -260,6 +263,18 @@ class SellerCentreClient:
         if str(shop.get("id")) != session.shop_id:
             raise InterfaceChanged("the chat login answered for another shop")
         return SellerCentreSession.from_dict(session.to_dict() | {"chat_token": answer["token"]})
+
+    def user_sync(self, session: SellerCentreSession) -> SyncSignal:
+        """The cheap signal: `have_new_msg` (something arrived since this login last asked) and
+        the unread count. One call; public clients poll it every 5 s per shop and fetch the
+        conversations only when it says so (docs/SELLERCENTRE.md)."""
+        answer = self._chat(session, "POST", self.paths["user_sync"], {}, None, "user_sync")
+        answer = _dict(answer, "user_sync")
+        have_new = answer.get("have_new_msg")
+        if not isinstance(have_new, bool | int):
+            raise InterfaceChanged("Shopee's user_sync answer has no have_new_msg")
+        unread = _int(answer.get("unread_count", answer.get("unread_message_count")))
+        return SyncSignal(have_new_msg=bool(have_new), unread_count=unread)
 
     def conversation_list(
         self, session: SellerCentreSession, *, before: str | None = None, unread_only: bool = False

@@ -11,6 +11,10 @@ Two implementations, chosen by the setting `signing` (see `make_signer`):
   (SHOPEE_API.md §5A). Playwright's sync API is used by one dedicated thread that owns it; callers
   (Celery worker threads, web threads) hand it work through a queue and wait with a timeout.
 
+The page's own socket (`window.__CHAT_GLOBAL__.socket`) is a second hook, `page_news()` with
+`news_script`: off unless the product turns it on (see DEFAULT_NEWS_SCRIPT for what it does and
+does not claim).
+
 What the real page needs before it signs is not publicly known: `PageSigner(call_script=…)` is the
 one hook for it (a JavaScript function `async ([url, method, headers, body, timeoutMs]) =>
 {status, headers, text}` evaluated in the page). The default calls `window.fetch`, which the
@@ -61,6 +65,32 @@ async ([url, method, headers, body, timeoutMs]) => {
   } finally {
     clearTimeout(timer);
   }
+}
+"""
+
+
+# The hook on Seller Centre's own live channel (off unless the product turns it on): its full chat
+# page keeps a socket object, window.__CHAT_GLOBAL__.socket, whose "message" frames carry
+# {message_type: "message", message_content: "<JSON>"} (sometimes under .data) for each new message
+# (SHOPEE_API.md §5A, one public browser extension). Evaluated in a shop's already open page, this
+# listens once and answers how many message frames arrived since it was last asked, or null when
+# the page has no such socket. No public code opens that socket from outside a page, and nothing
+# here was checked against Taiwan's Seller Centre: a frame is only ever a reason to ask the signal
+# at once, never a message stored on its word.
+DEFAULT_NEWS_SCRIPT = """
+() => {
+  const socket = window.__CHAT_GLOBAL__ && window.__CHAT_GLOBAL__.socket;
+  if (!socket || typeof socket.on !== "function") return null;
+  if (!window.__tmschatNews) {
+    window.__tmschatNews = {frames: 0};
+    socket.on("message", (frame) => {
+      const body = frame && frame.data && frame.data.message_type ? frame.data : frame;
+      if (body && body.message_type === "message") window.__tmschatNews.frames += 1;
+    });
+  }
+  const frames = window.__tmschatNews.frames;
+  window.__tmschatNews.frames = 0;
+  return frames;
 }
 """
 
@@ -173,6 +203,7 @@ class PageSigner:
         chromium: str = CHROMIUM,
         idle_seconds: float = 300.0,
         call_script: str = DEFAULT_CALL_SCRIPT,
+        news_script: str = DEFAULT_NEWS_SCRIPT,
         page_timeout: float = 30.0,
     ) -> None:
         self.seller_url = seller_url.rstrip("/")
@@ -180,6 +211,7 @@ class PageSigner:
         self.chromium = chromium
         self.idle_seconds = idle_seconds
         self.call_script = call_script
+        self.news_script = news_script
         self.page_timeout = page_timeout
         self._jobs: queue.Queue[tuple[Callable[[], Any], Future] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -210,6 +242,12 @@ class PageSigner:
     def open_shops(self) -> list[str]:
         """Shops with an open browser context (for tests and the status page)."""
         return self._submit(lambda: sorted(self._pages)).result(timeout=self.page_timeout)
+
+    def page_news(self) -> dict[str, int | None]:
+        """For each shop whose page is open: the message frames its page's own socket delivered
+        since the last ask (None: the page has no socket). Never opens a page, costs Shopee
+        nothing (DEFAULT_NEWS_SCRIPT)."""
+        return self._submit(self._news_in_pages).result(timeout=self.page_timeout)
 
     def close_shop(self, shop_key: str) -> None:
         self._submit(lambda: self._close_page(shop_key)).result(timeout=self.page_timeout)
@@ -319,6 +357,17 @@ class PageSigner:
             text=str(result.get("text") or ""),
             headers={str(k).lower(): str(v) for k, v in (result.get("headers") or {}).items()},
         )
+
+    def _news_in_pages(self) -> dict[str, int | None]:
+        news: dict[str, int | None] = {}
+        for key, shop_page in list(self._pages.items()):
+            try:
+                frames = shop_page.page.evaluate(self.news_script)
+            except Exception as exc:  # a page closing or navigating: no news from it this time
+                log.debug("no socket news from the page of shop %s: %s", key, type(exc).__name__)
+                frames = None
+            news[key] = int(frames) if isinstance(frames, int | float) else None
+        return news
 
     def _close_page(self, shop_key: str) -> None:
         shop_page = self._pages.pop(shop_key, None)

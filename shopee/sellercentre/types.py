@@ -97,3 +97,12 @@ class WebMessage:
     @property
     def text(self) -> str:
         return str(self.content.get("text") or "") if self.message_type == "text" else ""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncSignal:
+    """Seller Centre's cheap signal (user/sync): whether anything new arrived since this login
+    last asked, and the unread count (None when the answer has none)."""
+
+    have_new_msg: bool
+    unread_count: int | None

@@ -1,5 +1,5 @@
 """Both chat transports implement every member of the ChatTransport Protocol with a signature its
-callers (chat sync, the outbox's delivery and in-doubt check) can use: a method added to the
+callers (chat sync, the live signal, the outbox's delivery and in-doubt check) can use: a method added to the
 Protocol, or changed on one transport only, fails here before a worker meets it."""
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def test_each_transport_implements_every_member_of_the_protocol_with_its_signatu
     assert isinstance(instance, ChatTransport)
 
 
-def test_the_protocol_declares_what_sync_delivery_and_the_in_doubt_check_call():
+def test_the_protocol_declares_what_sync_the_live_signal_delivery_and_the_in_doubt_check_call():
     assert set(protocol_members()) == {
         "shop",
         "kind",
@@ -95,6 +95,7 @@ def test_the_protocol_declares_what_sync_delivery_and_the_in_doubt_check_call():
         "send",
         "find_sent",
         "mark_read",
+        "signal",
         "session_lost",
     }
 

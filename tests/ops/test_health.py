@@ -55,7 +55,10 @@ def own_redis(tmp_path):
 def test_healthz_fails_when_the_broker_stops(tmp_path, own_redis):
     proc, url = own_redis
     env = {"CELERY_BROKER_URL": url, "REDIS_URL": url}
-    assert healthz(tmp_path, **env) == (200, {"database": True, "broker": True, "worker": False})
+    assert healthz(tmp_path, **env) == (
+        200,
+        {"database": True, "broker": True, "worker": False, "live": False},
+    )
 
     proc.terminate()
     proc.wait(timeout=10)

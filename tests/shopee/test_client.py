@@ -552,7 +552,7 @@ def inbox(sandbox):
 
 
 def test_buyer_message_push_verifies_and_parses_with_string_ids(sandbox, inbox):
-    sandbox.create_shop(shop_id=SHOP_ID, account="ktmst", password="pw", name="我的測試賣場")
+    sandbox.create_shop(shop_id=SHOP_ID, account="ktmst", password="pw", name="我的測試賣場", region="SG")
     said = sandbox.buyer_says(SHOP_ID, "請問可以改地址嗎？", buyer_id=9007199254740993)
 
     ((raw, authorization),) = inbox.wait_for(1)
@@ -605,7 +605,7 @@ def test_parse_push_accepts_shopid_spelling_and_refuses_non_pushes():
 
 
 def test_lost_pushes_come_back_parsed_until_confirmed(sandbox, client):
-    sandbox.create_shop(shop_id=SHOP_ID, account="ktmst", password="pw", name="我的測試賣場")
+    sandbox.create_shop(shop_id=SHOP_ID, account="ktmst", password="pw", name="我的測試賣場", region="SG")
     for n in range(103):  # no callback URL: every push is lost
         sandbox.buyer_says(SHOP_ID, f"第{n}則", buyer_id=321)
 

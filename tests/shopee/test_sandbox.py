@@ -763,7 +763,7 @@ def test_read_conversation_and_unread_count(sb, shop):
 
 def test_buyer_message_push_is_signed_over_url_and_raw_body(sb, caller, receiver):
     sb.configure(callback_url=receiver.url)
-    sb.create_shop(shop_id=SHOP_ID, account="ktmst", password="pw", name="我的測試賣場")
+    sb.create_shop(shop_id=SHOP_ID, account="ktmst", password="pw", name="我的測試賣場", region="SG")
     message = sb.buyer_says(SHOP_ID, "請問有現貨嗎？🙏", buyer_name="yating")
     [push] = wait_until(lambda: receiver.received, timeout=5, message="the push")
     push_key, signature = sb.configure()["push_key"], push.headers["Authorization"]
@@ -784,7 +784,7 @@ def test_buyer_message_push_is_signed_over_url_and_raw_body(sb, caller, receiver
 def test_failed_push_is_retried_kept_as_lost_and_confirmed(sb, caller, receiver):
     receiver.statuses = [500]
     sb.configure(callback_url=receiver.url)
-    sb.create_shop(shop_id=SHOP_ID, account="ktmst", password="pw", name="我的測試賣場")
+    sb.create_shop(shop_id=SHOP_ID, account="ktmst", password="pw", name="我的測試賣場", region="SG")
     sb.buyer_says(SHOP_ID, "哈囉", buyer_name="a")
     wait_until(lambda: len(receiver.received) == 2, timeout=5, message="the retry")
     assert receiver.received[0].body == receiver.received[1].body
@@ -815,7 +815,7 @@ def test_push_gives_up_after_the_retries(sb, receiver):
 def test_buyer_message_pushes_retry_on_their_own_quicker_schedule(sb, receiver):
     sb.configure(callback_url=receiver.url, push_retry_delays=[60], webchat_push_retry_delays=[0.1])
     receiver.statuses = [500, 500]
-    sb.create_shop(shop_id=SHOP_ID, account="ktmst", password="pw", name="我的測試賣場")
+    sb.create_shop(shop_id=SHOP_ID, account="ktmst", password="pw", name="我的測試賣場", region="SG")
     sb.create_order(shop_id=SHOP_ID)
     sb.buyer_says(SHOP_ID, "在嗎？", buyer_name="a")
     wait_until(lambda: len(receiver.received) == 3, timeout=5, message="the webchat retry")
@@ -825,7 +825,7 @@ def test_buyer_message_pushes_retry_on_their_own_quicker_schedule(sb, receiver):
 
 
 def test_without_callback_url_pushes_go_to_the_lost_list_in_pages_of_100(sb, caller):
-    sb.create_shop(shop_id=SHOP_ID, account="ktmst", password="pw", name="我的測試賣場")
+    sb.create_shop(shop_id=SHOP_ID, account="ktmst", password="pw", name="我的測試賣場", region="SG")
     for n in range(101):
         sb.buyer_says(SHOP_ID, f"訊息 {n}", buyer_name="same_buyer")
     first = ok(caller.call("GET", "/api/v2/push/get_lost_push_message"))
@@ -905,7 +905,8 @@ def test_latency_is_added(sb, shop):
 def test_control_api_over_http(sb, caller):
     control = f"{sb.url}/_sandbox"
     shop = requests.post(
-        f"{control}/shops", json={"account": "ktmst", "password": "pw", "name": "我的測試賣場"}
+        f"{control}/shops",
+        json={"account": "ktmst", "password": "pw", "name": "我的測試賣場", "region": "SG"},
     )
     shop_id = shop.json()["shop_id"]
     code = requests.post(f"{control}/shops/{shop_id}/authorize").json()["code"]

@@ -93,7 +93,7 @@ def test_post_parameters_must_be_a_json_object_sent_as_json(sb, shop):
 
 
 def test_bad_control_input_is_refused_and_changes_nothing(sb, receiver):
-    sb.create_shop(shop_id=SHOP_ID, account="ktmst", password="pw", name="我的測試賣場")
+    sb.create_shop(shop_id=SHOP_ID, account="ktmst", password="pw", name="我的測試賣場", region="SG")
     control = f"{sb.url}/_sandbox"
     before = (sb.state(), sb.set_faults(), sb.configure())
     bad = [

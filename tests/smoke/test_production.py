@@ -144,6 +144,7 @@ def production(tmp_path_factory):
             name, celery_worker_command(queues=",".join(sorted(served)), concurrency=2, name=f"smoke-{name}")
         )
     start("beat", celery_command("beat", "-l", "info", "-s", str(tmp / "beat-schedule")))
+    start("live", [sys.executable, "manage.py", "chat_live"])  # compose's `live` service
 
     def up() -> bool:
         for name, proc in procs.items():
