@@ -59,6 +59,9 @@ class Message(models.Model):
     text = models.TextField(blank=True)
     content = models.JSONField(default=dict, blank=True)
     order_sn = models.CharField(max_length=32, blank=True)
+    # Shopee's own status of the message (normal, auto_reply, offwork_autoreply…; SHOPEE_API.md
+    # §6.4): Shopee's automatic replies are marked by it alone. Blank where Shopee sends none.
+    status = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:

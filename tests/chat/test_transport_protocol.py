@@ -93,6 +93,7 @@ def test_the_protocol_declares_what_sync_delivery_and_the_in_doubt_check_call():
         "conversation_page",
         "message_page",
         "send",
+        "upload_image",
         "find_sent",
         "mark_read",
         "session_lost",
