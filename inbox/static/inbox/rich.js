@@ -109,6 +109,20 @@
     if (!box.value.trim() && attach && fileInput(attach).files.length) box.form.requestSubmit();
   });
 
+  // A sticker Shopee's host does not serve (a pack not in our region) reads as its words instead.
+  document.addEventListener(
+    "error",
+    (event) => {
+      const img = event.target;
+      if (!img.matches?.("img.msg-sticker")) return;
+      const words = document.createElement("p");
+      words.className = "text kind";
+      words.textContent = img.alt;
+      img.replaceWith(words);
+    },
+    true, // error events do not bubble
+  );
+
   function openViewer(href, alt) {
     const viewer = document.getElementById("image-viewer");
     if (!viewer) return window.open(href, "_blank", "noopener");
