@@ -141,17 +141,7 @@ def outbox_reply_queue(
         if picture is not None:
             queued.append(_picture_queue(conversation, picture, key=f"{idempotency_key}:picture", user=user))
         if picture is None or text.strip():
-            queued.append(
-                _queue_one(
-                    shop=conversation.shop,
-                    buyer_id=conversation.buyer_id,
-                    text=text,
-                    origin=OutgoingMessage.Origin.REPLY,
-                    queued_by=user,
-                    conversation=conversation,
-                    idempotency_key=idempotency_key,
-                )
-            )
+            queued.append(_reply_row(conversation, user=user, key=idempotency_key, text=text))
         for message, created in queued:
             if created:
                 audit_reply_sent(actor=user, message=message)
@@ -170,17 +160,26 @@ def _picture_queue(
         raise OutboxRefused(gettext(refusal))
     if problem := picture_problem(picture):
         raise OutboxRefused(problem)
+    return _reply_row(
+        conversation,
+        user=user,
+        key=key,
+        message_type="image",
+        content={"name": picture.name[:100], "bytes": len(picture.data)},
+        attachment=picture_store(picture),
+    )
+
+
+def _reply_row(conversation: Conversation, *, user, key: str, **message: Any) -> tuple[OutgoingMessage, bool]:
+    """A reply of staff in the conversation (text, picture or card: `message` says which)."""
     return _queue_one(
         shop=conversation.shop,
         buyer_id=conversation.buyer_id,
-        text="",
         origin=OutgoingMessage.Origin.REPLY,
         queued_by=user,
         conversation=conversation,
         idempotency_key=key,
-        message_type="image",
-        content={"name": picture.name[:100], "bytes": len(picture.data)},
-        attachment=picture_store(picture),
+        **{"text": ""} | message,
     )
 
 
@@ -206,14 +205,10 @@ def outbox_card_queue(
             )
         content = {"item_id": item_id, "name": str(item.get("item_name") or "")}
     with transaction.atomic():
-        message, created = _queue_one(
-            shop=conversation.shop,
-            buyer_id=conversation.buyer_id,
-            text="",
-            origin=OutgoingMessage.Origin.REPLY,
-            queued_by=user,
-            conversation=conversation,
-            idempotency_key=idempotency_key,
+        message, created = _reply_row(
+            conversation,
+            user=user,
+            key=idempotency_key,
             order_sn=order.order_sn,
             message_type=kind,
             content=content,

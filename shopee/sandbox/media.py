@@ -171,15 +171,11 @@ def upload_json(core: Core, upload: Upload) -> dict[str, Any]:
 
 
 def image_content(core: Core, upload: Upload) -> dict[str, Any]:
-    """An image message's content as Shopee shows it when read (SHOPEE_API.md §6.4 sample)."""
-    width, height = thumb_size(upload)
-    return {
-        "url": file_url(core, upload.url_hash),
-        "thumb_url": file_url(core, f"{upload.url_hash}_tn"),
-        "thumb_width": width,
-        "thumb_height": height,
-        "file_server_id": 0,
-    }
+    """An image message's content as Shopee shows it when read (SHOPEE_API.md §6.4 sample): the
+    upload's answer with the thumbnail as `thumb_url`."""
+    answer = upload_json(core, upload)
+    shown = {key: answer[key] for key in ("url", "thumb_width", "thumb_height", "file_server_id")}
+    return shown | {"thumb_url": answer["thumbnail"]}
 
 
 def thumb_size(upload: Upload) -> tuple[int, int]:

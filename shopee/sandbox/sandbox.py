@@ -7,6 +7,7 @@ import json
 import logging
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -227,24 +228,19 @@ class Sandbox:
         content: dict[str, Any] | None = None,
         order_sn: str | None = None,
     ) -> dict[str, Any]:
-        with self.core.lock:
-            message = chat.buyer_says(
-                self.core,
-                shop_id=shop_id,
-                buyer_id=buyer_id,
-                buyer_name=buyer_name,
-                text=text,
-                message_type=message_type,
-                content=content,
-                order_sn=order_sn,
-            )
-            return _message_out(message)
+        return self._says(
+            chat.buyer_says,
+            shop_id=shop_id,
+            buyer_id=buyer_id,
+            buyer_name=buyer_name,
+            text=text,
+            message_type=message_type,
+            content=content,
+            order_sn=order_sn,
+        )
 
     def seller_centre_says(self, shop_id: str | int, buyer_id: str | int, text: str) -> dict[str, Any]:
-        with self.core.lock:
-            return _message_out(
-                chat.seller_centre_says(self.core, shop_id=shop_id, buyer_id=buyer_id, text=text)
-            )
+        return self._says(chat.seller_centre_says, shop_id=shop_id, buyer_id=buyer_id, text=text)
 
     def shopee_says(
         self,
@@ -257,17 +253,20 @@ class Sandbox:
         status: str = "auto_reply",
     ) -> dict[str, Any]:
         """Shopee writes on the shop's side: an auto-reply, the FAQ assistant (no push, no delivery)."""
+        return self._says(
+            chat.shopee_says,
+            shop_id=shop_id,
+            buyer_id=buyer_id,
+            message_type=message_type,
+            text=text,
+            content=content,
+            status=status,
+        )
+
+    def _says(self, write: Callable[..., Message], **fields: Any) -> dict[str, Any]:
+        """A message someone writes in a conversation (chat.buyer_says and its kin), as it is stored."""
         with self.core.lock:
-            message = chat.shopee_says(
-                self.core,
-                shop_id=shop_id,
-                buyer_id=buyer_id,
-                message_type=message_type,
-                text=text,
-                content=content,
-                status=status,
-            )
-            return _message_out(message)
+            return _message_out(write(self.core, **fields))
 
     def uploads(self, shop_id: str | int | None = None) -> list[dict[str, Any]]:
         """Pictures uploaded for image messages (and buyers' photos), oldest first, with the
