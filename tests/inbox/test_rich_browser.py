@@ -17,6 +17,14 @@ from tests.chat.helpers import WORKER_SETTINGS, buyer_id, verified_shop
 from tests.factories import OrderFactory
 from tests.utils import screenshot_on_failure
 
+DROP = """async (composer, data) => {
+  const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+  const dragged = new DataTransfer();
+  dragged.items.add(new File([bytes], "dropped.gif", {type: "image/gif"}));
+  for (const type of ["dragover", "drop"]) {
+    composer.dispatchEvent(new DragEvent(type, {dataTransfer: dragged, bubbles: true, cancelable: true}));
+  }
+}"""
 PASTE = """async (box, data) => {
   const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
   const clipboard = new DataTransfer();
@@ -69,6 +77,13 @@ def test_staff_pick_or_paste_a_picture_send_it_and_see_it_full_size(
         page.get_by_role("button", name="移除圖片").click()
         expect(preview).to_be_hidden()
         assert page.locator("#reply-image").evaluate("input => input.files.length") == 0
+
+        # Drop one on the composer: previewed the same way.
+        gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+        page.locator("#composer").evaluate(DROP, base64.b64encode(gif).decode())
+        expect(preview.locator(".attach-name")).to_have_text("dropped.gif")
+        page.get_by_role("button", name="移除圖片").click()
+        expect(preview).to_be_hidden()
 
         # Not a picture Shopee takes: said at once, nothing attached.
         page.set_input_files(
