@@ -335,11 +335,11 @@ def _insert_many_pg(drafts: list[Draft], texts: list[str], states: list[str], *,
         cursor.execute(
             """
             INSERT INTO outbox_outgoingmessage (shop_id, buyer_id, order_sn, text, idempotency_key, state,
-                error_code, message_type, content, origin, queued_by_id, attempts, lease_expiries,
-                next_attempt_at, last_error, claim_token, shopee_message_id, created_at)
+                error_code, message_type, content, attachment, upload, origin, queued_by_id, attempts,
+                lease_expiries, next_attempt_at, last_error, claim_token, shopee_message_id, created_at)
             SELECT s, b, o, t, k, st, CASE WHEN st = %(held)s THEN %(not_verified)s ELSE '' END, 'text',
-                '{}'::jsonb, %(origin)s::varchar, %(user)s::bigint, 0, 0, %(now)s::timestamptz, '', '', '',
-                %(now)s::timestamptz
+                '{}'::jsonb, '', '{}'::jsonb, %(origin)s::varchar, %(user)s::bigint, 0, 0, %(now)s::timestamptz,
+                '', '', '', %(now)s::timestamptz
             FROM unnest(%(shops)s::bigint[], %(buyers)s::varchar[], %(orders)s::varchar[], %(texts)s::text[],
                 %(keys)s::varchar[], %(states)s::varchar[]) WITH ORDINALITY AS u(s, b, o, t, k, st, n)
             ORDER BY n
