@@ -65,6 +65,9 @@ class Message(models.Model):
     text = models.TextField(_("Text"), blank=True)
     content = models.JSONField(_("Content"), default=dict, blank=True)
     order_sn = models.CharField(_("Order number"), max_length=32, blank=True)
+    # Shopee's own status of the message (normal, auto_reply, offwork_autoreply…; SHOPEE_API.md
+    # §6.4): Shopee's automatic replies are marked by it alone. Blank where Shopee sends none.
+    status = models.CharField(_("Shopee status"), max_length=32, blank=True)
     created_at = models.DateTimeField(_("Sent at"))
 
     class Meta:

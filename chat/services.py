@@ -62,6 +62,8 @@ def message_from_shopee(raw: Mapping[str, Any], *, shop: Shop, conversation: Con
         text=str(content.get("text") or ""),
         content=content,
         order_sn=str(source.get("order_sn") or content.get("order_sn") or ""),
+        # Spellings vary ("auto-reply", "auto reply"): one form (research notes §3.1).
+        status=str(raw.get("status") or "").strip().lower().replace("-", "_").replace(" ", "_")[:32],
         created_at=datetime.fromtimestamp(int(raw.get("created_timestamp") or 0), UTC),
     )
 

@@ -8,14 +8,18 @@ signatures with it), and callers annotate the Protocol, never a concrete class.
     transport = transport_for(shop)        # Shop.chat_transport_kind: TW → Seller Centre, else Open Platform
     transport.conversation_page(cursor)    # shopee.types.ConversationPage of Open-Platform-shaped dicts
     transport.message_page(conversation_id, offset)          # MessagePage, newest first
+    transport.upload_image(data=, filename=, content_type=, conversation_id=)  # the picture, once per row
     transport.send(to_id=, message_type=, content=, order_sn=, conversation_id=, request_id=)
     transport.find_sent(conversation_id=, buyer_id=, request_id=, text=, since=)  # by key where echoes_request_id
     transport.mark_read(conversation_id, message_id)
     transport.signal()                     # the cheap "anything new?" (Seller Centre); None with pushes
     transport.session_lost(exc)            # an AuthError: the shop leaves the verified state
 
-Each transport says what it can do (`capabilities`: read, send, mark read, push, the cheap signal,
-unread counts in the list) and, where it cannot, why in words (`why_not`). Both raise the same typed errors
+Each transport says what it can do (`capabilities`: read, send, send pictures / product cards /
+order cards, mark read, push, the cheap signal, unread counts in the list) and, where it cannot, why
+in words (`why_not`); `send_refusal(shop, message_type)` says the same without building a transport
+(the inbox's buttons). `send` takes the product's own content of a kind (text `{text}`, image the
+upload's answer, item `{item_id, name}`, order `{order_sn}`) and sends it in its face's shape. Both raise the same typed errors
 (shopee.errors): AuthError (session or authorization gone: held, 未驗證), RateLimited, Transient,
 PlatformRule, BadRequest. The Seller Centre transport renews a refused session once by itself
 (accounts.chatlogin.chat_session_renew: new chat token, else the kept password) before giving up,
@@ -58,6 +62,9 @@ T = TypeVar("T")
 
 READ, SEND, MARK_READ, PUSH, UNREAD_IN_LIST = "read", "send", "mark read", "push", "unread counts in the list"
 SIGNAL = "signal"  # Shopee's cheap "anything new?" call, asked often instead of listing conversations
+SEND_IMAGE, SEND_ITEM, SEND_ORDER = "send pictures", "send product cards", "send order cards"
+# What sending each kind of message takes of a transport.
+SENDS = {"text": SEND, "image": SEND_IMAGE, "item": SEND_ITEM, "order": SEND_ORDER}
 IN_DOUBT_SKEW_SECONDS = 10  # allowed between our clock and Shopee's when looking for an in-doubt send
 
 # Shopee's words (v2.sellerchat.send_message, SHOPEE_API.md §5.1).
@@ -66,6 +73,10 @@ TW_NOT_SUPPORTED = gettext_noop(
     'to send messages"): use the Seller Centre login (聊聊登入認證) for this shop.'
 )
 TW_REGION_CODE = "region_not_supported"
+SC_NO_ORDER_CARD = gettext_noop(
+    "Seller Centre's web chat cannot send order cards from here: no public source shows how it sends "
+    "one. Send the order number as text instead."
+)
 
 
 class ChatUnavailable(AuthError):
@@ -104,6 +115,13 @@ class ChatTransport(Protocol):
         request_id: str,
     ) -> dict[str, Any]: ...
 
+    def upload_image(
+        self, *, data: bytes, filename: str, content_type: str, conversation_id: str | None
+    ) -> dict[str, Any]:
+        """Upload an image message's picture; Shopee's answer in one shape for both faces: `url`,
+        `thumbnail`, `thumb_width`, `thumb_height`, `file_server_id`, `url_hash`."""
+        ...
+
     def find_sent(
         self, *, conversation_id: str | None, buyer_id: str, request_id: str, text: str, since: datetime
     ) -> dict[str, Any] | None: ...
@@ -140,11 +158,12 @@ class OpenPlatformTransport(_Transport):
     """Shopee's Open Platform sellerchat API with the shop's authorization tokens."""
 
     def __init__(self, shop: Shop) -> None:
-        can = {READ, SEND, MARK_READ, PUSH, UNREAD_IN_LIST}
+        can = {READ, MARK_READ, PUSH, UNREAD_IN_LIST, *SENDS.values()}
         why: dict[str, str] = {}
-        if refusal := send_refusal(shop):
-            can.discard(SEND)
-            why[SEND] = refusal
+        for message_type, capability in SENDS.items():
+            if refusal := send_refusal(shop, message_type):
+                can.discard(capability)
+                why[capability] = refusal
         super().__init__(
             shop=shop, kind=Shop.ChatTransport.OPEN_PLATFORM, capabilities=frozenset(can), why_not=why
         )
@@ -179,8 +198,16 @@ class OpenPlatformTransport(_Transport):
         request_id: str,
     ) -> dict[str, Any]:
         return self.api.send_message(
-            to_id=to_id, message_type=message_type, content=content, order_sn=order_sn or None
+            to_id=to_id,
+            message_type=message_type,
+            content=_open_platform_content(message_type, content),
+            order_sn=order_sn or None,
         )
+
+    def upload_image(
+        self, *, data: bytes, filename: str, content_type: str, conversation_id: str | None
+    ) -> dict[str, Any]:
+        return picture_record(self.api.upload_image(data=data, filename=filename, content_type=content_type))
 
     def find_sent(
         self, *, conversation_id: str | None, buyer_id: str, request_id: str, text: str, since: datetime
@@ -210,13 +237,14 @@ class SellerCentreTransport(_Transport):
         super().__init__(
             shop=shop,
             kind=Shop.ChatTransport.SELLER_CENTRE,
-            capabilities=frozenset({READ, SEND, MARK_READ, UNREAD_IN_LIST, SIGNAL}),
+            capabilities=frozenset({READ, SEND, SEND_IMAGE, SEND_ITEM, MARK_READ, UNREAD_IN_LIST, SIGNAL}),
             why_not={
                 PUSH: gettext_noop(
                     "Seller Centre's chat pushes through its own page's socket, which no public code "
                     "opens from outside the page: new messages come by asking Seller Centre's signal "
                     "every few seconds while staff are about, and with the regular pull."
                 ),
+                SEND_ORDER: SC_NO_ORDER_CARD,
             },
             echoes_request_id=True,
         )
@@ -276,19 +304,34 @@ class SellerCentreTransport(_Transport):
     ) -> dict[str, Any]:
         """Within the buyer's conversation if there is one, else by `to_id` alone (a buyer who never
         chatted: Shopee opens the conversation, its rules for a first message apply)."""
-        if message_type != "text":
-            raise BadRequest(f"Seller Centre's web chat is used for text only, not {message_type}")
+        web_type, web_content = _seller_centre_content(message_type, content, self.shop)
         sent = self._call(
             lambda s: self.client.message_send(
                 s,
                 to_id=to_id,
                 conversation_id=conversation_id or None,
-                text=str((content or {}).get("text") or ""),
+                message_type=web_type,
+                content=web_content,
                 request_id=request_id,
                 order_sn=order_sn or None,
             )
         )
         return message_dict(sent, self.shop)
+
+    def upload_image(
+        self, *, data: bytes, filename: str, content_type: str, conversation_id: str | None
+    ) -> dict[str, Any]:
+        return picture_record(
+            self._call(
+                lambda s: self.client.image_upload(
+                    s,
+                    data=data,
+                    filename=filename,
+                    content_type=content_type,
+                    conversation_id=conversation_id,
+                )
+            )
+        )
 
     def find_sent(
         self, *, conversation_id: str | None, buyer_id: str, request_id: str, text: str, since: datetime
@@ -358,13 +401,67 @@ def message_dict(m: WebMessage, shop: Shop) -> dict[str, Any]:
         "content": m.content,
         "created_timestamp": m.created_timestamp,
         "source_content": m.raw.get("source_content") or {},
+        "status": str(m.raw.get("status") or ""),
     }
 
 
-def send_refusal(shop: Shop) -> str:
-    """Why the shop's transport cannot send at all, whatever its state ("" when it can)."""
+def picture_record(answer: Mapping[str, Any]) -> dict[str, Any]:
+    """An upload's answer as the outbox records it, the same from either face."""
+    url = str(answer.get("url") or "")
+    return {
+        "url": url,
+        "thumbnail": str(answer.get("thumbnail") or url),
+        "thumb_width": _number(answer.get("thumb_width")),
+        "thumb_height": _number(answer.get("thumb_height")),
+        "file_server_id": _number(answer.get("file_server_id")),
+        "url_hash": str(answer.get("url_hash") or url.rstrip("/").rsplit("/", 1)[-1]),
+    }
+
+
+def _number(value: Any) -> int:
+    return int(value) if str(value or "").isdigit() else 0
+
+
+def _open_platform_content(message_type: str, content: Mapping[str, Any]) -> dict[str, Any]:
+    """sellerchat/send_message's content of a kind [2+]: image `{image_url}` (the upload's url),
+    item `{item_id}`, order `{order_sn}`, text `{text}`."""
+    if message_type == "image":
+        return {"image_url": content["url"]}
+    if message_type == "item":
+        return {"item_id": int(content["item_id"])}
+    if message_type == "order":
+        return {"order_sn": str(content["order_sn"])}
+    return dict(content)
+
+
+def _seller_centre_content(message_type: str, content: Mapping[str, Any], shop: Shop) -> tuple[str, dict]:
+    """The web chat's type and content of a kind: an image by its upload (the 2026 client's set,
+    research notes §1.3), a product card by id, shop and name [1]; text as it is. Order cards:
+    no public source (capability off), refused here too."""
+    if message_type == "text":
+        return "text", {"text": str(content.get("text") or "")}
+    if message_type == "image":
+        return "image", {
+            "url": content["url"],
+            "url_hash": content.get("url_hash") or "",
+            "thumb_url": content.get("thumbnail") or content["url"],
+            "thumb_width": content.get("thumb_width") or 0,
+            "thumb_height": content.get("thumb_height") or 0,
+            "file_server_id": content.get("file_server_id") or 0,
+        }
+    if message_type == "item":
+        product = {"product_id": int(content["item_id"]), "shop_id": int(shop.shop_id)}
+        return "product", product | {"product_name": str(content.get("name") or "")}
+    raise BadRequest(f"Seller Centre's web chat does not send {message_type} messages from here")
+
+
+def send_refusal(shop: Shop, message_type: str = "text") -> str:
+    """Why the shop's transport cannot send this kind of message, whatever its state ("" when it
+    can): a TW shop on the Open Platform sends nothing; Seller Centre sends no order cards."""
     if not shop.uses_seller_centre and shop.region == "TW":
         return TW_NOT_SUPPORTED
+    if shop.uses_seller_centre and SENDS.get(message_type) == SEND_ORDER:
+        return SC_NO_ORDER_CARD
     return ""
 
 

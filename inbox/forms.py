@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from chat.models import QuickReply
 from chat.selectors import InboxFilter, default_range
 from orders.forms import DateRangeForm
+from outbox.pictures import Picture, too_large_words
 from outbox.services import MAX_TEXT_CHARS, template_check
 
 SEARCH_MAX = 100
@@ -61,10 +62,13 @@ def new_idempotency_key() -> str:
 
 
 class ReplyForm(forms.Form):
-    """[傳送訊息]. The outbox judges the text (length, placeholders, shop state) and says why not."""
+    """[傳送訊息]: a text, a picture, or both. The outbox judges them (length, placeholders, the
+    picture's type and size, shop state) and says why not; a picture over the size limit is
+    refused here before it is read."""
 
     text = forms.CharField(
         label=_("Message"),
+        required=False,
         strip=True,
         max_length=5000,
         widget=forms.Textarea(
@@ -72,12 +76,38 @@ class ReplyForm(forms.Form):
         ),
         error_messages={"required": _("Type a message first.")},
     )
+    image = forms.FileField(label=_("Picture"), required=False)
     idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
     limit = MAX_TEXT_CHARS  # shown as a counter; the outbox enforces it
 
     @classmethod
     def blank(cls) -> ReplyForm:
         return cls(initial={"idempotency_key": new_idempotency_key()})
+
+    def clean_image(self):
+        image = self.cleaned_data.get("image")
+        if image and (too_large := too_large_words(image.size)):
+            raise forms.ValidationError(too_large)
+        return image
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("text") and not data.get("image") and "image" not in self.errors:
+            self.add_error("text", self.fields["text"].error_messages["required"])
+        return data
+
+    def picture(self) -> Picture | None:
+        """The attached picture, read (the form is valid)."""
+        image = self.cleaned_data.get("image")
+        return Picture(data=image.read(), name=image.name) if image else None
+
+
+class CardForm(forms.Form):
+    """A card from the buyer's orders beside the conversation: the order's, or one product's."""
+
+    order = forms.IntegerField(min_value=1)
+    item = forms.RegexField(regex=r"^[0-9]{1,20}$", required=False)
+    key = forms.RegexField(regex=r"^card:[0-9a-f]{32}:[a-z0-9:]{1,40}$")
 
 
 class QuickReplyForm(forms.ModelForm):

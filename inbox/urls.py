@@ -14,6 +14,7 @@ urlpatterns = [
     path("c/<int:pk>/older/", views.conversation_older, name="conversation_older"),
     path("c/<int:pk>/updates/", views.conversation_updates, name="conversation_updates"),
     path("c/<int:pk>/send/", views.reply_send, name="reply_send"),
+    path("c/<int:pk>/card/", views.card_send, name="card_send"),
     path("order/<int:pk>/", views.order_conversation, name="order_conversation"),
     path("outgoing/<int:pk>/retry/", views.outgoing_retry, name="outgoing_retry"),
     path("outgoing/<int:pk>/cancel/", views.outgoing_cancel, name="outgoing_cancel"),

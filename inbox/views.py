@@ -20,12 +20,12 @@ from django.views.decorators.http import require_GET, require_POST
 from chat import selectors
 from chat.models import Conversation
 from chat.services import chat_live_quicken, conversation_mark_read
-from inbox.forms import InboxFilterForm, ReplyForm
+from inbox.forms import CardForm, InboxFilterForm, ReplyForm
 from orders.selectors import order_for
 from outbox.models import OutgoingMessage
 from outbox.placeholders import render_for
 from outbox.selectors import conversation_of, outgoing_for, pending_key, pending_of
-from outbox.services import OutboxRefused, outbox_cancel, outbox_reply_queue, outbox_retry
+from outbox.services import OutboxRefused, outbox_cancel, outbox_card_queue, outbox_reply_queue, outbox_retry
 
 LIST_TARGET = "conversation-list"
 
@@ -196,17 +196,19 @@ def conversation_updates(request, pk: int):
 def reply_send(request, pk: int):
     """[傳送訊息]: queue the reply in the outbox; it shows at once in red until delivered."""
     conversation = selectors.conversation_for(request.user, pk)
-    form = ReplyForm(request.POST)
+    form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
+        picture = form.picture()
         try:
             outbox_reply_queue(
                 conversation=conversation,
                 text=form.cleaned_data["text"],
                 idempotency_key=form.cleaned_data["idempotency_key"],
                 user=request.user,
+                picture=picture,
             )
         except OutboxRefused as refused:
-            form.add_error("text", str(refused.reason))
+            form.add_error("image" if picture else "text", str(refused.reason))
         else:
             form = ReplyForm.blank()
             chat_live_quicken(shop_pk=conversation.shop_id)  # the buyer is likely to answer soon
@@ -216,6 +218,41 @@ def reply_send(request, pk: int):
         request,
         "inbox/_composer_sent.html",
         {"conversation": conversation, "reply_form": form, "pending": pending_of(conversation)},
+    )
+
+
+@require_POST
+def card_send(request, pk: int):
+    """A card to the buyer from the orders beside the conversation: one click on an order sends
+    its card, on one of its products that product's (through the outbox, audited there). Answers
+    the order's card buttons again, saying what happened, and the pending block."""
+    conversation = selectors.conversation_for(request.user, pk)
+    form = CardForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("order, item, key: not a card")
+    order = order_for(request.user, form.cleaned_data["order"])
+    done, refused = "", ""
+    try:
+        outbox_card_queue(
+            conversation=conversation,
+            order=order,
+            item_id=form.cleaned_data["item"] or "",
+            idempotency_key=form.cleaned_data["key"],
+            user=request.user,
+        )
+        done = _("Card queued: it shows below the conversation until Shopee has it.")
+    except OutboxRefused as exc:
+        refused = exc.reason
+    return render(
+        request,
+        "inbox/_cards_sent.html",
+        {
+            "conversation": conversation,
+            "order": order,
+            "done": done,
+            "refused": refused,
+            "pending": pending_of(conversation),
+        },
     )
 
 

@@ -31,8 +31,9 @@ COUNT = PositiveIntegerField()
 
 
 def lease_seconds() -> float:
-    # A claim must outlive Shopee's timeout, or an in-doubt read could race the first call.
-    return max(settings.OUTBOX_LEASE_SECONDS, 2 * settings.SHOPEE_TIMEOUT_SECONDS + 1)
+    # A claim must outlive its calls to Shopee (an image's upload and its send, each up to the
+    # timeout), or an in-doubt read could race them.
+    return max(settings.OUTBOX_LEASE_SECONDS, 3 * settings.SHOPEE_TIMEOUT_SECONDS + 1)
 
 
 @dataclass

@@ -20,12 +20,13 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import Shop
-from chat.transport import SEND, TW_REGION_CODE, ChatTransport, transport_for
+from chat.transport import SEND, SENDS, TW_REGION_CODE, ChatTransport, transport_for
 from outbox.claim import Claim, claim_due
 from outbox.doubt import find_delivered
 from outbox.kick import kick_later, outbox_kick
 from outbox.models import OutgoingMessage
 from outbox.pacing import sent_today, shop_pace
+from outbox.pictures import PictureMissing, picture_read
 from outbox.rate import send_rate
 from outbox.record import (
     DeliveryOutcome,
@@ -36,6 +37,7 @@ from outbox.record import (
     record_rate_limited,
     record_retry,
     record_sent,
+    record_upload,
     release_claim,
 )
 from outbox.states import PENDING, Problem, State, known_conversation_id, outbox_due
@@ -129,8 +131,10 @@ def _deliver(claim: Claim, transport: ChatTransport) -> DeliveryOutcome:
     message = claim.message
     doubt = claim.doubt_since
     sending = False
-    if not transport.can(SEND):  # e.g. a TW shop on the Open Platform: Shopee refuses, retrying cannot help
-        record_final(claim, TW_REGION_CODE, str(transport.why_not.get(SEND, "")))
+    capability = SENDS.get(message.message_type, SEND)
+    if not transport.can(capability):  # a TW shop on the Open Platform, a card the face has not: final
+        code = TW_REGION_CODE if not transport.can(SEND) else Problem.NOT_SENDABLE
+        record_final(claim, code, str(transport.why_not.get(capability, "")))
         return DeliveryOutcome.NOT_SENT
     try:
         transport.open()
@@ -143,12 +147,15 @@ def _deliver(claim: Claim, transport: ChatTransport) -> DeliveryOutcome:
         if message.lease_expiries >= settings.OUTBOX_POISON_LEASE_EXPIRIES:  # it keeps killing workers
             record_final(claim, Problem.POISON, message.last_error)
             return DeliveryOutcome.NOT_SENT
-        if claim.lease_ends - time.monotonic() < settings.SHOPEE_TIMEOUT_SECONDS + 1:
-            release_claim(claim, doubt)  # too little lease left to finish the call safely
+        calls = 2 if needs_upload(message) else 1  # an image's upload, then its send
+        if claim.lease_ends - time.monotonic() < calls * settings.SHOPEE_TIMEOUT_SECONDS + 1:
+            release_claim(claim, doubt)  # too little lease left to finish the calls safely
             return DeliveryOutcome.NOT_SENT
         if not call_begins(claim):  # cancelled or taken over since it was claimed: not ours to send
             return DeliveryOutcome.NOT_SENT
         sending = True
+        if not _upload_once(claim, transport):  # the claim was lost meanwhile: not ours to send
+            return DeliveryOutcome.NOT_SENT
         sent = transport.send(
             to_id=message.buyer_id,
             message_type=message.message_type,
@@ -170,6 +177,9 @@ def _deliver(claim: Claim, transport: ChatTransport) -> DeliveryOutcome:
         # A timeout may come after Shopee stored the message: the attempt is in doubt.
         record_retry(claim, str(exc), doubt=message.claimed_at if sending else doubt)
         return DeliveryOutcome.SHOP_STOPPED
+    except PictureMissing:
+        record_final(claim, Problem.PICTURE_MISSING, message.attachment)
+        return DeliveryOutcome.NOT_SENT
     except ShopeeError as exc:  # BadRequest: Shopee says no, and will say it again
         # With Shopee's code ("error_param: …"): pages say it in our words and show it as said.
         record_final(claim, Problem.REFUSED, str(exc))
@@ -179,3 +189,26 @@ def _deliver(claim: Claim, transport: ChatTransport) -> DeliveryOutcome:
         record_retry(claim, type(exc).__name__, doubt=message.claimed_at if sending else doubt)
         return DeliveryOutcome.NOT_SENT
     return record_sent(claim, sent, sent_at=timezone.now())
+
+
+def needs_upload(message: OutgoingMessage) -> bool:
+    return message.message_type == "image" and not message.upload
+
+
+def _upload_once(claim: Claim, transport: ChatTransport) -> bool:
+    """An image's picture goes to Shopee once per row: uploaded here only if no earlier attempt
+    recorded an upload, and its answer recorded at once (outbox.record.record_upload), before the
+    send, so a retry or an in-doubt check reuses it. A worker dying between Shopee's answer and that
+    record leaves one upload no message uses. False: the claim is no longer this worker's."""
+    message = claim.message
+    if not needs_upload(message):
+        return True
+    data, content_type = picture_read(message.attachment)
+    extension = content_type.rsplit("/", 1)[-1].replace("jpeg", "jpg")
+    upload = transport.upload_image(
+        data=data,
+        filename=f"picture-{message.pk}.{extension}",
+        content_type=content_type,
+        conversation_id=known_conversation_id(message),
+    )
+    return record_upload(claim, upload)

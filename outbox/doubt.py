@@ -27,7 +27,10 @@ def find_delivered(
     """The message on Shopee that an earlier attempt delivered, if any. A transport whose message
     list echoes `request_id` (Seller Centre) is asked for the row's key, in the buyer's
     conversation even if we know none yet; otherwise (the Open Platform) the newest messages are
-    searched for ours with the same content after `since`."""
+    searched for ours with the same content after `since`. An image whose upload no attempt
+    recorded was never sent: the send follows that record (outbox.delivery)."""
+    if message.message_type == "image" and not message.upload:
+        return None
     if transport.echoes_request_id:
         try:
             return transport.find_sent(
@@ -73,13 +76,24 @@ def _find_by_content(
 
 
 def _same_message(raw: Mapping[str, Any], message: OutgoingMessage) -> bool:
-    """Sent by us to this buyer with the same content."""
-    content = raw.get("content") or {}
-    expected = message.shopee_content()
-    same = content.get("text") == expected["text"] if message.message_type == "text" else content == expected
-    return (
-        same and raw.get("message_type") == message.message_type and str(raw.get("to_id")) == message.buyer_id
-    )
+    """Sent by us to this buyer: the same kind, and the same text, picture, product or order."""
+    kind = message.message_type
+    same = _identity(kind, raw.get("content") or {}) == _identity(kind, message.shopee_content())
+    return same and raw.get("message_type") == kind and str(raw.get("to_id")) == message.buyer_id
+
+
+def _identity(message_type: str, content: Mapping[str, Any]) -> Any:
+    """What makes a message of a kind this one, whatever shape Shopee shows it back in: an image
+    is its picture's url (sent as `image_url`, read as `url`), a card its product or order."""
+    if message_type == "text":
+        return content.get("text")
+    if message_type == "image":
+        return content.get("url") or content.get("image_url")
+    if message_type == "item":
+        return str(content.get("item_id") or "")
+    if message_type == "order":
+        return str(content.get("order_sn") or "")
+    return dict(content)
 
 
 def _conversation_id(transport: ChatTransport, message: OutgoingMessage, *, oldest: int) -> str | None:

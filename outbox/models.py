@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from chat.rich import kind_words
 from shopee.errors import PLATFORM_RULE_WORDS
 
 
@@ -34,6 +35,8 @@ class OutgoingMessage(models.Model):
         REFUSED = "refused", _("Shopee refused the message")
         RATE_LIMITED = "rate_limited", _("Shopee asked us to send more slowly")
         POISON = "worker_died", _("The background worker stopped every time it tried to send this message")
+        NOT_SENDABLE = "not_sendable", _("This shop's chat cannot send this kind of message")
+        PICTURE_MISSING = "picture_missing", _("The picture of this message is no longer on the server")
 
     shop = models.ForeignKey(
         "accounts.Shop", verbose_name=_("Shop"), on_delete=models.PROTECT, related_name="outgoing_messages"
@@ -51,6 +54,12 @@ class OutgoingMessage(models.Model):
     message_type = models.CharField(_("Message type"), max_length=16, default="text")
     text = models.TextField(_("Text"), blank=True)
     content = models.JSONField(_("Content"), default=dict, blank=True)
+    # An image message's picture: a file under settings.SHARED_DIR (this path relative to it, see
+    # outbox.pictures), never in the database.
+    attachment = models.CharField(_("Picture file"), max_length=200, blank=True)
+    # Shopee's answer to uploading `attachment` (url, thumbnail…), written in its own transaction
+    # before the send: a retry or an in-doubt check of this row reuses it, never uploads again.
+    upload = models.JSONField(_("Picture upload"), default=dict, blank=True)
     origin = models.CharField(_("Origin"), max_length=16, choices=Origin.choices)
     queued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -128,11 +137,24 @@ class OutgoingMessage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_origin_display()} → {self.buyer_id}: {self.text[:40]}"
+        return f"{self.get_origin_display()} → {self.buyer_id}: {self.preview[:40]}"
 
     def shopee_content(self) -> dict:
-        """The `content` Shopee's send_message takes for this message (and shows back when read)."""
-        return {"text": self.text} if self.message_type == "text" else dict(self.content)
+        """What the shop's chat transport sends for this message: the text, an image's upload (its
+        picture on Shopee), a card's content (chat.transport maps each to its face's shape)."""
+        if self.message_type == "text":
+            return {"text": self.text}
+        if self.message_type == "image":
+            return dict(self.upload)
+        return dict(self.content)
+
+    @property
+    def preview(self) -> str:
+        """The message in a line: its text, or its kind in words with what names it."""
+        if self.message_type == "text":
+            return self.text
+        named = self.content.get("name") or self.content.get("order_sn") or ""
+        return f"{kind_words(self.message_type)} {named}".strip()
 
     @property
     def error_text(self) -> str:

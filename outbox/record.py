@@ -70,6 +70,18 @@ def call_begins(claim: Claim) -> bool:
     return mine.update(call_started_at=timezone.now()) == 1
 
 
+def record_upload(claim: Claim, upload: Mapping[str, Any]) -> bool:
+    """An image's picture is on Shopee: its answer goes on the row at once, in its own
+    transaction, while the claim is still ours (False when it is not: the row is not ours to send).
+    From then on every attempt of the row, and its in-doubt check, uses this upload."""
+    mine = OutgoingMessage.objects.filter(pk=claim.message.pk, state=State.SENDING, claim_token=claim.token)
+    with transaction.atomic():
+        recorded = mine.update(upload=dict(upload)) == 1
+    if recorded:
+        claim.message.upload = dict(upload)
+    return recorded
+
+
 def record_sent(claim: Claim, raw: Mapping[str, Any], *, sent_at: datetime | None) -> DeliveryOutcome:
     message = claim.message
     shop = message.shop

@@ -23,14 +23,18 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Shop
 from audit.models import AuditEvent
 from audit.services import audit_record, audit_reply_sent
 from chat.models import Conversation
+from chat.transport import send_refusal
+from orders.models import Order
 from outbox.kick import kick_on_commit, outbox_kick, parallel_drains
 from outbox.models import OutgoingMessage
+from outbox.pictures import Picture, picture_problem, picture_store
 from outbox.placeholders import PLACEHOLDERS, placeholders_in, unknown_placeholders
 from outbox.states import CANCELLABLE, Problem, State, outbox_due
 
@@ -118,20 +122,96 @@ def outbox_queue(
 
 
 def outbox_reply_queue(
-    *, conversation: Conversation, text: str, idempotency_key: str, user
+    *,
+    conversation: Conversation,
+    text: str,
+    idempotency_key: str,
+    user,
+    picture: Picture | None = None,
 ) -> OutgoingMessage:
     """[傳送訊息] in the inbox: one reply to the conversation's buyer, queued and audited in one
-    transaction. The form's key makes a double click one message and one audit row; a refused
-    text (OutboxRefused) leaves neither."""
+    transaction; with a picture, the picture first and the text (if any) after it, as two
+    messages. The form's key makes a double click one message (each) and one audit row; a refused
+    text or picture (OutboxRefused) leaves neither, and no stored picture. Returns the first row."""
+    queued = []
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if picture is not None and text.strip():  # the text judged before the picture is kept
+        _check(buyer_id=conversation.buyer_id, text=text, message_type="text", content=None)
     with transaction.atomic():
-        message, created = _queue_one(
-            shop=conversation.shop,
-            buyer_id=conversation.buyer_id,
-            text=text,
-            origin=OutgoingMessage.Origin.REPLY,
-            queued_by=user,
-            conversation=conversation,
-            idempotency_key=idempotency_key,
+        if picture is not None:
+            queued.append(_picture_queue(conversation, picture, key=f"{idempotency_key}:picture", user=user))
+        if picture is None or text.strip():
+            queued.append(_reply_row(conversation, user=user, key=idempotency_key, text=text))
+        for message, created in queued:
+            if created:
+                audit_reply_sent(actor=user, message=message)
+    return queued[0][0]
+
+
+def _picture_queue(
+    conversation: Conversation, picture: Picture, *, key: str, user
+) -> tuple[OutgoingMessage, bool]:
+    """An image message: Shopee's limits checked before anything is kept, then the picture kept as
+    a file the row names (its upload to Shopee is the delivery's, once per row)."""
+    existing = OutgoingMessage.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing, False
+    if refusal := send_refusal(conversation.shop, "image"):
+        raise OutboxRefused(gettext(refusal))
+    if problem := picture_problem(picture):
+        raise OutboxRefused(problem)
+    return _reply_row(
+        conversation,
+        user=user,
+        key=key,
+        message_type="image",
+        content={"name": picture.name[:100], "bytes": len(picture.data)},
+        attachment=picture_store(picture),
+    )
+
+
+def _reply_row(conversation: Conversation, *, user, key: str, **message: Any) -> tuple[OutgoingMessage, bool]:
+    """A reply of staff in the conversation (text, picture or card: `message` says which)."""
+    return _queue_one(
+        shop=conversation.shop,
+        buyer_id=conversation.buyer_id,
+        origin=OutgoingMessage.Origin.REPLY,
+        queued_by=user,
+        conversation=conversation,
+        idempotency_key=key,
+        **{"text": ""} | message,
+    )
+
+
+def outbox_card_queue(
+    *, conversation: Conversation, order: Order, item_id: str = "", idempotency_key: str, user
+) -> OutgoingMessage:
+    """A card to the conversation's buyer from their orders beside the conversation: the order's
+    card, or with `item_id` the card of one of its products. It carries the order (Shopee's first
+    message to a buyer must), goes through the outbox like any reply and is audited as one. Refused
+    (OutboxRefused) when the shop's chat cannot send that kind of card, or the order or product is
+    not this buyer's."""
+    kind = "item" if item_id else "order"
+    if order.shop_id != conversation.shop_id or order.buyer_user_id != conversation.buyer_id:
+        raise OutboxRefused(_("Order %(order_sn)s is not this buyer's."), params={"order_sn": order.order_sn})
+    if refusal := send_refusal(conversation.shop, kind):
+        raise OutboxRefused(gettext(refusal))
+    content: dict[str, Any] = {"order_sn": order.order_sn}
+    if kind == "item":
+        item = next((i for i in order.items if str(i.get("item_id") or "") == item_id), None)
+        if item is None or not item_id.isdigit():
+            raise OutboxRefused(
+                _("Order %(order_sn)s has no such product."), params={"order_sn": order.order_sn}
+            )
+        content = {"item_id": item_id, "name": str(item.get("item_name") or "")}
+    with transaction.atomic():
+        message, created = _reply_row(
+            conversation,
+            user=user,
+            key=idempotency_key,
+            order_sn=order.order_sn,
+            message_type=kind,
+            content=content,
         )
         if created:
             audit_reply_sent(actor=user, message=message)
@@ -150,6 +230,7 @@ def _queue_one(
     order_sn: str = "",
     message_type: str = "text",
     content: Mapping[str, Any] | None = None,
+    attachment: str = "",
 ) -> tuple[OutgoingMessage, bool]:
     """outbox_queue's row, and whether this call wrote it (False: the key was queued before)."""
     existing = OutgoingMessage.objects.filter(idempotency_key=idempotency_key).first()
@@ -170,6 +251,7 @@ def _queue_one(
         message_type=message_type,
         text=text,
         content=dict(content or {}),
+        attachment=attachment,
         origin=origin,
         queued_by=queued_by,
         idempotency_key=idempotency_key,
@@ -253,11 +335,11 @@ def _insert_many_pg(drafts: list[Draft], texts: list[str], states: list[str], *,
         cursor.execute(
             """
             INSERT INTO outbox_outgoingmessage (shop_id, buyer_id, order_sn, text, idempotency_key, state,
-                error_code, message_type, content, origin, queued_by_id, attempts, lease_expiries,
-                next_attempt_at, last_error, claim_token, shopee_message_id, created_at)
+                error_code, message_type, content, attachment, upload, origin, queued_by_id, attempts,
+                lease_expiries, next_attempt_at, last_error, claim_token, shopee_message_id, created_at)
             SELECT s, b, o, t, k, st, CASE WHEN st = %(held)s THEN %(not_verified)s ELSE '' END, 'text',
-                '{}'::jsonb, %(origin)s::varchar, %(user)s::bigint, 0, 0, %(now)s::timestamptz, '', '', '',
-                %(now)s::timestamptz
+                '{}'::jsonb, '', '{}'::jsonb, %(origin)s::varchar, %(user)s::bigint, 0, 0, %(now)s::timestamptz,
+                '', '', '', %(now)s::timestamptz
             FROM unnest(%(shops)s::bigint[], %(buyers)s::varchar[], %(orders)s::varchar[], %(texts)s::text[],
                 %(keys)s::varchar[], %(states)s::varchar[]) WITH ORDINALITY AS u(s, b, o, t, k, st, n)
             ORDER BY n

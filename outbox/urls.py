@@ -9,4 +9,5 @@ urlpatterns = [
     path("retry-failed/", views.retry_failed, name="retry_failed"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
     path("cancel-all/", views.cancel_all, name="cancel_all"),
+    path("<int:pk>/picture/", views.picture, name="picture"),
 ]

@@ -4,7 +4,7 @@ cancel for held and failed ones (one, or all the current filters show)."""
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from outbox.forms import OutgoingFilterForm
 from outbox.models import OutgoingMessage
+from outbox.pictures import PictureMissing, picture_read
 from outbox.selectors import (
     delivery_state,
     held_by_shop,
@@ -142,3 +143,17 @@ def _back(request):
     if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         return HttpResponseRedirect(back)
     return redirect(reverse("outbox:list"))
+
+
+@require_GET
+def picture(request, pk: int):
+    """The picture of an image message staff sent (the pending bubble's and 通知's thumbnail),
+    for those who may see its shop."""
+    message = outgoing_for(request.user, pk)
+    if not message.attachment:
+        raise Http404("no picture")
+    try:
+        data, content_type = picture_read(message.attachment)
+    except PictureMissing:
+        raise Http404("the picture is no longer stored") from None
+    return HttpResponse(data, content_type=content_type)

@@ -235,16 +235,40 @@ SELLERCENTRE_LINK_POLL_SECONDS = env.float("SELLERCENTRE_LINK_POLL_SECONDS", def
 SELLERCENTRE_LINK_SECONDS = env.int("SELLERCENTRE_LINK_SECONDS", default=600)
 SHOPEE_PUSH_URL = env.str("SHOPEE_PUSH_URL", default="") or f"{PUBLIC_BASE_URL}/shopee/push/"
 
+# Chat pictures (F14). A picture staff send is checked against Shopee's limits before it is queued:
+# jpg/jpeg/png/gif and at most this many bytes (2 MB by two public sources, 10 MB by one: the
+# smaller, SHOPEE_API.md §5). It is kept under SHARED_DIR (the web stores it, a worker uploads it).
+CHAT_IMAGE_MAX_BYTES = env.int("CHAT_IMAGE_MAX_BYTES", default=2 * 1024 * 1024)
+# Where Shopee's stickers and media given as bare hashes are (research notes §5: the TW sticker
+# region is inferred from the other regions' pattern, not seen).
+SHOPEE_STICKER_BASE = env.str(
+    "SHOPEE_STICKER_BASE", default="https://deo.shopeemobile.com/shopee/shopee-sticker-live-tw/packs"
+).rstrip("/")
+SHOPEE_IMAGE_BASE = env.str("SHOPEE_IMAGE_BASE", default="https://down-tw.img.susercontent.com/file/")
+SHOPEE_VIDEO_BASE = env.str("SHOPEE_VIDEO_BASE", default="https://cv.shopee.tw/file/")
+# A product card links to the product on Shopee TW.
+SHOPEE_PRODUCT_URL = env.str("SHOPEE_PRODUCT_URL", default="https://shopee.tw/product/{shop_id}/{item_id}")
+
 # Content-Security-Policy (django-csp): scripts, styles and requests from our own origin only;
-# images also from Shopee's image hosts (buyers' photos). tmschat.middleware adds the Shopee
-# origins of the moment: forms lead to Shopee's sign-in page, and in development the sandbox.
-CSP_SHOPEE_IMAGE_HOSTS = ["https://*.susercontent.com", "https://*.shopee.tw", "https://*.shopee.com"]
+# images also from Shopee's image hosts (buyers' photos, stickers, product pictures) and `blob:` (the
+# composer's preview of a picture before it is sent). tmschat.middleware adds the Shopee origins of
+# the moment: forms lead to Shopee's sign-in page, and in development the sandbox.
+CSP_SHOPEE_IMAGE_HOSTS = env.list(
+    "CSP_SHOPEE_IMAGE_HOSTS",
+    default=[
+        "https://deo.shopeemobile.com",
+        "https://*.susercontent.com",
+        "https://*.shopee.tw",
+        "https://*.shopee.com",
+        "https://*.mms.shopee.sg",
+    ],
+)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, *CSP_SHOPEE_IMAGE_HOSTS],
+        "img-src": [SELF, "blob:", *CSP_SHOPEE_IMAGE_HOSTS],
         "connect-src": [SELF],
         "form-action": [SELF],
         "frame-ancestors": [NONE],

@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from django import template
+from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext
 
 from accounts.chat_words import ChatStop
 from accounts.models import Shop
-from chat.transport import chat_stop
+from chat.rich import Shown, kind_words, message_shown
+from chat.transport import chat_stop, send_refusal
+from outbox.pictures import ACCEPT
 
 register = template.Library()
-
-# Shown in place of text for messages that are not text (the list preview, cards).
-KIND_LABELS = {
-    "image": _("[Image]"),
-    "sticker": _("[Sticker]"),
-    "item": _("[Product]"),
-    "order": _("[Order]"),
-    "video": _("[Video]"),
-    "voucher": _("[Voucher]"),
-    "bundle_message": _("[Bundle]"),
-}
 
 
 @register.filter
@@ -41,22 +34,45 @@ def inbox_time(moment: datetime | None) -> str:
 
 
 @register.filter
-def kind_label(message_type: str) -> str:
-    if message_type == "text":
-        return ""
-    return str(KIND_LABELS.get(message_type, _("[Message]")))
-
-
-@register.filter
 def preview(conversation) -> str:
-    return conversation.last_message_text or kind_label(conversation.last_message_type)
+    """The list row's last message: its text, or what it is in words ([圖片], [貼圖], [商品]…)."""
+    return conversation.last_message_text or kind_words(conversation.last_message_type)
 
 
-@register.filter
-def web_url(value) -> str:
-    """Only http(s) links from message content reach an href or src."""
-    value = str(value or "")
-    return value if value.startswith(("https://", "http://")) else ""
+@register.simple_tag
+def shown(message, order_cards=None, shop_id: str = "") -> Shown:
+    """What a stored message's bubble shows (chat.rich); a card's products named from the order
+    the message refers to when Shopee gave only their ids."""
+    order = order_cards.get(message.order_sn) if order_cards and message.order_sn else None
+    names = {str(item.get("item_id")): item.get("item_name", "") for item in order.items} if order else {}
+    return message_shown(
+        message_type=message.message_type,
+        content=message.content,
+        text=message.text,
+        status=message.status,
+        shop_id=str(shop_id),
+        from_buyer=message.from_buyer,
+        item_names=names,
+    )
+
+
+@register.simple_tag
+def picture_rules() -> dict:
+    """What the composer checks before a picture leaves the browser (the outbox checks again)."""
+    return {"max_bytes": settings.CHAT_IMAGE_MAX_BYTES, "accept": ACCEPT}
+
+
+@register.simple_tag
+def new_key() -> str:
+    """A fresh key for the buttons of one rendering (a double click of one is one message)."""
+    return uuid.uuid4().hex
+
+
+@register.simple_tag
+def cannot_send(shop, message_type: str) -> str:
+    """Why the shop's chat cannot send this kind of message, in words ("" when it can)."""
+    refusal = send_refusal(shop, message_type)
+    return gettext(refusal) if refusal else ""
 
 
 @register.filter

@@ -19,6 +19,7 @@ from typing import Any
 
 from shopee.sandbox.core import ApiError, Core
 from shopee.sandbox.limits import seconds_until_quota_reset
+from shopee.sandbox.media import multipart_parse
 from shopee.sandbox.shops import shop_for_access_token
 from shopee.sandbox.state import Shop
 from shopee.signing import api_signature
@@ -41,6 +42,7 @@ class ApiCall:
     body: dict[str, Any]
     shop: Shop | None = None
     hang_seconds: float = 0.0  # accept-then-hang: answer this much later
+    files: dict[str, Any] = field(default_factory=dict)  # a multipart POST's files (media.FilePart)
 
     def arg(self, name: str) -> Any:
         return self.body.get(name) if self.method == "POST" else self.query.get(name)
@@ -103,6 +105,7 @@ class Endpoint:
     shop_level: bool  # shop APIs sign access_token + shop_id too
     flat: bool  # fields at the top level instead of under `response`
     handler: Handler
+    multipart: bool = False  # takes multipart/form-data (an upload) instead of a JSON body
 
 
 ENDPOINTS: dict[str, Endpoint] = {}
@@ -114,9 +117,9 @@ CHAT_NOT_APPROVED = (
 )
 
 
-def endpoint(path: str, method: str, *, shop_level: bool = True, flat: bool = False):
+def endpoint(path: str, method: str, *, shop_level: bool = True, flat: bool = False, multipart: bool = False):
     def register(handler: Handler) -> Handler:
-        ENDPOINTS[path] = Endpoint(path, method, shop_level, flat, handler)
+        ENDPOINTS[path] = Endpoint(path, method, shop_level, flat, handler, multipart)
         return handler
 
     return register
@@ -178,8 +181,12 @@ def api_answer(
     try:
         if method != ep.method:
             raise ApiError("error_param", f"{path} takes {ep.method}.")
-        body = _json_body(body_bytes, content_type) if method == "POST" else {}
-        call = ApiCall(core, method, path, query, body)
+        files: dict[str, Any] = {}
+        if ep.multipart:
+            body, files = multipart_parse(body_bytes, content_type)
+        else:
+            body = _json_body(body_bytes, content_type) if method == "POST" else {}
+        call = ApiCall(core, method, path, query, body, files=files)
         with core.lock:
             call.shop = authenticate(core, ep, query)
             if path.startswith(CHAT_PREFIX) and not core.config.chat_module_approved:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shopee.sandbox import chat
+from shopee.sandbox import chat, media
 from shopee.sandbox.api import ApiCall, endpoint
 from shopee.sandbox.state import Conversation
 
@@ -68,6 +68,12 @@ def send_message(call: ApiCall) -> dict[str, Any]:
         key: shown[key]
         for key in ("message_id", "to_id", "message_type", "content", "conversation_id", "created_timestamp")
     } | {"message_option": 0, "region": shown["region"]}
+
+
+@endpoint("/api/v2/sellerchat/upload_image", "POST", multipart=True)
+def upload_image(call: ApiCall) -> dict[str, Any]:
+    upload = media.upload_store(call.core, call.shop, call.files.get("file"), via="open_platform")
+    return media.upload_json(call.core, upload)
 
 
 @endpoint("/api/v2/sellerchat/read_conversation", "POST")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from shopee.sandbox import media
 from shopee.sandbox.config import DAY
 from shopee.sandbox.core import ApiError, Core
 from shopee.sandbox.orders import buyer_ensure
@@ -24,7 +25,11 @@ SEND_CONTENT = {
     "order": ("order_sn",),
     "item": ("item_id",),
     "sticker": ("sticker_id", "sticker_package_id"),
+    "image": ("image_url",),
 }
+# What Shopee itself writes into a conversation (control API `shopee_says`): the shop's
+# auto-replies and the FAQ assistant's messages carry these statuses (SHOPEE_API.md §6.4).
+STATUSES = ("normal", "auto_reply", "offwork_autoreply")
 
 
 # -- adding messages ---------------------------------------------------------------------------
@@ -51,6 +56,7 @@ def _append(
     content: dict[str, Any],
     source_content: dict[str, Any] | None = None,
     created_ns: int | None = None,
+    status: str = "normal",
 ) -> Message:
     world = core.world
     message = Message(
@@ -64,6 +70,7 @@ def _append(
         content=content,
         created_ns=created_ns or world.next_ns(),
         source_content=source_content or {},
+        status=status,
     )
     world.messages[message.message_id] = message
     conversation.message_ids.append(message.message_id)
@@ -97,6 +104,8 @@ def buyer_says(
     if buyer_name is not None and not isinstance(buyer_name, str):
         raise ValueError("buyer_name must be a string")
     buyer = buyer_ensure(core, buyer_id, buyer_name)
+    if message_type == "image" and not content.get("url"):  # a photo from the buyer's phone
+        content = {**content, **media.buyer_picture(core, shop.shop_id, len(core.world.messages))}
     conversation = conversation_ensure(core, shop.shop_id, buyer.buyer_id)
     message = _append(
         core,
@@ -132,6 +141,33 @@ def seller_centre_says(
     )
 
 
+def shopee_says(
+    core: Core,
+    *,
+    shop_id: str | int,
+    buyer_id: int | str,
+    message_type: str = "text",
+    text: str | None = None,
+    content: dict[str, Any] | None = None,
+    status: str = "auto_reply",
+) -> Message:
+    """A message Shopee writes into the conversation on the shop's side: the shop's auto-reply
+    (`auto_reply`, `offwork_autoreply`) or the FAQ assistant's (`bundle_message`, `faq_*` types).
+    Not a delivery, and no push (the sandbox's choice: Shopee documents neither)."""
+    shop = shop_get(core, shop_id)
+    if str(buyer_id) not in core.world.buyers:
+        raise LookupError(f"no buyer {buyer_id}")
+    content = content if content is not None else {"text": text}
+    if not isinstance(content, dict) or not isinstance(message_type, str) or not message_type:
+        raise ValueError("content must be an object and message_type a string")
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+    conversation = conversation_ensure(core, shop.shop_id, int(buyer_id))
+    return _append(
+        core, conversation, origin="shopee", message_type=message_type, content=content, status=status
+    )
+
+
 def send_message(
     core: Core,
     shop: Shop,
@@ -159,9 +195,31 @@ def send_message(
         conversation,
         origin="api",
         message_type=message_type,
-        content=dict(content),
+        content=_as_shown(core, shop, message_type, content),
         source_content={k: v for k, v in source_content.items() if k in ("order_sn", "item_id")},
     )
+
+
+def _as_shown(core: Core, shop: Shop, message_type: str, content: dict[str, Any]) -> dict[str, Any]:
+    """A sent message's content as Shopee shows it when read: an image by its picture's urls, a
+    card with the shop (SHOPEE_API.md §5 "received content", §6.4 samples)."""
+    if message_type == "image":
+        return media.image_content(core, media.upload_of_url(core, shop, content["image_url"]))
+    if message_type == "item":
+        return {"shop_id": int(shop.shop_id), "item_id": int(content["item_id"])}
+    if message_type == "order":
+        return {"shop_id": int(shop.shop_id), "order_sn": str(content["order_sn"])}
+    return dict(content)
+
+
+def shop_item_ids(core: Core, shop: Shop) -> set[str]:
+    """The items the shop sells, as far as the sandbox knows them: those in its orders."""
+    return {
+        str(line["item_id"])
+        for order in core.world.orders.values()
+        if order.shop_id == shop.shop_id
+        for line in order.items
+    }
 
 
 def _check_content(core: Core, shop: Shop, message_type: str, content: Any) -> None:
@@ -176,6 +234,10 @@ def _check_content(core: Core, shop: Shop, message_type: str, content: Any) -> N
         order = core.world.orders.get(str(content["order_sn"]))
         if order is None or order.shop_id != shop.shop_id:
             raise ApiError("error_param", "content.order_sn is not an order of this shop.")
+    if message_type == "item" and str(content["item_id"]) not in shop_item_ids(core, shop):
+        raise ApiError("error_param", "content.item_id is not an item of this shop.")
+    if message_type == "image" and media.upload_of_url(core, shop, content["image_url"]) is None:
+        raise ApiError("error_param", "content.image_url is not an image uploaded by this shop.")
 
 
 def _check_rules(
@@ -262,7 +324,7 @@ def message_json(core: Core, message: Message) -> dict[str, Any]:
         "conversation_id": message.conversation_id,
         "created_timestamp": message.created_ns // NS,  # seconds, unlike the conversation's nanoseconds
         "region": shop.region,
-        "status": "normal",
+        "status": message.status,
         "content": message.content,
         "source_content": message.source_content,
         "message_option": 0,
@@ -417,6 +479,6 @@ def _webchat_data(core: Core, shop: Shop, message: Message) -> dict[str, Any]:
         "business_type": 0,
         "from_shop_id": 0,
         "to_shop_id": int(shop.shop_id),
-        "status": "normal",
+        "status": message.status,
     }
     return {"type": "message", "region": shop.region, "content": content}

@@ -66,6 +66,8 @@ class SandboxConfig:
     rule_5_messages: bool = True
     rule_first_chat_order: bool = True
     rule_buyer_reachable: bool = True
+    # A chat picture's size cap on both faces: 2 MB by two sources, 10 MB by one (UNCERTAIN).
+    image_max_bytes: int = 2 * 1024 * 1024
 
     # Taiwan masking of non-integrated orders: the document says the buyer id is empty too.
     mask_tw_non_integrated_buyer_id: bool = True

@@ -121,6 +121,16 @@ def _seller_centre_says(sb, body, query, match):
     return sb.seller_centre_says(body.get("shop_id"), body.get("buyer_id"), body.get("text", ""))
 
 
+@route("POST", "/messages/shopee")
+def _shopee_says(sb, body, query, match):
+    return sb.shopee_says(**body)
+
+
+@route("GET", "/uploads")
+def _uploads(sb, body, query, match):
+    return {"uploads": sb.uploads(query.get("shop_id") or None)}
+
+
 @route("GET", "/clock")
 def _clock(sb, body, query, match):
     return {"now": sb.now()}
@@ -248,6 +258,7 @@ th{{background:#f3f3f3}}</style></head><body>
 <table><tr><th>商店編號</th><th>帳號</th><th>名稱</th><th>授權期限</th></tr>{rows}</table>
 {demo_note}
 <p>賣家中心登入（聊聊登入認證）的驗證連結：<a href="/phone">手機簡訊 /phone</a>。</p>
+<p>各商店的聊聊對話（圖片、貼圖、商品與訂單卡片）：<a href="/_sandbox/chat">/_sandbox/chat</a>。</p>
 <h2>控制 API（JSON）</h2><ul>{routes}</ul>
 <p>說明：shopee/sandbox/README.md</p>
 </body></html>"""

@@ -122,6 +122,8 @@ class Core:
         self.auth_sessions: dict[str, AuthSession] = {}
         self.limiter = RateLimiter()
         self.rng = random.Random()
+        # The sandbox's own address, known once it listens: uploaded pictures are served there.
+        self.base_url = "http://127.0.0.1"
 
     def changed(self) -> None:
         self.dirty.set()

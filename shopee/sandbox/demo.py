@@ -9,7 +9,7 @@ import random
 from dataclasses import dataclass
 
 from shopee.sandbox.channels import channel_by_carrier
-from shopee.sandbox.chat import NS, buyer_says, seller_centre_says
+from shopee.sandbox.chat import NS, buyer_says, seller_centre_says, shopee_says
 from shopee.sandbox.config import DAY
 from shopee.sandbox.core import Core
 from shopee.sandbox.orders import buyer_ensure, order_create
@@ -239,7 +239,52 @@ def seed_demo(core: Core) -> None:
         shop_orders = [_order(core, rng, demo, rng.choice(buyers), now) for _ in range(demo.orders)]
         _conversations(core, rng, demo, buyers, shop_orders, now)
     _scope_examples(core, now)
+    for demo in SHOPS:
+        _rich_examples(core, demo)
     core.changed()
+
+
+def _rich_examples(core: Core, demo: DemoShop) -> None:
+    """A few chats of each shop go on with what is not text: a buyer's photo, a sticker, a product
+    and an order card, the shop's automatic reply, the FAQ assistant and a Shopee notification."""
+    world = core.world
+    ordered = {o.buyer_id: o for o in world.orders.values() if o.shop_id == demo.shop_id}
+    chats = sorted(
+        (c for c in world.conversations.values() if c.shop_id == demo.shop_id and c.buyer_id in ordered),
+        key=lambda c: c.conversation_id,
+    )[:3]
+    shop = demo.shop_id
+    for n, chat in enumerate(chats):
+        order, buyer = ordered[chat.buyer_id], chat.buyer_id
+        if n == 0:
+            buyer_says(
+                core, shop_id=shop, buyer_id=buyer, text="收到的商品是這樣，顏色好像不一樣？", push=False
+            )
+            buyer_says(core, shop_id=shop, buyer_id=buyer, message_type="image", content={}, push=False)
+        elif n == 1:
+            item = {"shop_id": int(shop), "item_id": order.items[0]["item_id"]}
+            buyer_says(core, shop_id=shop, buyer_id=buyer, message_type="item", content=item, push=False)
+            buyer_says(core, shop_id=shop, buyer_id=buyer, text="這個還有貨嗎？", push=False)
+            shopee_says(core, shop_id=shop, buyer_id=buyer, text=AUTO_REPLY, status="auto_reply")
+        else:
+            content = {"shop_id": int(shop), "order_sn": order.order_sn}
+            buyer_says(core, shop_id=shop, buyer_id=buyer, message_type="order", content=content, push=False)
+            bot = {"type": 1, "messages": [], "shopee_chatbot_replied": True}
+            shopee_says(core, shop_id=shop, buyer_id=buyer, message_type="bundle_message", content=bot)
+            notice = {
+                "notification_for_receiver": "買家已申請取消訂單",
+                "notification_for_sender": "您已申請取消訂單",
+            }
+            buyer_says(
+                core, shop_id=shop, buyer_id=buyer, message_type="notification", content=notice, push=False
+            )
+            sticker = {"sticker_id": "0008", "sticker_package_id": "sticker_tw_choki"}
+            buyer_says(
+                core, shop_id=shop, buyer_id=buyer, message_type="sticker", content=sticker, push=False
+            )
+
+
+AUTO_REPLY = "您好，感謝您的訊息！目前非營業時間，我們會在上班後盡快回覆您。"
 
 
 # Orders of 我的測試賣場 with fixed numbers, one or more per read scope of the order download

@@ -7,6 +7,7 @@ import json
 import logging
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -64,9 +65,10 @@ class Sandbox:
         self.core.stopping.clear()
         world = self._load()
         self.core.world = world if world is not None else World()
+        self._httpd = SandboxHTTPServer((host, port), self)
+        self.core.base_url = self.url  # before seeding: the demo's pictures are served here
         if world is None and self.demo:
             seed_demo(self.core)
-        self._httpd = SandboxHTTPServer((host, port), self)
         self._threads = [
             threading.Thread(
                 target=self._httpd.serve_forever,
@@ -226,24 +228,71 @@ class Sandbox:
         content: dict[str, Any] | None = None,
         order_sn: str | None = None,
     ) -> dict[str, Any]:
-        with self.core.lock:
-            message = chat.buyer_says(
-                self.core,
-                shop_id=shop_id,
-                buyer_id=buyer_id,
-                buyer_name=buyer_name,
-                text=text,
-                message_type=message_type,
-                content=content,
-                order_sn=order_sn,
-            )
-            return _message_out(message)
+        return self._says(
+            chat.buyer_says,
+            shop_id=shop_id,
+            buyer_id=buyer_id,
+            buyer_name=buyer_name,
+            text=text,
+            message_type=message_type,
+            content=content,
+            order_sn=order_sn,
+        )
 
     def seller_centre_says(self, shop_id: str | int, buyer_id: str | int, text: str) -> dict[str, Any]:
+        return self._says(chat.seller_centre_says, shop_id=shop_id, buyer_id=buyer_id, text=text)
+
+    def shopee_says(
+        self,
+        shop_id: str | int,
+        buyer_id: str | int,
+        text: str | None = None,
+        *,
+        message_type: str = "text",
+        content: dict[str, Any] | None = None,
+        status: str = "auto_reply",
+    ) -> dict[str, Any]:
+        """Shopee writes on the shop's side: an auto-reply, the FAQ assistant (no push, no delivery)."""
+        return self._says(
+            chat.shopee_says,
+            shop_id=shop_id,
+            buyer_id=buyer_id,
+            message_type=message_type,
+            text=text,
+            content=content,
+            status=status,
+        )
+
+    def _says(self, write: Callable[..., Message], **fields: Any) -> dict[str, Any]:
+        """A message someone writes in a conversation (chat.buyer_says and its kin), as it is stored."""
         with self.core.lock:
-            return _message_out(
-                chat.seller_centre_says(self.core, shop_id=shop_id, buyer_id=buyer_id, text=text)
-            )
+            return _message_out(write(self.core, **fields))
+
+    def uploads(self, shop_id: str | int | None = None) -> list[dict[str, Any]]:
+        """Pictures uploaded for image messages (and buyers' photos), oldest first, with the
+        messages showing each (`used_by`: none means an upload no message shows, an orphan)."""
+        with self.core.lock:
+            world = self.core.world
+            shown: dict[str, list[str]] = {}
+            for message in world.messages.values():
+                if message.message_type == "image":
+                    name = str(message.content.get("url") or "").rsplit("/file/", 1)[-1]
+                    shown.setdefault(name, []).append(message.message_id)
+            return [
+                {
+                    "url_hash": u.url_hash,
+                    "shop_id": u.shop_id,
+                    "via": u.via,
+                    "content_type": u.content_type,
+                    "size": u.size,
+                    "width": u.width,
+                    "height": u.height,
+                    "url": f"{self.core.base_url}/file/{u.url_hash}",
+                    "used_by": shown.get(u.url_hash, []),
+                }
+                for u in sorted(world.uploads.values(), key=lambda u: u.created_ns)
+                if shop_id is None or u.shop_id == str(shop_id)
+            ]
 
     def shift_clock(self, seconds: float) -> int:
         """Move the sandbox clock (tokens, codes, authorizations, chat windows); returns its time."""
@@ -344,4 +393,5 @@ def _message_out(message: Message) -> dict[str, Any]:
         "content": message.content,
         "source_content": message.source_content,
         "created_timestamp": message.created_ns // chat.NS,
+        "status": message.status,
     }

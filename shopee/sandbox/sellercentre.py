@@ -14,7 +14,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from shopee.sandbox import chat
+from shopee.sandbox import chat, media
 from shopee.sandbox.config import DAY
 from shopee.sandbox.core import ApiError, Core, SignalLog
 from shopee.sandbox.limits import TAIPEI
@@ -393,7 +393,7 @@ def web_message(core: Core, message: Message) -> dict[str, Any]:
         "content": message.content,
         "created_timestamp": message.created_ns // chat.NS,
         "created_at": _iso(message.created_ns),
-        "status": "normal",
+        "status": message.status,
         "message_option": 0,
         "source": "web" if message.origin == "webchat" else "",
         "source_type": "",
@@ -443,6 +443,12 @@ def web_messages(core: Core, shop: Shop, conversation_id: str, query: dict[str, 
     return [web_message(core, core.world.messages[mid]) for mid in newest_first]
 
 
+# What the web chat sends besides text, and the content each must carry: an image of the shop's
+# own upload (2020–26 clients, research notes §1.3), a product card with its name (the 2026 client
+# refuses to send one without `product_name`, §2). No public client sends an order card: refused.
+WEB_SEND_TYPES = ("text", "image", "product")
+
+
 def web_send(core: Core, shop: Shop, body: dict[str, Any]) -> Message:
     """Send with Shopee's chat rules (those of send_message); the same `request_id` twice gives the
     first message back."""
@@ -455,10 +461,10 @@ def web_send(core: Core, shop: Shop, body: dict[str, Any]) -> Message:
     )
     if earlier is not None:
         return earlier
-    if body.get("type") != "text":
-        raise ApiError("error_param", "type must be text (the sandbox's web chat sends text only).")
-    content = body.get("content")
-    chat._check_content(core, shop, "text", content)
+    message_type = body.get("type")
+    if message_type not in WEB_SEND_TYPES:
+        raise ApiError("error_param", f"type must be one of {', '.join(WEB_SEND_TYPES)}.")
+    content = _web_content(core, shop, message_type, body.get("content"))
     try:
         to_id = int(body.get("to_id"))
     except (TypeError, ValueError):
@@ -472,18 +478,49 @@ def web_send(core: Core, shop: Shop, body: dict[str, Any]) -> Message:
     given = str(body.get("conversation_id") or "")
     if given and (conversation is None or conversation.conversation_id != given):
         raise ApiError("error_not_found", "The conversation is not found for this buyer.")
-    chat._check_rules(core, shop, to_id, conversation, "text", content, source_content)
+    chat._check_rules(core, shop, to_id, conversation, message_type, content, source_content)
     conversation = conversation or chat.conversation_ensure(core, shop.shop_id, to_id)
     message = chat._append(
         core,
         conversation,
         origin="webchat",
-        message_type="text",
-        content={"text": content["text"]},
+        message_type=message_type,
+        content=content,
         source_content={k: v for k, v in source_content.items() if k in ("order_sn", "item_id")},
     )
     message.request_id = request_id
     return message
+
+
+def _web_content(core: Core, shop: Shop, message_type: str, content: Any) -> dict[str, Any]:
+    """The content of a web-chat send as it is stored and shown back, or Shopee's refusal."""
+    if message_type == "text":
+        chat._check_content(core, shop, "text", content)
+        return {"text": content["text"]}
+    if not isinstance(content, dict):
+        raise ApiError("error_param", "content must be an object.")
+    if message_type == "image":
+        upload = media.upload_of_url(core, shop, content.get("url"))
+        if upload is None:
+            raise ApiError("error_param", "content.url is not an image uploaded by this shop.")
+        return media.image_content(core, upload) | {"url_hash": upload.url_hash}
+    product_id, name = str(content.get("product_id") or ""), content.get("product_name")
+    if product_id not in chat.shop_item_ids(core, shop) or str(content.get("shop_id")) != shop.shop_id:
+        raise ApiError("error_param", "content.product_id is not a product of this shop.")
+    if not isinstance(name, str) or not name.strip():
+        raise ApiError("error_param", "content.product_name is required.")
+    return {"product_id": int(product_id), "shop_id": int(shop.shop_id), "product_name": name}
+
+
+def web_upload(core: Core, shop: Shop, raw: bytes, content_type: str) -> dict[str, Any]:
+    """The web chat's picture upload: multipart `file` (+ `conversation_id`, which must then be the
+    shop's); the flat answer public clients read (research notes §1.2)."""
+    fields, files = media.multipart_parse(raw, content_type)
+    if fields.get("conversation_id"):
+        shop_conversation(core, shop, fields["conversation_id"])
+    upload = media.upload_store(core, shop, files.get("file"), via="seller_centre")
+    answer = media.upload_json(core, upload)
+    return {key: answer[key] for key in ("url", "thumbnail", "thumb_width", "thumb_height", "file_server_id")}
 
 
 def web_read(core: Core, shop: Shop, conversation_id: str, body: dict[str, Any]) -> None:

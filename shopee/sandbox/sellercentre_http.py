@@ -37,6 +37,7 @@ CHAT_LOGIN = "/webchat/api/coreapi/v1.2/mini/login"
 CONVERSATIONS = "/webchat/api/v1.2/mini/conversations"
 MESSAGES = re.compile(r"^/webchat/api/v1\.2/mini/conversations/(?P<cid>\d+)/messages$")
 SEND = "/webchat/api/v1.2/messages"
+IMAGES = "/webchat/api/coreapi/v1.2/images"
 READ = re.compile(r"^/webchat/api/v1\.2/conversations/(?P<cid>\d+)/read$")
 UNREAD_COUNT = "/webchat/api/v1.2/conversation/unread-count"
 # The cheap signal: the mini chat pane's path and the older full page's [2+ paths, 1 each].
@@ -72,7 +73,8 @@ def answer(
         return fault
     cookies = _cookies(headers.get("Cookie", ""))
     try:
-        body = json.loads(raw) if raw.strip() else {}
+        # An upload's multipart body is read by its own call (_webchat).
+        body = json.loads(raw) if raw.strip() and path != IMAGES else {}
     except ValueError:
         return _json(400, {"error": "error_param", "message": "The request body is not valid JSON."})
     if not isinstance(body, dict):
@@ -87,8 +89,10 @@ def answer(
                 return _seller_login(core, method, cookies)
             if path == CHAT_PAGE:
                 return _chat_page(core, method, cookies)
-            return _webchat(core, method, path, query, body, cookies, headers)
+            return _webchat(core, method, path, query, body, cookies, headers, raw)
     except ApiError as exc:
+        if path == IMAGES:  # the upload's refusals carry `error_code` (research notes §1.2)
+            return _json(exc.http_status, {"error_code": "param_error", "message": exc.message})
         return _json(exc.http_status, {"error": exc.code, "message": exc.message})
     except Exception:
         log.exception("sandbox bug answering %s %s", method, path)
@@ -175,7 +179,7 @@ def _signed(core: Core, session: sc.ScSession, path: str, headers: Mapping[str, 
     return hmac.compare_digest(given, sc.sign_value(session.sign_key, path))
 
 
-def _webchat(core, method, path, query, body, cookies, headers) -> Answer:
+def _webchat(core, method, path, query, body, cookies, headers, raw=b"") -> Answer:  # noqa: C901
     session = sc.session_by_cookie(core, cookies)
     core.calls[(_counted_path(path), session.shop_id if session else "")] += 1
     if path == CHAT_LOGIN:
@@ -239,6 +243,10 @@ def _webchat(core, method, path, query, body, cookies, headers) -> Answer:
         out = _json(200, result)
         out.delay = delay
         return out
+    if path == IMAGES and method == "POST":
+        upload = sc.web_upload(core, shop, raw, headers.get("Content-Type", "") or "")
+        core.changed()
+        return _json(200, upload)
     if (match := READ.match(path)) and method == "PUT":
         sc.web_read(core, shop, match["cid"], body)
         core.changed()

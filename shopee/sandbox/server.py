@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
 # The endpoint modules register themselves in api.ENDPOINTS when imported.
-from shopee.sandbox import api_auth, api_chat, api_orders, api_push, sellercentre_http  # noqa: F401
+from shopee.sandbox import api_auth, api_chat, api_orders, api_push, chatview, media, sellercentre_http  # noqa: F401
 from shopee.sandbox.api import Answer, api_answer
 from shopee.sandbox.control import control_answer, overview_page
 from shopee.sandbox.pages import LEGACY_PATH, form_post, legacy_link, open_link
@@ -84,6 +84,13 @@ class SandboxHandler(BaseHTTPRequestHandler):
             # A kept-alive connection outliving stop(): do not serve a stopped sandbox.
             self.close_connection = True
             return Answer(503, b'{"error": "the sandbox is stopping"}')
+        if path.startswith("/file/") and method == "GET":
+            found = media.file_of(core, path)
+            if found is None:
+                return Answer(404, b'{"error": "no such file"}')
+            return Answer(200, found[0], found[1], headers={"Cache-Control": "public, max-age=86400"})
+        if path.startswith("/_sandbox/chat") and method == "GET":
+            return chatview.page(sandbox, path, query)
         if sellercentre_http.handles(path):
             return sellercentre_http.answer(core, method, path, query, raw, self.headers)
         if path == LEGACY_PATH and method == "GET":

@@ -108,6 +108,23 @@ class Message:
     created_ns: int
     source_content: dict[str, Any] = field(default_factory=dict)
     request_id: str = ""  # the sender's idempotency key (Seller Centre web chat echoes it)
+    # Shopee's message status: normal, auto_reply, offwork_autoreply, … (SHOPEE_API.md §6.4)
+    status: str = "normal"
+
+
+@dataclass
+class Upload:
+    """A picture uploaded for an image message (or sent by a buyer), served at /file/<url_hash>."""
+
+    url_hash: str
+    shop_id: str
+    content_type: str
+    size: int
+    width: int
+    height: int
+    data: str  # base64: the state file is JSON
+    created_ns: int
+    via: str  # "open_platform" | "seller_centre" | "buyer"
 
 
 @dataclass
@@ -196,6 +213,7 @@ class World:
     sc_sessions: dict[str, ScSession] = field(default_factory=dict)
     sc_flows: dict[str, ScFlow] = field(default_factory=dict)
     sc_trusted_devices: dict[str, list[str]] = field(default_factory=dict)  # shop_id -> device ids
+    uploads: dict[str, Upload] = field(default_factory=dict)
     message_counter: int = 0
     push_counter: int = 0
     last_ns: int = 0
@@ -266,6 +284,7 @@ class World:
             sc_sessions=table("sc_sessions", ScSession),
             sc_flows=table("sc_flows", ScFlow),
             sc_trusted_devices={k: list(v) for k, v in raw.get("sc_trusted_devices", {}).items()},
+            uploads=table("uploads", Upload),
             message_counter=raw.get("message_counter", 0),
             push_counter=raw.get("push_counter", 0),
             last_ns=raw.get("last_ns", 0),

@@ -56,6 +56,9 @@ PATHS: dict[str, str] = {
     "conversations": "/webchat/api/v1.2/mini/conversations",
     "messages": "/webchat/api/v1.2/mini/conversations/{conversation_id}/messages",
     "send": "/webchat/api/v1.2/messages",
+    # The picture of an image message: three paths seen in six years (v1.1/mini/images 2020,
+    # v1.2/images 2021, coreapi/v1.2/images 2026) [1 each]; the newest here.
+    "image_upload": "/webchat/api/coreapi/v1.2/images",
     "read": "/webchat/api/v1.2/conversations/{conversation_id}/read",
     # The cheap signal the mini chat pane polls; the older full page used /webchat/api/v1.2/user/sync.
     "user_sync": "/webchat/api/v1.2/mini/user/sync",
@@ -380,24 +383,27 @@ class SellerCentreClient:
         *,
         to_id: str,
         conversation_id: str | None = None,
-        text: str,
+        text: str | None = None,
         request_id: str,
         order_sn: str | None = None,
+        message_type: str = "text",
+        content: Mapping[str, Any] | None = None,
     ) -> WebMessage:
-        """Send a text to a buyer. `request_id` is the caller's idempotency key: Shopee's message
-        list echoes it. Without `conversation_id` (a buyer who never chatted with the shop) the
-        message goes by `to_id` alone, as older public clients send every message [2]; whether
-        Seller Centre still takes that is not verified (docs/SELLERCENTRE.md). The answer's
-        `conversation_id` says where it went; an answer without one is looked up in the
-        conversation list. Chat rules (600 characters, 5 in a row, first message needs an
+        """Send a message to a buyer: a text (`text=`), or another `message_type` with its web-chat
+        `content` (`image_content`, `product_content`). `request_id` is the caller's idempotency
+        key: Shopee's message list echoes it. Without `conversation_id` (a buyer who never chatted
+        with the shop) the message goes by `to_id` alone, as older public clients send every
+        message [2]; whether Seller Centre still takes that is not verified (docs/SELLERCENTRE.md).
+        The answer's `conversation_id` says where it went; an answer without one is looked up in
+        the conversation list. Chat rules (600 characters, 5 in a row, first message needs an
         order, buyer not reachable) raise PlatformRule."""
         if not request_id:
             raise ValueError("request_id (the idempotency key) is required")
         body: dict[str, Any] = {
             "request_id": str(request_id),
             "to_id": int(to_id),
-            "type": "text",
-            "content": {"text": text},
+            "type": message_type,
+            "content": dict(content) if content is not None else {"text": text or ""},
             "chat_send_option": {
                 "force_send_cancel_order_warning": False,
                 "comply_cancel_order_warning": False,
@@ -414,6 +420,42 @@ class SellerCentreClient:
             conversation = conversation_id or self._conversation_id_of(session, to_id)
             row = {**row, "conversation_id": conversation}
         return _message(row, session)
+
+    def image_upload(
+        self,
+        session: SellerCentreSession,
+        *,
+        data: bytes,
+        filename: str,
+        content_type: str,
+        conversation_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Upload the picture of an image message (multipart `file` [2+], `conversation_id` as the
+        newest public client sends it [1]). Returns the flat answer [2+]: `url`, `thumbnail`, and
+        where given `thumb_width`, `thumb_height`, `file_server_id` [1]; `url_hash` is the url's
+        last path segment. An answer without `url` is a failure [1]: InterfaceChanged."""
+        fields = {"conversation_id": str(conversation_id)} if conversation_id else {}
+        body, boundary = _multipart(fields, ("file", filename, content_type, data))
+        raw = self._chat_raw(
+            session,
+            "POST",
+            self.paths["image_upload"],
+            {"shop_id": session.shop_id},
+            body,
+            content_type=f"multipart/form-data; boundary={boundary}",
+        )
+        answer = _dict(self._chat_json(raw, "image upload"), "image upload")
+        url = answer.get("url")
+        if not isinstance(url, str) or not url:
+            raise InterfaceChanged("Shopee's image upload answer has no url")
+        return {
+            "url": url,
+            "thumbnail": str(answer.get("thumbnail") or url),
+            "thumb_width": _int(answer.get("thumb_width")) or 0,
+            "thumb_height": _int(answer.get("thumb_height")) or 0,
+            "file_server_id": _int(answer.get("file_server_id")) or 0,
+            "url_hash": url.rstrip("/").rsplit("/", 1)[-1],
+        }
 
     def _conversation_id_of(self, session: SellerCentreSession, buyer_id: str) -> str:
         """Where a message just sent to `buyer_id` went, when the send's answer did not say.
@@ -482,11 +524,13 @@ class SellerCentreClient:
         method: str,
         path: str,
         query: Mapping[str, Any],
-        body: Mapping[str, Any] | None,
+        body: Mapping[str, Any] | bytes | None,
         *,
         bearer: bool = True,
+        content_type: str = "application/json",
     ) -> RawResponse:
-        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        """`body`: a JSON object, or bytes already encoded as `content_type` (an upload)."""
+        headers = {"Accept": "application/json", "Content-Type": content_type}
         if bearer:
             if not session.chat_token:
                 raise SessionExpired("no chat token: call chat_login first")
@@ -505,7 +549,7 @@ class SellerCentreClient:
             url=url,
             headers=headers,
             cookies=session.cookies,
-            body=json.dumps(body) if body is not None else None,
+            body=json.dumps(body) if isinstance(body, Mapping) else body,
             timeout=self.timeout,
         )
 
@@ -526,7 +570,10 @@ class SellerCentreClient:
             answer = json.loads(raw.text) if raw.text.strip() else {}
         except ValueError:
             raise InterfaceChanged(f"Shopee's chat {name} answer is not JSON (HTTP {raw.status})") from None
-        if isinstance(answer, dict) and answer.get("error") not in (None, 0, "", "0"):
+        if isinstance(answer, dict) and (
+            answer.get("error") not in (None, 0, "", "0")
+            or answer.get("error_code") not in (None, 0, "", "0", "success")
+        ):
             # Some Shopee web calls refuse with HTTP 200 and an error in the body.
             _raise_for_status(RawResponse(400, raw.text, raw.headers), name)
         return answer
@@ -541,7 +588,8 @@ def _raise_for_status(raw: RawResponse, name: str) -> None:
     except ValueError:
         payload = None
     payload = payload if isinstance(payload, dict) else {}
-    code = payload.get("error")
+    # Most web-chat refusals carry `error`; the upload's carry `error_code` [1].
+    code = payload.get("error") or payload.get("error_code")
     message = str(payload.get("message") or payload.get("error_msg") or "")
     if _int(code) == ANTI_BOT:
         raise AntiBotRefused(
@@ -574,6 +622,24 @@ def _raise_for_status(raw: RawResponse, name: str) -> None:
 
 
 # -- shapes ------------------------------------------------------------------------------------------
+
+
+def _multipart(fields: Mapping[str, str], file: tuple[str, str, str, bytes]) -> tuple[bytes, str]:
+    """A multipart/form-data body of `fields` and one file (field name, filename, type, bytes)."""
+    boundary = "----tmschat" + secrets.token_hex(12)
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    name, filename, content_type, data = file
+    safe = filename.replace('"', "").replace("\r", "").replace("\n", "") or "image"
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{safe}"\r\n'
+        f"Content-Type: {content_type}\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+    )
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), boundary
 
 
 def _account_kind(account: str) -> str:

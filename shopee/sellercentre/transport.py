@@ -16,15 +16,16 @@ The page's own socket (`window.__CHAT_GLOBAL__.socket`) is a second hook, `page_
 does not claim).
 
 What the real page needs before it signs is not publicly known: `PageSigner(call_script=…)` is the
-one hook for it (a JavaScript function `async ([url, method, headers, body, timeoutMs]) =>
-{status, headers, text}` evaluated in the page). The default calls `window.fetch`, which the
-sandbox's signed chat page wraps; a public note (2025) reports that on shopee.vn product pages
+one hook for it (a JavaScript function `async ([url, method, headers, body, timeoutMs, binary]) =>
+{status, headers, text}` evaluated in the page; `binary` says `body` is base64, e.g. an upload).
+The default calls `window.fetch`, which the sandbox's signed chat page wraps; a public note (2025) reports that on shopee.vn product pages
 even the page's own `window.fetch` was refused — if Seller Centre does the same, the hook must call
 the page's own request module instead.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import logging
 import os
@@ -49,9 +50,10 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking")
 
 DEFAULT_CALL_SCRIPT = """
-async ([url, method, headers, body, timeoutMs]) => {
+async ([url, method, headers, body, timeoutMs, binary]) => {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
+  if (body !== null && binary) body = Uint8Array.from(atob(body), (c) => c.charCodeAt(0));
   try {
     const answer = await window.fetch(url, {
       method, headers, body: body === null ? undefined : body,
@@ -104,7 +106,8 @@ class RawResponse:
 
 
 class Signer(Protocol):
-    """Sends one request for one shop (`shop_key`); raises `Transient` on network failure/timeout."""
+    """Sends one request for one shop (`shop_key`); raises `Transient` on network failure/timeout.
+    `body`: text (JSON), bytes (an upload, sent as they are) or None."""
 
     def request(
         self,
@@ -114,7 +117,7 @@ class Signer(Protocol):
         url: str,
         headers: dict[str, str],
         cookies: dict[str, str],
-        body: str | None,
+        body: str | bytes | None,
         timeout: float,
     ) -> RawResponse: ...
 
@@ -138,7 +141,7 @@ class PlainSigner:
                 method,
                 url,
                 headers=headers,
-                data=body.encode("utf-8") if body is not None else None,
+                data=body.encode("utf-8") if isinstance(body, str) else body,
                 timeout=timeout,
                 allow_redirects=False,
             )
@@ -347,7 +350,12 @@ class PageSigner:
         shop_page = self._page_for(shop_key, cookies)
         # The browser sends the context's cookies itself; a Cookie header is forbidden in fetch.
         headers = {k: v for k, v in headers.items() if k.lower() != "cookie"}
-        result = shop_page.page.evaluate(self.call_script, [url, method, headers, body, int(timeout * 1000)])
+        binary = isinstance(body, bytes)
+        if binary:  # bytes cannot cross into the page as they are
+            body = base64.b64encode(body).decode("ascii")
+        result = shop_page.page.evaluate(
+            self.call_script, [url, method, headers, body, int(timeout * 1000), binary]
+        )
         shop_page.last_used = time.monotonic()
         if not isinstance(result, dict) or not result.get("status"):
             detail = result.get("text") if isinstance(result, dict) else result

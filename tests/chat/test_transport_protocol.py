@@ -93,6 +93,7 @@ def test_the_protocol_declares_what_sync_the_live_signal_delivery_and_the_in_dou
         "conversation_page",
         "message_page",
         "send",
+        "upload_image",
         "find_sent",
         "mark_read",
         "signal",

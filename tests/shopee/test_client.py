@@ -413,7 +413,8 @@ def test_sent_message_reaches_the_buyer_once(sandbox, shop):
 
 
 def test_order_and_item_cards_can_be_sent_into_an_existing_conversation(sandbox, shop):
-    order_sn = buyer_with_order(sandbox, 4343)
+    item = {"item_id": 9007199254740993, "item_name": "米餅", "quantity": 1, "price": 89}  # > 2**53
+    order_sn = sandbox.create_order(shop_id=SHOP_ID, buyer_id=4343, items=[item])["order_sn"]
     conversation_id = sandbox.buyer_says(SHOP_ID, "我的訂單呢？", buyer_id=4343)["conversation_id"]
 
     shop.send_message("4343", "order", {"order_sn": order_sn}, conversation_id=conversation_id)
@@ -421,8 +422,19 @@ def test_order_and_item_cards_can_be_sent_into_an_existing_conversation(sandbox,
 
     order_card, item_card = sandbox.deliveries(buyer_id=4343)
     assert order_card["message_type"] == "order" and order_card["conversation_id"] == conversation_id
-    assert order_card["content"] == {"order_sn": order_sn}
-    assert item_card["message_type"] == "item" and item_card["content"] == {"item_id": 9007199254740993}
+    # Read back as Shopee shows cards: with the shop (SHOPEE_API.md §6.4).
+    assert order_card["content"] == {"shop_id": int(SHOP_ID), "order_sn": order_sn}
+    assert item_card["message_type"] == "item"
+    assert item_card["content"] == {"shop_id": int(SHOP_ID), "item_id": 9007199254740993}
+
+
+def test_a_card_of_an_item_the_shop_does_not_sell_is_refused(sandbox, shop):
+    order_sn = buyer_with_order(sandbox, 4344)
+
+    with pytest.raises(BadRequest, match="item_id"):
+        shop.send_message("4344", "item", {"item_id": 123}, order_sn=order_sn)
+
+    assert sandbox.deliveries(buyer_id=4344) == []
 
 
 def test_first_message_without_an_order_is_refused_by_platform_rule(sandbox, shop):

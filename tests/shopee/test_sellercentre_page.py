@@ -11,7 +11,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+import requests
 
+from shopee.sandbox.media import demo_picture
 from shopee.sellercentre import (
     AntiBotRefused,
     PageSigner,
@@ -141,6 +143,28 @@ def test_a_forked_worker_gets_its_own_browser(signed):
         child.join(timeout=30)
         assert child.exitcode == 0
         assert len(paged.conversation_list(session).conversations) == 16  # the parent's browser is intact
+    finally:
+        paged.close()
+        plain.close()
+
+
+def test_a_picture_goes_up_from_inside_the_page_byte_for_byte(signed):
+    """An upload's multipart body crosses into the page as base64 and leaves it as the same bytes."""
+    plain = SellerCentreClient(seller_url=signed.url, timeout=5)
+    paged = SellerCentreClient(
+        seller_url=signed.url, timeout=10, signer=PageSigner(seller_url=signed.url, chromium=CHROMIUM)
+    )
+    picture = demo_picture(11) + bytes(range(256))  # every byte value, after a real PNG
+    try:
+        pending = plain.verification_send(
+            plain.login(account="ktmst", password="demo1234", device_id=new_device_id())
+        )
+        signed.sc_tap_link(SHOP_ID)
+        session = paged.chat_login(plain.verification_confirm(pending))
+
+        upload = paged.image_upload(session, data=picture, filename="相片.png", content_type="image/png")
+
+        assert requests.get(upload["url"], timeout=5).content == picture
     finally:
         paged.close()
         plain.close()
