@@ -302,7 +302,7 @@ def test_a_taiwanese_shop_on_the_open_platform_says_why_before_anything_is_queue
     picture = send_form(staff_client, conversation, picture=demo_picture(4))
 
     for body in (pane, card.content.decode(), picture.content.decode()):
-        assert "蝦皮開放平台不提供台灣商店傳送聊聊" in body
+        assert "蝦皮開放平台不傳送台灣賣場的聊聊訊息" in body
     assert not OutgoingMessage.objects.exists() and stored_files(pictures_dir) == []
 
 
