@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +50,12 @@ class Conversation(models.Model):
     )
     status = models.CharField(_("Status"), max_length=8, choices=Status.choices, default=Status.OPEN)
     snoozed_until = models.DateTimeField(_("Snoozed until"), null=True, blank=True)
+    # Shopee's 12-hour window (F13, chat.response_rate), kept where messages are stored so the
+    # list's countdown and the header's counts are one indexed query: since when the buyer waits
+    # for a reply that counts, and until when; the deadline of the last window missed stays.
+    awaiting_since = models.DateTimeField(_("Buyer waiting since"), null=True, blank=True)
+    reply_due_at = models.DateTimeField(_("Reply due by"), null=True, blank=True)
+    missed_due_at = models.DateTimeField(_("Last reply deadline missed"), null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["shop", "conversation_id"], name="uniq_conversation")]
@@ -61,6 +68,9 @@ class Conversation(models.Model):
             models.Index(fields=["-updated_at"], name="conv_changed"),
             models.Index(fields=["change_xid"], name="conv_change_xid"),
             models.Index(fields=["assignee", "-last_message_at", "-id"], name="conv_assignee_recent"),
+            models.Index(
+                fields=["reply_due_at", "id"], name="conv_reply_due", condition=Q(reply_due_at__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -96,6 +106,36 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return self.text[:50] or self.message_type
+
+
+class CountedChat(models.Model):
+    """One chat that counts for Shopee's response rate (chat.response_rate.Chat), written where
+    the conversation's messages are stored: the shop's rate and the reports' roll-ups read these
+    few rows, never the messages."""
+
+    shop = models.ForeignKey(
+        "accounts.Shop", verbose_name=_("Shop"), on_delete=models.CASCADE, related_name="+"
+    )
+    conversation = models.ForeignKey(
+        Conversation, verbose_name=_("Conversation"), on_delete=models.CASCADE, related_name="counted_chats"
+    )
+    started_at = models.DateTimeField(_("Buyer wrote at"))
+    due_at = models.DateTimeField(_("Reply due by"))
+    first_message_id = models.CharField(_("Buyer's first message ID"), max_length=32)
+    answered_at = models.DateTimeField(_("Answered at"), null=True, blank=True)
+    answer_message_id = models.CharField(_("Answer's message ID"), max_length=32, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["shop", "started_at"], name="counted_shop_started"),
+            models.Index(fields=["conversation", "started_at"], name="counted_conv_started"),
+            models.Index(fields=["started_at"], name="counted_started"),
+        ]
+        verbose_name = _("chat counted for the response rate")
+        verbose_name_plural = _("chats counted for the response rate")
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} @ {self.started_at:%Y-%m-%d %H:%M}"
 
 
 class PushReceipt(models.Model):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Shop
-from chat.models import Conversation, Message
+from chat.models import Conversation, CountedChat, Message
+from chat.response_rate import RATE_DAYS, WINDOW, Said, chats_of, is_automatic
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,58 @@ def chat_message_store(*, shop: Shop, raw: Mapping[str, Any], buyer_name: str = 
             conversation.unread_count += 1
             conversation.buyer_name = buyer_name or conversation.buyer_name
         conversation.save()
+        conversation_deadline_update(conversation=conversation)
     return message, created
+
+
+# -- Shopee's 12-hour window -------------------------------------------------------------------
+
+
+def conversation_deadline_update(*, conversation: Conversation, now: datetime | None = None) -> None:
+    """Re-read the conversation's chats that count (chat.response_rate) after messages were stored,
+    inside the storing transaction: its CountedChat rows of the last RATE_DAYS (older ones are
+    history the reports keep) and its deadline fields. Messages may come late and out of order (a
+    pull after a push), so the window is read again whole rather than patched."""
+    now = now or timezone.now()
+    since = now - timedelta(days=RATE_DAYS) - WINDOW
+    rows = (
+        Message.objects.filter(conversation=conversation, created_at__gte=since)
+        .order_by("created_at", "id")
+        .values_list("message_id", "created_at", "from_buyer", "message_type", "status")
+    )
+    reading = chats_of(
+        Said(
+            key=mid,
+            at=at,
+            from_buyer=buyer,
+            automatic=is_automatic(message_type=kind, status=st, from_buyer=buyer),
+        )
+        for mid, at, buyer, kind, st in rows
+    )
+    CountedChat.objects.filter(conversation=conversation, started_at__gte=since).delete()
+    CountedChat.objects.bulk_create(
+        CountedChat(
+            shop_id=conversation.shop_id,
+            conversation=conversation,
+            started_at=chat.started_at,
+            due_at=chat.due_at,
+            first_message_id=chat.first_message,
+            answered_at=chat.answered_at,
+            answer_message_id=chat.answer,
+        )
+        for chat in reading.chats
+    )
+    waiting = reading.waiting
+    missed = [chat.due_at for chat in reading.chats if chat.missed(now)]
+    fields = {
+        "awaiting_since": waiting.started_at if waiting else None,
+        "reply_due_at": waiting.due_at if waiting else None,
+        "missed_due_at": missed[-1] if missed else conversation.missed_due_at,
+    }
+    if any(getattr(conversation, name) != value for name, value in fields.items()):
+        Conversation.objects.filter(pk=conversation.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(conversation, name, value)
 
 
 # -- read state --------------------------------------------------------------------------------

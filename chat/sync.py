@@ -36,7 +36,14 @@ from accounts.syncs import (
     sync_succeeded,
 )
 from chat.models import Conversation, Message
-from chat.services import NS, PREVIEW_CHARS, chat_live_quicken, conversation_locked, message_from_shopee
+from chat.services import (
+    NS,
+    PREVIEW_CHARS,
+    chat_live_quicken,
+    conversation_deadline_update,
+    conversation_locked,
+    message_from_shopee,
+)
 from chat.transport import MARK_READ, UNREAD_IN_LIST, ChatTransport, transport_for
 from shopee.errors import AuthError, ShopeeError
 
@@ -201,7 +208,10 @@ def _store(
             conversation.synced_ns = ns
             conversation.synced_message_id = str(entry.get("latest_message_id") or "")
         conversation.save()
-        result.messages += _messages_insert(shop, conversation, raw_messages)
+        new = _messages_insert(shop, conversation, raw_messages)
+        if new:
+            conversation_deadline_update(conversation=conversation)
+        result.messages += new
     result.conversations += 1
 
 
