@@ -38,7 +38,7 @@ from audit.services import audit_shop_verified
 from shopee.client import ShopClient, ShopeeClient
 from shopee.errors import AuthError, RateLimited, Transient
 from shopee.types import TokenPair
-from tmschat import counters
+from telemetry import counters
 
 log = logging.getLogger(__name__)
 
