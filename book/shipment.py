@@ -26,7 +26,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.services import shop_api
+from accounts.tokens import shop_api
 from book.cancellations import book_orders_refresh
 from book.models import BookOrder, BookOrderLine, BookUserSettings, Product
 from book.outcomes import Outcome, fail_rest, shopee_failed

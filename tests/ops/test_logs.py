@@ -11,7 +11,7 @@ import logging.config
 
 import pytest
 
-from accounts import chatlogin, services
+from accounts import chatlogin, services, tokens
 from accounts.models import Shop
 from accounts.services import shop_create
 from shopee.errors import ShopeeError
@@ -91,7 +91,7 @@ def test_a_failing_token_refresh_writes_no_token_to_the_log(sandbox, salesperson
     )
     settings.SHOPEE_BASE_URL = f"http://127.0.0.1:{free_port()}"  # Shopee stops answering
 
-    fail_logged(lambda: services.shop_tokens_refresh(shop_pk=shop.pk, force=True))
+    fail_logged(lambda: tokens.shop_tokens_refresh(shop_pk=shop.pk, force=True))
 
     logged = production_log.getvalue()
     assert "shop_tokens_refresh" in logged and "refresh_access_token" in logged
