@@ -141,7 +141,7 @@ def downloads_panel(request):
 
 @require_POST
 def download_cancel(request, pk: int):
-    job = download_for(user=request.user, pk=pk)
+    job = download_for(request.user, pk)
     download.download_cancel(job=job)
     if request.htmx:
         return downloads_panel(request)
