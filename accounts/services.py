@@ -31,7 +31,7 @@ from accounts.models import (
 )
 from accounts.selectors import shops_visible_to
 from accounts.shopee_words import error_parts
-from accounts.signals import send_on_commit, shop_authorization_lost, shop_verified
+from accounts.signals import send_on_commit, shop_verified
 from accounts.syncs import sync_errors_clear
 from audit.services import audit_shop_verified
 
@@ -74,7 +74,6 @@ def shop_auth_failed(*, shop: Shop, reason: str, said: str = "") -> None:
     )
     if changed:
         log.warning("shop %s lost its authorization: %s", shop, reason)
-        send_on_commit(shop_authorization_lost, shop_pk=shop.pk)
         shop.state, shop.state_reason, shop.state_reason_said = Shop.State.EXPIRED, code, said
         shop.state_changed_at = now
         shop.access_token = shop.refresh_token = ""
