@@ -128,7 +128,7 @@ def _convert_one(
     if order.status in CANCELLED_STATUSES or entry.state == BookOrder.State.CANCELLED:
         return Outcome(sn, "cancelled_on_shopee", order_pk=pk)
     if order.status in UNPAID_STATUSES:
-        return Outcome(sn, "not_paid", {"status": order.status_label}, order_pk=pk)
+        return Outcome(sn, "not_paid", {"status": order.status}, order_pk=pk)
     kind = delivery_kind(order)
     tracking = entry.tracking_number or order.tracking_number
     if kind == "seller" and not tracking:
@@ -146,7 +146,7 @@ def _convert_one(
             # Shopee took it: PROCESSED now (the next sync reads the rest).
             Order.objects.filter(pk=pk, status="READY_TO_SHIP").update(status="PROCESSED")
         elif order.status not in TRACKED_STATUSES:
-            return Outcome(sn, "status_not_shippable", {"status": order.status_label}, order_pk=pk)
+            return Outcome(sn, "status_not_shippable", {"status": order.status}, order_pk=pk)
         if not tracking:
             tracking = str(api.get_tracking_number(sn, package).get("tracking_number") or "")
     except ShopeeError as error:
@@ -171,9 +171,7 @@ def _arrange(order: Order, *, api, tracking: str) -> Outcome | None:
     elif "non_integrated" in info:
         choice = {"non_integrated": {"tracking_number": tracking} if tracking else {}}
     else:
-        return Outcome(
-            sn, "shopee_refused", {"error": f"unknown shipping method {sorted(info)}"}, order_pk=order.pk
-        )
+        return Outcome(sn, "unknown_shipping_method", {"methods": "、".join(sorted(info))}, order_pk=order.pk)
     try:
         api.ship_order(sn, package_number=package, **choice)
     except BadRequest:
