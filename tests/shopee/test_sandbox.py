@@ -496,7 +496,7 @@ def test_arranging_a_store_order_gives_it_a_new_number_that_the_label_prints(sb,
 
     after = ok(shop.get("/api/v2/logistics/get_tracking_number", order_sn=sn))["tracking_number"]
     assert after and after != before
-    assert [p["data"]["tracking_no"] for p in sb.pushes() if p["code"] == 4][-1] == after
+    assert [p["body"]["data"]["tracking_no"] for p in sb.pushes() if p["body"]["code"] == 4][-1] == after
     assert documents(shop, "create_shipping_document", sn)[0]["fail_error"] == ""
     sb.shift_clock(3)
     documents(shop, "get_shipping_document_result", sn)
