@@ -500,6 +500,7 @@ def test_arranging_a_store_order_gives_it_a_new_number_that_the_label_prints(sb,
     assert documents(shop, "create_shipping_document", sn)[0]["fail_error"] == ""
     sb.shift_clock(3)
     documents(shop, "get_shipping_document_result", sn)
+    assert documents(shop, "get_shipping_document_result", sn)[0]["status"] == "READY"
     entry = {"order_list": [{"order_sn": sn}], "shipping_document_type": "NORMAL_AIR_WAYBILL"}
     label = shop.post("/api/v2/logistics/download_shipping_document", entry).content.decode()
     assert after in label and before not in label
