@@ -32,7 +32,7 @@ from orders.selectors import (
     orders_for_list,
 )
 from shopee.errors import ShopeeError
-from tmschat.params import row_id
+from web.params import row_id
 
 PAGE_SIZE = 100
 
