@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db import connection
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Shop
 from accounts.selectors import shops_visible_to
 from chat.models import Conversation, Message, PushReceipt, QuickReply
+from chat.response_rate import Said, chats_of, is_automatic
 from orders.models import Order
 from orders.selectors import orders_of_buyer
 
@@ -29,6 +31,8 @@ class InboxFilter:
     unread: bool = False
     unreplied: bool = False  # the buyer wrote last
     search: str = ""
+    due_soon: bool = False  # 即將逾時: a reply due within the warning time, or past due
+    by_time_left: bool = False  # only those awaiting a reply, the least time left first
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,10 @@ def _filtered(shop_pks: list[int], filters: InboxFilter) -> QuerySet[Conversatio
         conversations = conversations.filter(unread_count__gt=0)
     if filters.unreplied:
         conversations = conversations.filter(last_message_from_buyer=True)
+    if filters.due_soon:
+        conversations = conversations.filter(reply_due_at__lt=timezone.now() + reply_warning())
+    elif filters.by_time_left:
+        conversations = conversations.filter(reply_due_at__isnull=False)
     if filters.search:
         term = filters.search.strip()
         matching_messages = Message.objects.filter(shop_id__in=shop_pks, text__icontains=term)
@@ -91,11 +99,17 @@ def _filtered(shop_pks: list[int], filters: InboxFilter) -> QuerySet[Conversatio
 def conversations_for_inbox(
     *, shop_pks: list[int], filters: InboxFilter, after: ListCursor | None = None
 ) -> ConversationPage:
-    """One page of the conversation list, newest last message first."""
+    """One page of the conversation list, newest last message first; or, by time left (即將逾時
+    too), the reply due soonest first: the cursor's time is then the row's deadline."""
     conversations = _filtered(shop_pks, filters)
     total = None if after else conversations.count()
-    page = conversations.select_related("shop").order_by("-last_message_at", "-id")
-    if after:
+    by_due = filters.due_soon or filters.by_time_left
+    page = conversations.select_related("shop").order_by(*_order(filters))
+    if after and by_due:
+        page = page.filter(
+            Q(reply_due_at__gt=after.last_message_at) | Q(reply_due_at=after.last_message_at, pk__gt=after.pk)
+        )
+    elif after:
         page = page.filter(
             Q(last_message_at__lt=after.last_message_at)
             | Q(last_message_at=after.last_message_at, pk__lt=after.pk)
@@ -103,8 +117,66 @@ def conversations_for_inbox(
     rows = list(page[: LIST_PAGE + 1])
     more = len(rows) > LIST_PAGE
     rows = rows[:LIST_PAGE]
-    cursor = ListCursor(rows[-1].last_message_at, rows[-1].pk) if more else None
+    last = rows[-1] if more else None
+    cursor = ListCursor(last.reply_due_at if by_due else last.last_message_at, last.pk) if last else None
     return ConversationPage(rows=rows, next_cursor=cursor, total=total)
+
+
+def _order(filters: InboxFilter) -> tuple[str, str]:
+    return ("reply_due_at", "id") if filters.due_soon or filters.by_time_left else ("-last_message_at", "-id")
+
+
+# -- Shopee's 12-hour window ----------------------------------------------------------------------
+
+
+NEAR_NAMED = 20
+
+
+def reply_warning() -> timedelta:
+    """Time left under which a reply shows amber and counts as 即將逾時 (CHAT_REPLY_WARN_MINUTES)."""
+    return timedelta(minutes=settings.CHAT_REPLY_WARN_MINUTES)
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    near: int  # a reply due within the warning time
+    late: int  # past the deadline, still unanswered
+    near_pks: tuple[int, ...] = ()  # the first of those near it: an alert names the newly near
+
+    @property
+    def total(self) -> int:
+        return self.near + self.late
+
+
+def deadlines_of(user, *, shop_pks: list[int]) -> Deadlines:
+    """The header's count: conversations of `user`'s shops assigned to them or to nobody (nobody
+    else will answer those) whose reply is due within the warning time or late. One query."""
+    now = timezone.now()
+    mine = Conversation.objects.filter(
+        Q(assignee=user) | Q(assignee__isnull=True),
+        shop_id__in=shop_pks,
+        reply_due_at__lt=now + reply_warning(),
+    )
+    counts = mine.aggregate(
+        near=Count("pk", filter=Q(reply_due_at__gte=now)), late=Count("pk", filter=Q(reply_due_at__lt=now))
+    )
+    near = mine.filter(reply_due_at__gte=now).order_by("reply_due_at", "id").values_list("pk", flat=True)
+    return Deadlines(near=counts["near"], late=counts["late"], near_pks=tuple(near[:NEAR_NAMED]))
+
+
+def deadlines_per_shop() -> dict[int, Deadlines]:
+    """Every shop's conversations near or past their deadline (/metrics). One query."""
+    now = timezone.now()
+    rows = (
+        Conversation.objects.filter(reply_due_at__lt=now + reply_warning())
+        .order_by()
+        .values("shop_id")
+        .annotate(
+            near=Count("pk", filter=Q(reply_due_at__gte=now)),
+            late=Count("pk", filter=Q(reply_due_at__lt=now)),
+        )
+    )
+    return {row["shop_id"]: Deadlines(near=row["near"], late=row["late"]) for row in rows}
 
 
 XID_SPAN = 2**32  # pg_stat_activity shows 32-bit transaction ids; change_xid holds 64-bit ones
@@ -153,7 +225,7 @@ def conversations_changed(
         _filtered(shop_pks, filters)
         .filter(change_xid__gte=since)
         .select_related("shop")
-        .order_by("-last_message_at", "-id")[:LIST_PAGE]
+        .order_by(*_order(filters))[:LIST_PAGE]
     )
     return rows, horizon
 
@@ -176,6 +248,7 @@ class Pane:
     # a history pulled after a pushed message has higher ids than that message.
     last_pk: int = 0
     order_cards: dict[str, Order] = field(default_factory=dict)  # orders the messages mention
+    no_reply_needed: set[str] = field(default_factory=set)  # buyer messages: 不影響回應率
 
 
 def conversation_pane(*, conversation: Conversation) -> Pane:
@@ -192,6 +265,7 @@ def conversation_pane(*, conversation: Conversation) -> Pane:
         orders=orders,
         quick_replies=list(replies),
         order_cards=order_cards(conversation, messages),
+        no_reply_needed=no_reply_needed(messages),
         last_pk=Message.objects.filter(conversation=conversation).aggregate(last=Max("id"))["last"] or 0,
     )
 
@@ -219,6 +293,20 @@ def messages_after(*, conversation: Conversation, after_pk: int) -> list[Message
     at most a pane's worth per call, oldest first."""
     stored = Message.objects.filter(conversation=conversation, pk__gt=after_pk).order_by("id")
     return sorted(stored[:PANE_MESSAGES], key=lambda m: (m.created_at, m.pk))
+
+
+def no_reply_needed(messages: list[Message]) -> set[str]:
+    """Ids of the buyer's messages among `messages` (oldest first) that need no reply for Shopee's
+    rate: a thank-you or sticker after a reply in time."""
+    return chats_of(
+        Said(
+            key=m.message_id,
+            at=m.created_at,
+            from_buyer=m.from_buyer,
+            automatic=is_automatic(message_type=m.message_type, status=m.status, from_buyer=m.from_buyer),
+        )
+        for m in messages
+    ).no_reply_needed
 
 
 def order_cards(conversation: Conversation, messages: list[Message]) -> dict[str, Order]:

@@ -27,6 +27,12 @@ class InboxFilterForm(DateRangeForm):
     shop = forms.TypedChoiceField(label=_("Account"), required=False, coerce=int, empty_value=None)
     unread = forms.BooleanField(label=_("Unread only"), required=False)
     unreplied = forms.BooleanField(label=_("Not replied"), required=False)
+    due = forms.BooleanField(label=_("Reply due soon"), required=False)
+    order = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[("", _("Newest message first")), ("left", _("Least time left to reply"))],
+    )
     q = forms.CharField(
         label=_("Search"),
         required=False,
@@ -54,6 +60,8 @@ class InboxFilterForm(DateRangeForm):
             unread=bool(data.get("unread")),
             unreplied=bool(data.get("unreplied")),
             search=(data.get("q") or "").strip(),
+            due_soon=bool(data.get("due")),
+            by_time_left=data.get("order") == "left",
         )
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("list/more/", views.list_more, name="list_more"),
     path("list/changes/", views.list_changes, name="list_changes"),
+    path("deadlines/", views.deadlines, name="deadlines"),
     path("c/<int:pk>/", views.conversation, name="conversation"),
     path("c/<int:pk>/read/", views.conversation_read, name="conversation_read"),
     path("c/<int:pk>/older/", views.conversation_older, name="conversation_older"),

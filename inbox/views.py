@@ -21,6 +21,7 @@ from chat import selectors
 from chat.models import Conversation
 from chat.services import chat_live_quicken, conversation_mark_read
 from inbox.forms import CardForm, InboxFilterForm, ReplyForm
+from inbox.templatetags.inbox import deadline_context
 from orders.selectors import order_for
 from outbox.models import OutgoingMessage
 from outbox.placeholders import render_for
@@ -50,6 +51,7 @@ class _Inbox:
             "filter_query": self.query,
             "shops": self.shops,
             "shops_syncing": any(shop.can_send for shop in self.shops),
+            "list_by_due": self.filters.due_soon or self.filters.by_time_left,
             **extra,
         }
 
@@ -108,6 +110,13 @@ def list_changes(request):
     if not rows:
         return HttpResponse(status=204)
     return render(request, "inbox/_list_changes.html", view.context(rows=rows, since=next_since))
+
+
+@require_GET
+def deadlines(request):
+    """The header's count of my conversations near or past Shopee's 12-hour deadline, polled by
+    every page; its rows name the conversations near the deadline, for an alert when one crosses."""
+    return render(request, "inbox/_deadlines.html", deadline_context(request.user))
 
 
 # -- one conversation --------------------------------------------------------------------------
@@ -281,7 +290,7 @@ def _pending_block(request, message: OutgoingMessage):
 
 # -- helpers -------------------------------------------------------------------------------------
 
-FILTER_FIELDS = ("last_from", "last_to", "shop", "unread", "unreplied", "q")
+FILTER_FIELDS = ("last_from", "last_to", "shop", "unread", "unreplied", "due", "order", "q")
 
 
 def _filter_data(query) -> dict[str, str]:

@@ -41,6 +41,7 @@ class TmsChatCollector:
         yield self._queue_depth()
         yield self._latency()
         yield self._sync_lag()
+        yield self._reply_deadlines()
         failures = CounterMetricFamily(
             "tmschat_push_signature_failures", "Pushes refused for a bad or missing signature"
         )
@@ -104,6 +105,22 @@ class TmsChatCollector:
                 since = pulled.get(kind) or verified[kind] or shop.verified_at or now  # never pulled
                 lag.add_metric([shop.shop_id or "", kind], max(0.0, (now - since).total_seconds()))
         return lag
+
+    def _reply_deadlines(self):
+        from accounts.models import Shop
+        from chat.selectors import Deadlines, deadlines_per_shop
+
+        gauge = GaugeMetricFamily(
+            "tmschat_chat_replies_due",
+            "Conversations whose reply is due within the warning time (near) or past Shopee's 12 hours (late)",
+            labels=["shop_id", "state"],
+        )
+        counts = deadlines_per_shop()
+        none = Deadlines(near=0, late=0)
+        for pk, shop_id in Shop.objects.values_list("pk", "shop_id"):
+            gauge.add_metric([shop_id or str(pk), "near"], counts.get(pk, none).near)
+            gauge.add_metric([shop_id or str(pk), "late"], counts.get(pk, none).late)
+        return gauge
 
 
 @login_not_required

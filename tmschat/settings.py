@@ -218,6 +218,10 @@ SELLERCENTRE_SESSION_RENEW_HOURS = env.float("SELLERCENTRE_SESSION_RENEW_HOURS",
 # CHAT_LIVE_FAST_FOR_SECONDS after new messages or a reply, and the pull runs when it says so.
 # Failures back off up to CHAT_LIVE_BACKOFF_MAX_SECONDS; CHAT_LIVE_THREADS shops are asked at once.
 CHAT_LIVE_SIGNAL_SECONDS = env.float("CHAT_LIVE_SIGNAL_SECONDS", default=5.0)
+# Shopee's 12-hour reply window (F13): the countdown turns amber, and counts as 即將逾時, this
+# many minutes before the deadline.
+CHAT_REPLY_WARN_MINUTES = env.int("CHAT_REPLY_WARN_MINUTES", default=120)
+CHAT_DEADLINE_POLL_SECONDS = env.int("CHAT_DEADLINE_POLL_SECONDS", default=30)  # the header's count
 CHAT_LIVE_FAST_SECONDS = env.float("CHAT_LIVE_FAST_SECONDS", default=1.0)
 CHAT_LIVE_FAST_FOR_SECONDS = env.int("CHAT_LIVE_FAST_FOR_SECONDS", default=60)
 CHAT_LIVE_PRESENCE_SECONDS = env.int("CHAT_LIVE_PRESENCE_SECONDS", default=300)

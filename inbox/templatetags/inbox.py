@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from accounts.chat_words import ChatStop
 from accounts.models import Shop
 from chat.rich import Shown, kind_words, message_shown
+from chat.selectors import deadlines_of, reply_warning, visible_shops
 from chat.transport import chat_stop, send_refusal
 from outbox.pictures import ACCEPT
 
@@ -31,6 +32,20 @@ def inbox_time(moment: datetime | None) -> str:
     if local.year == today.year:
         return local.strftime("%m/%d")
     return local.strftime("%Y/%m/%d")
+
+
+@register.simple_tag
+def reply_countdown(conversation) -> dict | None:
+    """The countdown of a conversation whose buyer waits for a reply that counts: the time left in
+    Shopee's 12-hour window (hours and minutes), amber under the warning time, red 已逾時 when past."""
+    due = conversation.reply_due_at
+    if due is None:
+        return None
+    left = (due - timezone.now()).total_seconds()
+    warn = reply_warning().total_seconds()
+    state = "late" if left <= 0 else "near" if left < warn else "ok"
+    minutes = max(0, int(left // 60))
+    return {"state": state, "due": due, "left": f"{minutes // 60}:{minutes % 60:02d}", "warn": int(warn)}
 
 
 @register.filter
@@ -84,3 +99,17 @@ def lookup(mapping, key):
 def chat_stop_filter(shop) -> ChatStop | None:
     """What stops the shop's chat, through its transport (nothing for a missing shop)."""
     return chat_stop(shop) if isinstance(shop, Shop) else None
+
+
+@register.inclusion_tag("inbox/_deadlines.html", takes_context=True)
+def reply_deadlines(context) -> dict:
+    """The header's count of my conversations near or past the deadline (base.html)."""
+    return deadline_context(context["request"].user)
+
+
+def deadline_context(user) -> dict:
+    shop_pks = [shop.pk for shop in visible_shops(user)]
+    return {
+        "deadlines": deadlines_of(user, shop_pks=shop_pks),
+        "deadline_poll_seconds": settings.CHAT_DEADLINE_POLL_SECONDS,
+    }
