@@ -14,6 +14,7 @@ from accounts import chatlogin, services
 from accounts.authorization import StateRefused, verification_state_issue, verification_state_redeem
 from accounts.chat_words import REASON_ANTI_BOT, REASON_INTERFACE_CHANGED, chat_reason_words
 from accounts.client import shopee_client
+from accounts.columns import columns, shop_cells
 from accounts.forms import ChatLoginForm, ShopForm
 from accounts.selectors import shop_for, shops_visible_to, with_syncs
 from accounts.shopee_words import shopee_error_said
@@ -24,8 +25,9 @@ from shopee.sellercentre import AntiBotRefused, InterfaceChanged, LinkNotTapped,
 
 @require_GET
 def shop_list(request):
-    shops = with_syncs(shops_visible_to(request.user))
-    return render(request, "accounts/shop_list.html", {"shops": shops})
+    shops = list(with_syncs(shops_visible_to(request.user)))
+    shop_cells(shops)
+    return render(request, "accounts/shop_list.html", {"shops": shops, "extra_columns": columns()})
 
 
 @require_http_methods(["GET", "POST"])

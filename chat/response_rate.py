@@ -21,6 +21,7 @@ from chat.rich import AUTO_REPLY_STATUSES, is_bot
 
 WINDOW = timedelta(hours=12)
 RATE_DAYS = 90
+BAR = 80  # Taiwan's 優選賣家 asks for at least this rate (third-party summaries of Shopee's rule)
 # The buyer asks the FAQ assistant for a person: from here the chat counts (Shopee's FAQ).
 ASKS_FOR_A_PERSON = frozenset({"faq_liveagent", "faq_liveagents"})
 
@@ -113,6 +114,10 @@ class Rate:
     def percent(self) -> int | None:
         """Shopee shows a rate from 2 chats on; None before that."""
         return round(100 * self.in_time / self.counted) if self.counted >= 2 else None
+
+    @property
+    def meets_bar(self) -> bool:
+        return self.percent is not None and self.percent >= BAR
 
     @property
     def if_waiting_missed(self) -> int | None:

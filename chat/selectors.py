@@ -7,14 +7,14 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Shop
 from accounts.selectors import shops_visible_to
-from chat.models import Conversation, Message, PushReceipt, QuickReply
-from chat.response_rate import Said, chats_of, is_automatic
+from chat.models import Conversation, CountedChat, Message, PushReceipt, QuickReply
+from chat.response_rate import RATE_DAYS, Rate, Said, chats_of, is_automatic
 from orders.models import Order
 from orders.selectors import orders_of_buyer
 
@@ -162,6 +162,31 @@ def deadlines_of(user, *, shop_pks: list[int]) -> Deadlines:
     )
     near = mine.filter(reply_due_at__gte=now).order_by("reply_due_at", "id").values_list("pk", flat=True)
     return Deadlines(near=counts["near"], late=counts["late"], near_pks=tuple(near[:NEAR_NAMED]))
+
+
+def shop_rates(shop_pks: list[int], *, now: datetime | None = None) -> dict[int, Rate]:
+    """Each shop's estimated response rate over the last RATE_DAYS days by Shopee's published rule
+    (no recency weighting: Shopee does not publish it), from its counted chats. One query."""
+    now = now or timezone.now()
+    decided = Q(answered_at__isnull=False) | Q(due_at__lt=now)
+    rows = (
+        CountedChat.objects.filter(shop_id__in=shop_pks, started_at__gte=now - timedelta(days=RATE_DAYS))
+        .order_by()
+        .values("shop_id")
+        .annotate(
+            counted=Count("pk", filter=decided),
+            in_time=Count("pk", filter=Q(answered_at__lte=F("due_at"))),
+            waiting=Count("pk", filter=~decided),
+        )
+    )
+    rates = {pk: Rate(counted=0, in_time=0, waiting=0) for pk in shop_pks}
+    rates.update(
+        {
+            row["shop_id"]: Rate(counted=row["counted"], in_time=row["in_time"], waiting=row["waiting"])
+            for row in rows
+        }
+    )
+    return rates
 
 
 def deadlines_per_shop() -> dict[int, Deadlines]:
