@@ -100,7 +100,11 @@ class Message(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["shop", "message_id"], name="uniq_message")]
-        indexes = [models.Index(fields=["conversation", "-created_at", "-id"], name="msg_conv_recent")]
+        indexes = [
+            models.Index(fields=["conversation", "-created_at", "-id"], name="msg_conv_recent"),
+            # The reports' daily roll-up reads one day of a shop's messages (reports.rollup).
+            models.Index(fields=["created_at", "shop"], name="msg_sent_shop"),
+        ]
         verbose_name = _("chat message")
         verbose_name_plural = _("chat messages")
 

@@ -15,6 +15,12 @@ class Entry:
 
 
 SCHEDULE = [
+    Entry(
+        "reports rollup",
+        "reports.tasks.reports_rollup",
+        600,
+        "Count today's and yesterday's chat figures for the reports (報表)",
+    ),
     Entry("heartbeat", "tmschat.tasks.heartbeat", 30, "Worker and beat liveness for the status page"),
     Entry(
         "outbox sweep", "outbox.tasks.outbox_sweep", 5, "Re-kick due outgoing messages (the broker is a hint)"

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "outbox",
     "notifications",
     "inbox",
+    "reports",
     # Operations (issue 14): sign-in throttling, audit, structured logs
     "tmschat.apps.AxesConfig",  # django-axes
     "auditlog",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("orders/", include("book.urls")),
     path("chat/", include("inbox.urls")),
+    path("reports/", include("reports.urls")),
     path("notices/batches/", include("notifications.urls")),
     path("notices/", include("outbox.urls")),
     path("shopee/", include("chat.urls")),
