@@ -13,6 +13,7 @@ in-process through Django's test client (middleware, view, template, SQL).
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import statistics
 import sys
@@ -28,6 +29,7 @@ os.environ.setdefault("DEBUG", "1")  # development settings: the demo secrets an
 import django  # noqa: E402
 
 django.setup()
+logging.disable(logging.INFO)  # one line per request would bury the figures
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
@@ -76,7 +78,7 @@ def generate() -> None:
                     (810000000 + g)::text, 'buyer_' || g, '', 0, false, 0, at, '', 'text', '', true, '', 0, '',
                     at, 'open'
                 FROM generate_series(1, %(count)s) AS g,
-                     LATERAL (SELECT now() - (g %% (%(days)s * 1440)) * interval '1 minute' AS at) AS t
+                     LATERAL (SELECT now() - (g::bigint * %(days)s * 1440 / %(count)s) * interval '1 minute' AS at) AS t
                 """,
                 {"shops": shop_pks, "n_shops": SHOPS, "count": CONVERSATIONS, "days": DAYS},
             )

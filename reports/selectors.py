@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
@@ -28,11 +29,17 @@ class Figures:
     batch_notices: int = 0
     auto_notices: int = 0
     seconds: list[int] = field(default_factory=list)
+    timed: bool = True  # whether first-response times are kept (a chart's point needs none)
 
     def add(self, row: dict) -> None:
         for name in ("chats", "in_time", "missed", "waiting", "replies", "batch_notices", "auto_notices"):
             setattr(self, name, getattr(self, name) + row[name])
-        self.seconds.extend(row["response_seconds"])
+        if self.timed:
+            self.seconds.extend(row["response_seconds"])
+
+    @cached_property
+    def _ordered(self) -> list[int]:
+        return sorted(self.seconds)
 
     @property
     def in_time_percent(self) -> int | None:
@@ -41,10 +48,8 @@ class Figures:
 
     def percentile(self, share: float) -> int | None:
         """Nearest rank: a time one of the chats really took (the median of 4 is the 2nd)."""
-        if not self.seconds:
-            return None
-        ordered = sorted(self.seconds)
-        return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+        ordered = self._ordered
+        return ordered[max(0, math.ceil(share * len(ordered)) - 1)] if ordered else None
 
     @property
     def median_seconds(self) -> int | None:
@@ -111,7 +116,7 @@ def chat_report(
         periods[day] = Figures(label=period_label(day, grain))
         day = period_of(day + timedelta(days=32 if grain == "month" else 7 if grain == "week" else 1), grain)
     per_shop: dict[int, Figures] = {shop.pk: Figures(label=str(shop)) for shop in shops}
-    per_shop_period: dict[tuple[int, date], Figures] = defaultdict(lambda: Figures(label=""))
+    per_shop_period: dict[tuple[int, date], Figures] = defaultdict(lambda: Figures(label="", timed=False))
     per_person: dict[int, Figures] = defaultdict(lambda: Figures(label=""))
     by_hour = [0] * 24
     total = Figures(label="")
