@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from chat import sync
+from chat.models import Conversation
 from tests.chat.helpers import buyer_id, verified_shop
 from tests.utils import screenshot_on_failure
 
@@ -38,6 +39,10 @@ def test_a_conversation_crossing_the_threshold_turns_amber_and_counts_in_the_hea
 
     with screenshot_on_failure(page, "deadline_crossing"):
         page.goto(f"{page.base_url}/chat/")
+        page.evaluate(
+            "window.__near = [];"
+            "document.addEventListener('chat:deadline-near', (e) => window.__near.push(...e.detail.pks))"
+        )
         badge = page.locator("#reply-deadlines")
         countdown = page.locator(".conv .deadline")
         assert time.monotonic() - stored_at < MARGIN - 5, "the machine was too slow to see the crossing"
@@ -47,6 +52,8 @@ def test_a_conversation_crossing_the_threshold_turns_amber_and_counts_in_the_hea
 
         expect(badge.locator(".deadline-count")).to_have_text("1", timeout=(MARGIN + 15) * 1000)
         expect(badge).to_have_class("deadline-badge near")
+        conversation = Conversation.objects.get(shop=shop, buyer_id=buyer_id(1))
+        assert page.evaluate("window.__near") == [str(conversation.pk)]  # the alert's data
         expect(countdown).to_have_class("deadline near", timeout=20_000)  # the row ticks every 15 s
         expect(countdown).to_have_text("剩 0:59")
 
