@@ -36,13 +36,13 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Permission  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from inbox_queries import measure, report  # noqa: E402  (the same timing as the inbox's benchmark)
 
 from accounts.models import Shop  # noqa: E402
 from chat.models import Conversation, CountedChat, Message  # noqa: E402
 from chat.response_rate import Said, chats_of  # noqa: E402
-from chat.services import conversation_deadline_update  # noqa: E402
+from chat.services import conversation_deadline_update, counted_chats  # noqa: E402
 from reports.services import figures_rollup  # noqa: E402
 
 SHOPS = 20
@@ -130,18 +130,7 @@ def counted(shop_pks: list[int]) -> None:
             Said(key=mid, at=at, from_buyer=buyer, automatic=status == "auto_reply")
             for _c, _s, mid, at, buyer, status in messages
         )
-        batch += [
-            CountedChat(
-                shop_id=shop_pk,
-                conversation_id=conversation_pk,
-                started_at=chat.started_at,
-                due_at=chat.due_at,
-                first_message_id=chat.first_message,
-                answered_at=chat.answered_at,
-                answer_message_id=chat.answer,
-            )
-            for chat in reading.chats
-        ]
+        batch += counted_chats(shop_pk, conversation_pk, reading)
         if len(batch) >= 20_000:
             CountedChat.objects.bulk_create(batch)
             batch = []
@@ -175,27 +164,6 @@ def rollup() -> None:
     )
 
 
-def measure(client: Client, path: str, n: int) -> tuple[list[float], list[int]]:
-    times, queries = [], []
-    for _ in range(n):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = client.get(path)
-            times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (path, response.status_code)
-        queries.append(len(captured))
-    return times, queries
-
-
-def report(name: str, times: list[float], queries: list[int]) -> None:
-    times = sorted(times)
-    p95 = times[max(0, round(len(times) * 0.95) - 1)]
-    spread = f"{min(queries)}" if min(queries) == max(queries) else f"{min(queries)}–{max(queries)}"
-    print(
-        f"{name:<48} n={len(times):<4} p50={statistics.median(times):7.1f} ms  p95={p95:7.1f} ms  queries={spread}"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -225,21 +193,21 @@ def main() -> None:
     end = timezone.localdate()
     start = (end - timedelta(days=DAYS - 1)).isoformat()
     n = args.samples
-    measure(manager, "/reports/", 2)  # warm up
+    measure(manager, ["/reports/"] * 2)  # warm up
 
     print(f"\n報表, 20 shops × {DAYS} days (manager):")
     for grain in ("day", "week", "month"):
-        report(f"report by {grain}", *measure(manager, f"/reports/?start={start}&grain={grain}", n))
-    report("report by day, one shop", *measure(manager, f"/reports/?start={start}&shop={shops[3].pk}", n))
-    report("匯出Excel by day", *measure(manager, f"/reports/export/?start={start}", max(5, n // 4)))
+        report(f"report by {grain}", *measure(manager, [f"/reports/?start={start}&grain={grain}"] * n))
+    report("report by day, one shop", *measure(manager, [f"/reports/?start={start}&shop={shops[3].pk}"] * n))
+    report("匯出Excel by day", *measure(manager, [f"/reports/export/?start={start}"] * max(5, n // 4)))
     report(
         "report by week (salesperson, 2 shops)",
-        *measure(salesperson, f"/reports/?start={start}&grain=week", n),
+        *measure(salesperson, [f"/reports/?start={start}&grain=week"] * n),
     )
 
     print("\nlive deadline counts:")
-    report("header count /chat/deadlines/ (all 20 shops)", *measure(manager, "/chat/deadlines/", n))
-    report("accounts page with each shop's 90-day rate", *measure(manager, "/shops/", max(10, n // 2)))
+    report("header count /chat/deadlines/ (all 20 shops)", *measure(manager, ["/chat/deadlines/"] * n))
+    report("accounts page with each shop's 90-day rate", *measure(manager, ["/shops/"] * max(10, n // 2)))
     waiting = list(Conversation.objects.filter(shop__in=shops).order_by("-last_message_at")[:200])
     started = time.perf_counter()
     for conversation in waiting:

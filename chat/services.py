@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Shop
 from chat.models import Conversation, CountedChat, Message
-from chat.response_rate import RATE_DAYS, WINDOW, Said, chats_of, is_automatic
+from chat.response_rate import RATE_DAYS, WINDOW, Reading, Said, chats_of, is_automatic
 
 log = logging.getLogger(__name__)
 
@@ -135,18 +135,7 @@ def conversation_deadline_update(*, conversation: Conversation, now: datetime | 
         for mid, at, buyer, kind, st in rows
     )
     CountedChat.objects.filter(conversation=conversation, started_at__gte=since).delete()
-    CountedChat.objects.bulk_create(
-        CountedChat(
-            shop_id=conversation.shop_id,
-            conversation=conversation,
-            started_at=chat.started_at,
-            due_at=chat.due_at,
-            first_message_id=chat.first_message,
-            answered_at=chat.answered_at,
-            answer_message_id=chat.answer,
-        )
-        for chat in reading.chats
-    )
+    CountedChat.objects.bulk_create(counted_chats(conversation.shop_id, conversation.pk, reading))
     waiting = reading.waiting
     missed = [chat.due_at for chat in reading.chats if chat.missed(now)]
     fields = {
@@ -158,6 +147,22 @@ def conversation_deadline_update(*, conversation: Conversation, now: datetime | 
         Conversation.objects.filter(pk=conversation.pk).update(**fields)
         for name, value in fields.items():
             setattr(conversation, name, value)
+
+
+def counted_chats(shop_pk: int, conversation_pk: int, reading: Reading) -> list[CountedChat]:
+    """The rows of a conversation's chats that count, unsaved."""
+    return [
+        CountedChat(
+            shop_id=shop_pk,
+            conversation_id=conversation_pk,
+            started_at=chat.started_at,
+            due_at=chat.due_at,
+            first_message_id=chat.first_message,
+            answered_at=chat.answered_at,
+            answer_message_id=chat.answer,
+        )
+        for chat in reading.chats
+    ]
 
 
 # -- read state --------------------------------------------------------------------------------

@@ -2,6 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The counts of a row: summed alike over any range (reports.selectors.Figures).
+COUNTS = ("chats", "in_time", "missed", "waiting", "replies", "batch_notices", "auto_notices")
+
 
 class DailyFigures(models.Model):
     """One Taipei day of a shop's chat work (person empty), or of one person's in that shop, as

@@ -11,7 +11,7 @@ from functools import cached_property
 
 from django.contrib.auth import get_user_model
 
-from reports.models import DailyFigures
+from reports.models import COUNTS, DailyFigures
 
 GRAINS = ("day", "week", "month")
 
@@ -32,7 +32,7 @@ class Figures:
     timed: bool = True  # whether first-response times are kept (a chart's point needs none)
 
     def add(self, row: dict) -> None:
-        for name in ("chats", "in_time", "missed", "waiting", "replies", "batch_notices", "auto_notices"):
+        for name in COUNTS:
             setattr(self, name, getattr(self, name) + row[name])
         if self.timed:
             self.seconds.extend(row["response_seconds"])
@@ -96,20 +96,7 @@ def chat_report(
     (Taipei days, both included), by `grain`; with `person_pk`, that person's work only."""
     rows = DailyFigures.objects.filter(
         day__gte=start, day__lte=end, shop__in=[shop.pk for shop in shops]
-    ).values(
-        "day",
-        "shop_id",
-        "person_id",
-        "chats",
-        "in_time",
-        "missed",
-        "waiting",
-        "replies",
-        "batch_notices",
-        "auto_notices",
-        "response_seconds",
-        "by_hour",
-    )
+    ).values("day", "shop_id", "person_id", *COUNTS, "response_seconds", "by_hour")
     periods: dict[date, Figures] = {}
     day = period_of(start, grain)
     while day <= end:

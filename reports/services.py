@@ -15,7 +15,7 @@ from django.utils import timezone
 from chat.models import CountedChat, Message
 from chat.response_rate import is_automatic
 from outbox.models import OutgoingMessage
-from reports.models import DailyFigures
+from reports.models import COUNTS, DailyFigures
 
 SHOP = None  # the person key of a shop's own row
 # Notices answer nobody: counted apart from replies, though Shopee sees them as seller messages.
@@ -51,18 +51,7 @@ def figures_rollup(*, day: date, now: datetime | None = None) -> int:
                 person_id=person_pk,
                 response_seconds=sorted(row["response_seconds"]),
                 by_hour=row["by_hour"],
-                **{
-                    name: row[name]
-                    for name in (
-                        "chats",
-                        "in_time",
-                        "missed",
-                        "waiting",
-                        "replies",
-                        "batch_notices",
-                        "auto_notices",
-                    )
-                },
+                **{name: row[name] for name in COUNTS},
             )
             for (shop_pk, person_pk), row in rows.items()
         )
