@@ -15,7 +15,7 @@ from django.utils import timezone
 from chat.models import CountedChat, Message
 from chat.response_rate import is_automatic
 from outbox.models import OutgoingMessage
-from reports.models import COUNTS, DailyFigures
+from reports.models import COUNTS, DailyFigures, numbers_pack
 
 SHOP = None  # the person key of a shop's own row
 # Notices answer nobody: counted apart from replies, though Shopee sees them as seller messages.
@@ -49,8 +49,8 @@ def figures_rollup(*, day: date, now: datetime | None = None) -> int:
                 day=day,
                 shop_id=shop_pk,
                 person_id=person_pk,
-                response_seconds=sorted(row["response_seconds"]),
-                by_hour=row["by_hour"],
+                response_seconds=numbers_pack(sorted(row["response_seconds"])),
+                by_hour=numbers_pack(row["by_hour"]),
                 **{name: row[name] for name in COUNTS},
             )
             for (shop_pk, person_pk), row in rows.items()
@@ -80,7 +80,7 @@ def _count_chats(rows: dict, start: datetime, end: datetime, now: datetime) -> N
             else:
                 row["waiting"] += 1
             if answered is not None:
-                row["response_seconds"].append(int((answered - started).total_seconds()))
+                row["response_seconds"].append(max(0, int((answered - started).total_seconds())))
         _row(rows, shop_pk, SHOP)["by_hour"][timezone.localtime(started).hour] += 1
 
 
