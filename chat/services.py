@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Shop
-from chat.models import Conversation, Message
+from chat.models import Conversation, InboxSettings, Message
 
 log = logging.getLogger(__name__)
 
@@ -138,3 +138,11 @@ def chat_live_quicken(*, shop_pk: int) -> None:
     reply): the buyer is likely to write again soon, so chat.live asks the shop's signal every CHAT_LIVE_FAST_SECONDS instead
     of CHAT_LIVE_SIGNAL_SECONDS for the next CHAT_LIVE_FAST_FOR_SECONDS."""
     cache.set(live_fast_key(shop_pk), 1, timeout=settings.CHAT_LIVE_FAST_FOR_SECONDS)
+
+
+# -- one person's inbox ------------------------------------------------------------------------
+
+
+def inbox_alerts_set(*, user, on: bool) -> None:
+    """Desktop notifications and sound for new buyer messages, on or off for `user`."""
+    InboxSettings.objects.update_or_create(user=user, defaults={"desktop_alerts": on})

@@ -1,0 +1,68 @@
+// The inbox's keys, listed on the "?" overlay (inbox/_keys.html): j / k the next / previous buyer,
+// r the message box, e resolved, / quick replies, ? the list, Esc closes. None of them fires
+// while typing in a box (Esc there leaves the box, so the keys work again).
+(() => {
+  const help = () => document.getElementById("keys-help");
+  const typingIn = (target) => target.closest?.("input, textarea, select, [contenteditable]");
+  let returnFocus = null;
+
+  function showHelp() {
+    const el = help();
+    if (!el) return;
+    returnFocus = document.activeElement;
+    el.hidden = false;
+    el.querySelector(".keys-help-close")?.focus();
+  }
+
+  function hideHelp() {
+    const el = help();
+    if (!el || el.hidden) return false;
+    el.hidden = true;
+    returnFocus?.focus?.();
+    return true;
+  }
+
+  function say(words) {
+    const note = document.getElementById("keys-note");
+    if (!note) return;
+    note.textContent = words;
+    note.hidden = false;
+    clearTimeout(say.timer);
+    say.timer = setTimeout(() => (note.hidden = true), 4000);
+  }
+
+  // The pane's resolve button (the team inbox's status actions) is the one marked data-key="e".
+  function resolve() {
+    const button = document.querySelector('#pane [data-key="e"]');
+    if (button && !button.disabled) button.click();
+    else if (document.querySelector("#pane .pane")) say(document.getElementById("keys-note").dataset.noResolve);
+  }
+
+  const ACTIONS = {
+    j: () => window.inbox.move(1),
+    k: () => window.inbox.move(-1),
+    r: () => document.getElementById("reply-text")?.focus(),
+    e: resolve,
+    "/": () => window.inbox.pickQuickReply?.(),
+    "?": showHelp,
+  };
+
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing || event.defaultPrevented) return;
+    if (event.key === "Escape") {
+      if (hideHelp()) event.preventDefault();
+      else if (typingIn(event.target) && !document.querySelector(".image-viewer:not([hidden])")) event.target.blur();
+      return;
+    }
+    if (typingIn(event.target) || !help()?.hidden) return;
+    const action = ACTIONS[event.key];
+    if (!action) return;
+    event.preventDefault();
+    action();
+  });
+
+  document.addEventListener("click", (event) => {
+    if (event.target.closest(".keys-help-open")) showHelp();
+    else if (event.target.closest(".keys-help-close") || event.target === help()) hideHelp();
+  });
+})();
