@@ -15,6 +15,7 @@ from outbox.services import MAX_TEXT_CHARS, template_check
 
 SEARCH_MAX = 100
 SEEN_AT_MAX = 253402300799999  # milliseconds: the last of year 9999
+STALE_PAGE = _("This page is out of date: reload it, then send again.")
 
 
 class InboxFilterForm(DateRangeForm):
@@ -83,7 +84,13 @@ class ReplyForm(forms.Form):
     idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
     # When the sender last saw the conversation (opened it, or sent): a colleague's answer since
     # then is asked about before this one is queued, unless `confirm` says they know.
-    seen_at = forms.IntegerField(min_value=0, max_value=SEEN_AT_MAX, required=False, widget=forms.HiddenInput)
+    seen_at = forms.IntegerField(
+        min_value=0,
+        max_value=SEEN_AT_MAX,
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), STALE_PAGE),
+    )
     confirm = forms.BooleanField(required=False)
     limit = MAX_TEXT_CHARS  # shown as a counter; the outbox enforces it
 

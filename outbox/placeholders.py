@@ -44,11 +44,11 @@ def render_notice(template: str, order: Order) -> str:
 def conversation_values(conversation: Conversation, order: Order | None) -> dict[str, str]:
     """What each placeholder says in a chat with the buyer: the order's values (their newest,
     when they have one), the buyer's name as the chat shows it, and the shop's."""
-    values = {name: value(order) or "" for name, value in PLACEHOLDERS.items()} if order else {}
-    return values | {
-        "[買家名稱]": conversation.buyer_name or values.get("[買家名稱]", ""),
-        "[賣場名稱]": conversation.shop.name,
-    }
+    own = {"[賣場名稱]": conversation.shop.name}  # the order's shop is the same, not read again
+    values = (
+        {name: value(order) or "" for name, value in PLACEHOLDERS.items() if name not in own} if order else {}
+    )
+    return values | own | {"[買家名稱]": conversation.buyer_name or values.get("[買家名稱]", "")}
 
 
 def render_known(template: str, values: Mapping[str, str]) -> tuple[str, list[str]]:
