@@ -38,9 +38,20 @@
     else if (document.querySelector("#pane .pane")) say(document.getElementById("keys-note").dataset.noResolve);
   }
 
+  // A pane opened by j / k leaves the focus out of its message box, so j / k keep moving.
+  let movedByKey = false;
+  const moveBy = (step) => {
+    movedByKey = window.inbox.move(step);
+  };
+  document.addEventListener("htmx:load", (event) => {
+    if (!movedByKey || !event.detail.elt.classList?.contains("pane")) return;
+    movedByKey = false;
+    document.getElementById("reply-text")?.blur();
+  });
+
   const ACTIONS = {
-    j: () => window.inbox.move(1),
-    k: () => window.inbox.move(-1),
+    j: () => moveBy(1),
+    k: () => moveBy(-1),
     r: () => document.getElementById("reply-text")?.focus(),
     e: resolve,
     "/": () => window.inbox.pickQuickReply?.(),
