@@ -171,3 +171,55 @@ def test_quick_replies_with_slash_and_the_keys_on_the_question_mark_overlay(
         ]
 
     assert problems == []
+
+
+NOTIFICATIONS_SEEN = """
+window.__notes = [];
+const Real = window.Notification;
+window.Notification = class extends Real {
+  constructor(title, options) { super(title, options); window.__notes.push([title, options.body]); }
+};
+"""
+
+
+def test_a_new_buyer_message_in_mine_or_an_unassigned_conversation_notifies_those_who_opted_in(
+    own_shop, salesperson, manager, browser_as
+):
+    unassigned = buyer(own_shop, "小明", 30)
+    theirs = buyer(own_shop, "老王", 40)
+    theirs.assignee = manager
+    theirs.save()
+    page = browser_as(salesperson)
+    page.context.grant_permissions(["notifications"], origin=page.base_url)
+    page.add_init_script(NOTIFICATIONS_SEEN)  # records what the page shows, the browser still shows it
+    problems = problems_of(page)
+
+    def new_message(conversation, text):
+        at = timezone.now()
+        type(conversation).objects.filter(pk=conversation.pk).update(
+            last_message_at=at,
+            last_message_ns=int(at.timestamp() * 10**9),
+            last_message_text=text,
+            last_message_from_buyer=True,
+        )
+
+    with screenshot_on_failure(page, "team_alerts"):
+        page.goto(f"{page.base_url}/chat/")
+        page.get_by_role("button", name="桌面通知：關").click()
+        expect(page.get_by_role("button", name="桌面通知：開")).to_be_visible()
+
+        new_message(theirs, "老王的新問題")  # assigned to a colleague: not mine to hear about
+        expect(page.locator(".conv", has_text="老王的新問題")).to_be_visible()
+        new_message(unassigned, "還有貨嗎?")
+        expect(page.locator(".conv", has_text="還有貨嗎?")).to_be_visible()
+        page.wait_for_function("window.__notes.length > 0")
+        assert page.evaluate("window.__notes") == [["小明 傳來新訊息", "還有貨嗎?"]]
+
+        page.get_by_role("button", name="桌面通知：開").click()
+        expect(page.get_by_role("button", name="桌面通知：關")).to_be_visible()
+        new_message(unassigned, "在嗎?")
+        expect(page.locator(".conv", has_text="在嗎?")).to_be_visible()
+        page.wait_for_timeout(500)
+        assert len(page.evaluate("window.__notes")) == 1  # switched off: nothing more
+
+    assert problems == []
