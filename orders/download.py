@@ -49,6 +49,10 @@ BATCH_TRIES = 3  # a batch that fails transiently this often is recorded as fail
 MAX_FAILURES_KEPT = 200
 
 
+# A failure's reason when Shopee returned no details for an order (orders.templatetags.order_words).
+NOT_FOUND = "not_found"
+
+
 def lease_seconds() -> int:
     return int(getattr(settings, "ORDER_DOWNLOAD_LEASE_SECONDS", 120))
 
@@ -202,7 +206,7 @@ def _store_batch(job: OrderDownload, api, token: int) -> None:
                 details = api.get_order_details(batch)
                 outcomes = orders_store(shop=job.shop, details=details, api=api)
                 missing = [sn for sn in batch if sn not in outcomes]
-                failures = [{"order_sn": sn, "reason": "not found on Shopee"} for sn in missing]
+                failures = [{"order_sn": sn, "reason": NOT_FOUND} for sn in missing]
                 _record(job, token, batch, outcomes, failures)
             return
         except AuthError:

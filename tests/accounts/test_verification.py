@@ -27,7 +27,8 @@ def test_verification_marks_the_shop_verified_with_its_id_and_name_from_shopee(
     shop.refresh_from_db()
     assert shop.state == Shop.State.VERIFIED
     assert (shop.shop_id, shop.name) == (KTMST["shop_id"], KTMST["name"])
-    assert "已驗證" in flash(page)
+    # What 蝦皮API授權 verified and what it opened, in words apart from the chat login's.
+    assert flash(page) == "我的測試賣場：蝦皮API授權已驗證。現在可以下載訂單、轉出貨、產生寄件單及使用聊聊。"
     assert reverse("accounts:verify", args=[shop.pk]) not in page.text  # the button is gone
     assert shop.authorization_days_left == 364
     # Confirmed with a real API call before it was marked verified.
