@@ -13,6 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts import chatlogin, services
 from accounts.authorization import StateRefused, verification_state_issue, verification_state_redeem
 from accounts.chat_words import REASON_ANTI_BOT, REASON_INTERFACE_CHANGED, chat_reason_words
+from accounts.client import shopee_client
 from accounts.forms import ChatLoginForm, ShopForm
 from accounts.selectors import shop_for, shops_visible_to, with_syncs
 from accounts.shopee_words import shopee_error_said
@@ -71,7 +72,7 @@ def shop_add_start(request):
 def _to_shopee(request, *, shop_pk: int | None):
     state = verification_state_issue(request, shop_pk=shop_pk)
     callback = request.build_absolute_uri(reverse("accounts:verify_callback"))
-    return redirect(services.shopee_client().authorization_url(callback, state=state))
+    return redirect(shopee_client().authorization_url(callback, state=state))
 
 
 @require_GET

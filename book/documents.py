@@ -4,7 +4,9 @@ Contract of `book_documents(order_pks=…)`:
 - The selection is re-read from Shopee first. Orders whose carrier has no Shopee document
   (黑貓宅急便 brings its own label, seller delivery) are listed apart with the reason, as are
   orders not arranged yet, cancelled ones and ones already picked up.
-- The rest go through Shopee's calls per shop: get_shipping_document_parameter (the suggested
+- The rest have their tracking number read again (get_tracking_number: arranging shipment can
+  replace it) and stored where the order table and Excel read it, so the printed 寄件編號 is theirs.
+- Then Shopee's calls per shop: get_shipping_document_parameter (the suggested
   type), create_shipping_document, get_shipping_document_result polled until READY or FAILED
   (a document still PROCESSING is asked again, for up to `wait_seconds`, then reported as not
   ready yet, never as failed), then download_shipping_document per carrier in batches of 50.
@@ -26,10 +28,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.services import shop_api
+from accounts.tokens import shop_api
 from book.cancellations import book_orders_refresh
 from book.models import BookOrder
 from book.outcomes import Outcome, fail_rest, shopee_said
+from book.shipment import book_tracking_store
 from orders.channels import delivery_kind, has_shopee_document
 from orders.models import CANCELLED_STATUSES, Order
 from shopee.errors import AuthError, ShopeeError
@@ -102,9 +105,20 @@ def _refusal(order: Order) -> Outcome | None:
         return Outcome(sn, "cancelled_on_shopee", order_pk=pk)
     if order.status in PICKED_UP:
         return Outcome(sn, "picked_up", {"status": order.status}, order_pk=pk)
+    if order.status == "RETRY_SHIP":
+        return Outcome(sn, "retry_ship", order_pk=pk)
     if order.status != "PROCESSED":
         return Outcome(sn, "not_arranged", order_pk=pk)
     return None
+
+
+def _tracking_reread(api, orders: list[Order]) -> None:
+    for order in orders:
+        answer = api.get_tracking_number(order.order_sn, order.package_number or None)
+        tracking = str(answer.get("tracking_number") or "")
+        if tracking and tracking != order.tracking_number:
+            book_tracking_store(order_pk=order.pk, tracking=tracking)
+            order.tracking_number = tracking
 
 
 def _package(order: Order, **extra) -> dict:
@@ -130,6 +144,7 @@ def _shop_documents(
             else:
                 ready.append(order)
         if ready:
+            _tracking_reread(api, ready)
             calls = _ShopCalls(api, ready, outcomes)
             pending = calls.create(calls.suggest_types(ready))
             calls.download(calls.wait_ready(pending, wait_seconds=wait_seconds, sleep=sleep))

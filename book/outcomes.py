@@ -33,6 +33,7 @@ OK_CODES = frozenset(
         "converted",
         "converted_blank",
         "already_converted",
+        "reshipped",
         "in_document",
         "restocked",
         "already_restocked",
@@ -79,11 +80,20 @@ WORDS = {
     ),
     "shopee_unavailable": _("Shopee could not be reached (%(error)s): try again shortly"),
     "status_not_shippable": _("Shopee status %(status)s cannot be shipped from"),
+    "reshipped": _("The failed pickup is arranged again on Shopee, tracking number %(tracking)s"),
+    "reship_in_seller_centre": _(
+        "The pickup failed and Shopee needs the shipment arranged again, which %(carrier)s does not "
+        "allow through the API: in Shopee Seller Centre, under My Sales, open this order and arrange "
+        "its shipment again, then convert it to shipment here"
+    ),
     # shipping documents (產生寄件單)
     "in_document": _("In the shipping document file"),
     "no_document_carrier": _("%(carrier)s brings its own label: Shopee prints no shipping document"),
     "no_document_seller": _("Seller delivery: Shopee prints no shipping document"),
     "not_arranged": _("Not arranged on Shopee yet: convert it to shipment first"),
+    "retry_ship": _(
+        "The pickup failed on Shopee: convert it to shipment again to arrange a new one, then print"
+    ),
     "picked_up": _("Already picked up (%(status)s): Shopee no longer prints its document"),
     "document_failed": _("Shopee could not make the shipping document: %(error)s"),
     "document_not_ready": _("Shopee has not finished the shipping document yet: generate it again shortly"),

@@ -87,10 +87,6 @@ class Plan:
     def order_count(self) -> int:
         return sum(len(m.orders) for m in self.messages) + len(self.skipped)
 
-    @property
-    def held_count(self) -> int:
-        return sum(1 for m in self.messages if m.held)
-
 
 def notice_plan(*, orders: list[PlanOrder] | list[Order], text: str, combine: bool = True) -> Plan:
     """What each order gets (see the module's docstring). Raises OutboxRefused for a text that

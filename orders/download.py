@@ -31,7 +31,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Shop
-from accounts.services import shop_api, shop_auth_failed
+from accounts.services import shop_auth_failed
+from accounts.tokens import shop_api
 from orders.imported import imported_q
 from orders.models import Order, OrderDownload
 from orders.scopes import Scope

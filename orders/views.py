@@ -32,7 +32,7 @@ from orders.selectors import (
     orders_for_list,
 )
 from shopee.errors import ShopeeError
-from tmschat.params import row_id
+from web.params import row_id
 
 PAGE_SIZE = 100
 
@@ -142,7 +142,7 @@ def downloads_panel(request):
 
 @require_POST
 def download_cancel(request, pk: int):
-    job = download_for(user=request.user, pk=pk)
+    job = download_for(request.user, pk)
     download.download_cancel(job=job)
     if request.htmx:
         return downloads_panel(request)

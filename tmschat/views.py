@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
-from tmschat import health
+from telemetry import health
 
 
 def home(request):

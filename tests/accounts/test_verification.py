@@ -8,7 +8,7 @@ import pytest
 from django.core import signing
 from django.urls import reverse
 
-from accounts import services
+from accounts.client import shopee_client
 from accounts.models import Shop
 from tests.accounts.conftest import KTMST, TMSBABY, back_from_shopee, flash, seller_at_shopee, start
 from tests.factories import ShopFactory
@@ -191,7 +191,7 @@ def test_shopee_error_while_confirming_the_login_is_shown_and_changes_nothing(
 def test_a_code_shopee_no_longer_accepts_changes_nothing(sandbox_shops, verified_shop, salesperson):
     """Renewing a verified shop with a code that was already traded: Shopee refuses it."""
     used = sandbox_shops.authorize_code(KTMST["shop_id"])
-    services.shopee_client().get_access_token(code=used, shop_id=KTMST["shop_id"])
+    shopee_client().get_access_token(code=used, shop_id=KTMST["shop_id"])
     client = signed_in(salesperson)
     callback = parse_qs(urlsplit(start(client, verified_shop)).query)["redirect"][0]
     state = parse_qs(urlsplit(callback).query)["state"][0]

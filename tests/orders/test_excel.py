@@ -106,7 +106,7 @@ def test_the_excel_file_has_the_tables_columns_values_and_formats(staff_client, 
     assert newest[2].value == datetime(2024, 11, 2, 23, 5) and newest[2].number_format == "yyyy/mm/dd hh:mm"
     assert newest[5].value == "宅配" and newest[10].value == "已匯入"
     oldest = [cell.value for cell in sheet[3]]
-    assert oldest[10:12] == ["否", "否 缺貨: A1、B2"]  # not imported; no product for either SKU
+    assert oldest[10:12] == ["否", "否 未知商品: A1、B2"]  # not imported; no product for either SKU
     assert oldest[:2] == ["ktmst", "241101AAAA0001"]
     assert oldest[4:8] == ["全家", "超商取貨", "12345678901", 1238]
     assert sheet["H3"].number_format == '"NT$"#,##0' and sheet["H3"].data_type == "n"
