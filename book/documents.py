@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.services import shop_api
+from accounts.tokens import shop_api
 from book.cancellations import book_orders_refresh
 from book.models import BookOrder
-from book.outcomes import Outcome, fail_rest
+from book.outcomes import Outcome, fail_rest, shopee_said
 from book.shipment import book_tracking_store
 from orders.channels import delivery_kind, has_shopee_document
 from orders.models import CANCELLED_STATUSES, Order
@@ -104,7 +104,7 @@ def _refusal(order: Order) -> Outcome | None:
     if order.status in CANCELLED_STATUSES:
         return Outcome(sn, "cancelled_on_shopee", order_pk=pk)
     if order.status in PICKED_UP:
-        return Outcome(sn, "picked_up", {"status": order.status_label}, order_pk=pk)
+        return Outcome(sn, "picked_up", {"status": order.status}, order_pk=pk)
     if order.status == "RETRY_SHIP":
         return Outcome(sn, "retry_ship", order_pk=pk)
     if order.status != "PROCESSED":
@@ -168,10 +168,9 @@ class _ShopCalls:
         order = self.by_sn.get(str(result.get("order_sn")))
         if order is None or not (result.get("fail_error") or result.get("fail_message")):
             return False
-        error = str(result.get("fail_message") or result.get("fail_error"))
-        self.outcomes[order.pk] = Outcome(
-            order.order_sn, "document_failed", {"error": error}, order_pk=order.pk
-        )
+        code, text = str(result.get("fail_error") or ""), str(result.get("fail_message") or "")
+        said = shopee_said(code, f"{code}: {text}" if code and text else code or text)
+        self.outcomes[order.pk] = Outcome(order.order_sn, "document_failed", said, order_pk=order.pk)
         return True
 
     def suggest_types(self, orders: list[Order]) -> list[Order]:
@@ -235,7 +234,7 @@ class _ShopCalls:
                 except AuthError:
                     raise  # the shop's authorization: the rest of the shop fails (_shop_documents)
                 except ShopeeError as exc:
-                    code, params = "document_failed", {"error": str(exc)}
+                    code, params = "document_failed", shopee_said(exc.code, str(exc))
                 else:
                     self.files.append((document.content, document.content_type))
                     code, params = "in_document", {}

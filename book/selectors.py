@@ -103,12 +103,11 @@ def order_page_panel(*, user, shops: list) -> dict:
 
 
 def auto_import_shops(*, user, shops=None) -> list[tuple]:
-    """The user's shops (`shops` when the caller has them) with their auto-import switch."""
+    """The user's shops (`shops` when the caller has them), each with its 自動匯入 settings (its
+    switch and last run; None when it was never switched on)."""
     shops = list(shops_visible_to(user)) if shops is None else shops
-    enabled = set(
-        BookShopSettings.objects.filter(shop__in=shops, auto_import=True).values_list("shop_id", flat=True)
-    )
-    return [(shop, shop.pk in enabled) for shop in shops]
+    settings = {row.shop_id: row for row in BookShopSettings.objects.filter(shop__in=shops)}
+    return [(shop, settings.get(shop.pk)) for shop in shops]
 
 
 def products_for_list() -> QuerySet[Product]:

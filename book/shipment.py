@@ -31,7 +31,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.services import shop_api
+from accounts.tokens import shop_api
 from book.cancellations import book_orders_refresh
 from book.models import BookOrder, BookOrderLine, BookUserSettings, Product
 from book.outcomes import Outcome, fail_rest, shopee_failed
@@ -144,7 +144,7 @@ def _convert_one(
     if order.status in CANCELLED_STATUSES or entry.state == BookOrder.State.CANCELLED:
         return Outcome(sn, "cancelled_on_shopee", order_pk=pk)
     if order.status in UNPAID_STATUSES:
-        return Outcome(sn, "not_paid", {"status": order.status_label}, order_pk=pk)
+        return Outcome(sn, "not_paid", {"status": order.status}, order_pk=pk)
     kind = delivery_kind(order)
     tracking = entry.tracking_number or order.tracking_number
     if kind == "seller" and not tracking:
@@ -164,7 +164,7 @@ def _convert_one(
             if refused is not None:
                 return refused
         elif order.status not in TRACKED_STATUSES:
-            return Outcome(sn, "status_not_shippable", {"status": order.status_label}, order_pk=pk)
+            return Outcome(sn, "status_not_shippable", {"status": order.status}, order_pk=pk)
         # Shopee's number as it stands now; the seller's own one stays when Shopee has none.
         answer = str(api.get_tracking_number(sn, package).get("tracking_number") or "")
         tracking = answer or (tracking if kind == "seller" else "")
@@ -189,9 +189,7 @@ def _arrange(order: Order, *, api, tracking: str) -> Outcome | None:
     elif "non_integrated" in info:
         choice = {"non_integrated": {"tracking_number": tracking} if tracking else {}}
     else:
-        return Outcome(
-            sn, "shopee_refused", {"error": f"unknown shipping method {sorted(info)}"}, order_pk=order.pk
-        )
+        return Outcome(sn, "unknown_shipping_method", {"methods": "、".join(sorted(info))}, order_pk=order.pk)
     try:
         api.ship_order(sn, package_number=package, **choice)
     except BadRequest:

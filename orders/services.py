@@ -17,7 +17,7 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import Shop, ShopSync
-from accounts.services import shop_api, shop_auth_failed
+from accounts.services import shop_auth_failed
 from accounts.syncs import (
     LeaseLost,
     sync_cursor,
@@ -26,6 +26,7 @@ from accounts.syncs import (
     sync_lease_take,
     sync_succeeded,
 )
+from accounts.tokens import shop_api
 from orders.channels import ChannelKind, channel_kind
 from orders.models import CANCELLED_STATUSES, Order
 from orders.signals import orders_cancelled, orders_synced, send_on_commit

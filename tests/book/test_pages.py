@@ -122,6 +122,8 @@ def test_results_are_shown_only_to_who_started_them(staff_client, client, own_sh
     client.force_login(other_staff)
 
     assert client.get(f"/orders/actions/{action.pk}/").status_code == 404
+    assert client.get(f"/orders/actions/{action.pk}/?format=json").status_code == 404
+    assert client.get(f"/orders/actions/{action.pk}/document/").status_code == 404
 
 
 def test_an_empty_selection_or_unknown_action_changes_nothing(staff_client, own_shop):
