@@ -7,6 +7,8 @@ of the pane it changed; the live list shows the row's new state within its next 
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse, HttpResponseBadRequest
@@ -17,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from chat import selectors, team
 from chat.models import Tag
 from inbox.forms import AssignForm, NoteForm, StatusForm, TagForm, TagPickForm
+from tmschat.params import bad_parameter, row_id
 
 
 def _part(request, conversation, template: str, **extra):
@@ -39,7 +42,7 @@ def conversation_assign(request, pk: int):
     to = form.cleaned_data["to"]
     assignee = request.user if to == "me" else None
     if to and to != "me":
-        assignee = get_user_model().objects.filter(pk=int(to)).first()
+        assignee = get_user_model().objects.filter(pk=row_id(to) or 0).first()
     refused = ""
     if to and assignee is None:
         refused = _("No such staff member.")
@@ -77,7 +80,11 @@ def conversation_unread(request, pk: int):
     """標為未讀: for this user only, until they open it again."""
     conversation = selectors.conversation_for(request.user, pk)
     team.conversation_unread_mark(conversation=conversation, user=request.user)
-    return _part(request, conversation, "inbox/_team_bar.html", marked=True)
+    response = _part(request, conversation, "inbox/_team_bar.html", marked=True)
+    response["HX-Trigger"] = json.dumps(
+        {"chat:unread": {"pk": conversation.pk, "title": _("Marked unread by you")}}
+    )
+    return response
 
 
 @require_POST
@@ -111,9 +118,11 @@ def conversation_tag(request, pk: int):
 @permission_required("chat.add_tag", raise_exception=True)
 def tags(request):
     """The company's tags: add one, change a name or colour (staff allowed to add tags)."""
-    editing = (
-        get_object_or_404(Tag, pk=request.GET["edit"]) if request.GET.get("edit", "").isdigit() else None
-    )
+    editing = None
+    if "edit" in request.GET:
+        if (pk := row_id(request.GET["edit"])) is None:
+            return bad_parameter("edit")
+        editing = get_object_or_404(Tag, pk=pk)
     form = TagForm(request.POST or None, instance=editing)
     if request.method == "POST" and form.is_valid():
         form.save()

@@ -223,6 +223,25 @@ def test_resolve_and_snooze_leave_the_to_do_list_and_a_buyer_message_reopens(
     assert listed(staff_client) == ["已解決的買家"]
 
 
+def test_the_pull_reopens_on_a_buyer_message_and_only_then(sandbox, salesperson):
+    from chat import sync
+    from tests.chat.helpers import buyer_id, verified_shop
+
+    shop = verified_shop(sandbox, salesperson)
+    sandbox.buyer_says(shop.shop_id, "請問有貨嗎?", buyer_id=buyer_id(1), buyer_name="小明")
+    sync.chat_sync_shop(shop=shop)
+    conv = Conversation.objects.get(shop=shop)
+    team.conversation_status_set(conversation=conv, status="resolved", actor=salesperson)
+
+    sandbox.seller_centre_says(shop.shop_id, buyer_id(1), "有的,今天出貨")
+    sync.chat_sync_shop(shop=shop)
+    assert fresh(conv).status == "resolved"  # our own answer reopens nothing
+
+    sandbox.buyer_says(shop.shop_id, "謝謝,還想問一下", buyer_id=buyer_id(1), buyer_name="小明")
+    sync.chat_sync_shop(shop=shop)
+    assert fresh(conv).status == "open"
+
+
 def test_a_snooze_in_the_past_is_refused_and_changes_nothing(staff_client, own_shop):
     conv = conversation(own_shop)
     past = timezone.localtime() - timedelta(minutes=5)

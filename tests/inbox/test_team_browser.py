@@ -3,6 +3,7 @@ filters 我的 / 未指派 / status / tag, each found on the page without readin
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -51,8 +52,13 @@ def test_staff_claim_tag_note_and_resolve_then_filter_the_list(salesperson, own_
         expect(note.locator(".note-by")).to_contain_text("小美")
         expect(page.locator("#thread")).not_to_contain_text("買家要求週五前出貨")
 
+        # Unread again for me alone: the row shows it at once.
+        bar.get_by_role("button", name="標為未讀").click()
+        expect(bar.locator(".marked-unread")).to_be_visible()
+        expect(page.locator(f"#conv-{waiting.pk}")).to_have_class(re.compile(r"\bunread\b"))
+
         # The list's filters.
-        page.get_by_text("我的", exact=True).click()
+        page.locator(".filter-assigned").get_by_text("我的", exact=True).click()
         expect(buyers).to_have_text(["急著問的買家"])
         page.locator(".filter-assigned").get_by_text("未指派", exact=True).click()
         expect(buyers).to_have_text(["另一位買家"])
