@@ -299,7 +299,7 @@ def tags_all() -> list[Tag]:
 class TeamSide:
     notes: list[Note]  # oldest first, with their authors
     tags: list[Tag]  # on the conversation
-    tags_all: list[Tag]  # every tag, to put one on
+    tags_free: list[Tag]  # the others, to put one on
     staff: list  # who it can be assigned to (chat.team.staff_for_shop)
     marked_unread: bool  # by the viewer
 
@@ -315,7 +315,7 @@ def team_side(*, conversation: Conversation, viewer) -> TeamSide:
             .order_by("created_at", "id")
         ),
         tags=[tag for tag in tags if tag.pk in on],
-        tags_all=tags,
+        tags_free=[tag for tag in tags if tag.pk not in on],
         staff=list(staff_for_shop(conversation.shop)),
         marked_unread=UnreadMark.objects.filter(conversation=conversation, user=viewer).exists(),
     )
