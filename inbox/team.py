@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from chat import selectors, team
 from chat.models import Tag
 from inbox.forms import AssignForm, NoteForm, StatusForm, TagForm, TagPickForm
-from tmschat.params import bad_parameter, row_id
+from web.params import bad_parameter, row_id
 
 
 def _part(request, conversation, template: str, **extra):
