@@ -65,6 +65,17 @@ def _touch(conversation: Conversation, **fields) -> None:
         setattr(conversation, name, value)
 
 
+def _audit(conversation: Conversation, actor, action: str, **detail) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        shop=conversation.shop,
+        target=f"buyer {conversation.buyer_id}",
+        conversation_id=conversation.pk,
+        **detail,
+    )
+
+
 # -- assignment ---------------------------------------------------------------------------------
 
 
@@ -83,12 +94,10 @@ def conversation_assign(*, conversation: Conversation, assignee, actor) -> bool:
             conversation.assignee = assignee
             return False
         _touch(conversation, assignee=assignee)
-        audit_record(
-            actor=actor,
-            action=AuditEvent.Action.CONVERSATION_ASSIGNED,
-            shop=conversation.shop,
-            target=f"buyer {conversation.buyer_id}",
-            conversation_id=conversation.pk,
+        _audit(
+            conversation,
+            actor,
+            AuditEvent.Action.CONVERSATION_ASSIGNED,
             assignee_id=new_pk,
             previous_id=locked.assignee_id,
         )
@@ -140,12 +149,10 @@ def conversation_status_set(
         if (locked.status, locked.snoozed_until) == (status, snoozed_until):
             return False
         _touch(conversation, status=status, snoozed_until=snoozed_until)
-        audit_record(
-            actor=actor,
-            action=AuditEvent.Action.CONVERSATION_STATUS,
-            shop=conversation.shop,
-            target=f"buyer {conversation.buyer_id}",
-            conversation_id=conversation.pk,
+        _audit(
+            conversation,
+            actor,
+            AuditEvent.Action.CONVERSATION_STATUS,
             status=status,
             snoozed_until=snoozed_until.isoformat() if snoozed_until else None,
         )
@@ -183,12 +190,10 @@ def note_add(*, conversation: Conversation, author, text: str) -> Note:
         )
     with transaction.atomic():
         note = Note.objects.create(conversation=conversation, author=author, text=text)
-        audit_record(
-            actor=author,
-            action=AuditEvent.Action.NOTE_ADDED,
-            shop=conversation.shop,
-            target=f"buyer {conversation.buyer_id}",
-            conversation_id=conversation.pk,
+        _audit(
+            conversation,
+            author,
+            AuditEvent.Action.NOTE_ADDED,
             note_id=note.pk,
         )
     return note
@@ -208,12 +213,10 @@ def conversation_tag_set(*, conversation: Conversation, tag: Tag, on: bool, acto
         if not changed:
             return False
         _touch(conversation)  # the lists show tags: their rows change
-        audit_record(
-            actor=actor,
-            action=AuditEvent.Action.TAGS_CHANGED,
-            shop=conversation.shop,
-            target=f"buyer {conversation.buyer_id}",
-            conversation_id=conversation.pk,
+        _audit(
+            conversation,
+            actor,
+            AuditEvent.Action.TAGS_CHANGED,
             tag_id=tag.pk,
             added=on,
         )

@@ -18,7 +18,7 @@ from chat import team
 from chat.models import Conversation, Note, Tag
 from chat.services import chat_message_store
 from outbox.models import OutgoingMessage
-from tests.inbox.helpers import HTMX, buyers_listed, list_poll_url, pane
+from tests.inbox.helpers import HTMX, buyers_listed, buyers_on_every_page, list_poll_url, pane
 from tests.inbox.test_inbox import conversation
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +26,22 @@ pytestmark = pytest.mark.django_db
 
 def listed(client, **query) -> list[str]:
     return buyers_listed(client.get("/chat/", query, **HTMX, HTTP_HX_TARGET="conversation-list"))
+
+
+def buyer_writes(conv: Conversation, text: str, *, message_id: str) -> None:
+    """The buyer's new message as a push brings it (chat's store, as Shopee sends it)."""
+    chat_message_store(
+        shop=conv.shop,
+        raw={
+            "message_id": message_id,
+            "conversation_id": conv.conversation_id,
+            "from_id": conv.buyer_id,
+            "to_id": "1",
+            "from_shop_id": "0",
+            "content": {"text": text},
+            "created_timestamp": int(timezone.now().timestamp()),
+        },
+    )
 
 
 def fresh(conv: Conversation) -> Conversation:
@@ -115,19 +131,7 @@ def test_my_conversations_whose_buyer_spoke_last_come_first_in_my_list(staff_cli
     assert listed(staff_client) == ["等我的買家", "最新的買家", "已回的買家"]
 
     # A new buyer message in the answered one puts it first too, newest first.
-    chat_message_store(
-        shop=own_shop,
-        raw={
-            "message_id": "990001",
-            "conversation_id": answered.conversation_id,
-            "from_id": answered.buyer_id,
-            "to_id": "1",
-            "from_shop_id": "0",
-            "message_type": "text",
-            "content": {"text": "還在嗎?"},
-            "created_timestamp": int(timezone.now().timestamp()),
-        },
-    )
+    buyer_writes(answered, "還在嗎?", message_id="990001")
     assert listed(staff_client) == ["已回的買家", "等我的買家", "最新的買家"]
 
 
@@ -135,14 +139,9 @@ def test_pages_of_the_list_follow_the_same_order(staff_client, own_shop, salespe
     convs = [conversation(own_shop, name=f"買家{n:03d}", ago=timedelta(minutes=n)) for n in range(70)]
     for conv in convs[60:]:
         team.conversation_assign(conversation=conv, assignee=salesperson, actor=salesperson)
-    first = staff_client.get("/chat/")
-    seen = buyers_listed(first)
-    more = re.search(r'hx-get="(/chat/list/more/[^"]+)"', first.content.decode())
-    while more:
-        page = staff_client.get(more.group(1).replace("&amp;", "&"))
-        seen += buyers_listed(page)
-        more = re.search(r'hx-get="(/chat/list/more/[^"]+)"', page.content.decode())
-    assert seen == [f"買家{n:03d}" for n in [*range(60, 70), *range(60)]]
+    assert buyers_on_every_page(staff_client, staff_client.get("/chat/")) == [
+        f"買家{n:03d}" for n in [*range(60, 70), *range(60)]
+    ]
 
 
 def test_automatic_assignment_takes_turns_among_the_staff_about(own_shop, salesperson, manager):
@@ -207,18 +206,7 @@ def test_resolve_and_snooze_leave_the_to_do_list_and_a_buyer_message_reopens(
     assert sorted(listed(staff_client, status="all")) == ["已解決的買家", "稍後的買家"]
     assert AuditEvent.objects.filter(action=AuditEvent.Action.CONVERSATION_STATUS).count() == 2
 
-    chat_message_store(
-        shop=own_shop,
-        raw={
-            "message_id": "990002",
-            "conversation_id": done.conversation_id,
-            "from_id": done.buyer_id,
-            "to_id": "1",
-            "from_shop_id": "0",
-            "content": {"text": "還有問題"},
-            "created_timestamp": int(timezone.now().timestamp()),
-        },
-    )
+    buyer_writes(done, "還有問題", message_id="990002")
     assert fresh(done).status == "open"
     assert listed(staff_client) == ["已解決的買家"]
 
