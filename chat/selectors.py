@@ -302,6 +302,7 @@ class TeamSide:
     tags_free: list[Tag]  # the others, to put one on
     staff: list  # who it can be assigned to (chat.team.staff_for_shop)
     marked_unread: bool  # by the viewer
+    snooze_suggested: datetime  # 稍後處理's time offered first: tomorrow 09:00 in Taipei
 
 
 def team_side(*, conversation: Conversation, viewer) -> TeamSide:
@@ -318,6 +319,7 @@ def team_side(*, conversation: Conversation, viewer) -> TeamSide:
         tags_free=[tag for tag in tags if tag.pk not in on],
         staff=list(staff_for_shop(conversation.shop)),
         marked_unread=UnreadMark.objects.filter(conversation=conversation, user=viewer).exists(),
+        snooze_suggested=_day_start(timezone.localdate() + timedelta(days=1)) + timedelta(hours=9),
     )
 
 
