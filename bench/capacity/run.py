@@ -17,9 +17,10 @@ verified on Seller Centre (each with `--chats` buyers who wrote), shared among `
 members who each keep the inbox open (its list poll every second, a conversation opened every 15 s
 and its thread polled every 2 s, a reply every 30 s); buyers write `--buyer-rate` messages a second
 to random shops on the sandbox (no push for TW shops: chat_live's signal finds them); after
-`--batch-after` seconds a batch notice of `--notices` messages is queued at once (spread over each
-shop's buyers), as a 批次通知 of a busy shipping day does. The sandbox's "5 messages until the
-buyer answers" rule is off: several notices go to one buyer, and the rule is not what is measured.
+`--batch-after` seconds a batch notice of `--notices` messages is queued at once (spread over five
+other buyers of each shop), as a 批次通知 of a busy shipping day does. The sandbox's "5 messages
+until the buyer answers" rule is off: several notices go to one buyer, and that rule is not what is
+measured.
 
 It prints, for the run (and with `--compare` for a second run with twice the worker processes, and
 the ratios): sync lag (buyer's message on the sandbox → stored by us) p50/p95, the inbox's pages
@@ -143,6 +144,7 @@ from outbox.services import Draft, outbox_queue_many  # noqa: E402
 from tests.utils import celery_command, celery_worker_command  # noqa: E402
 
 PREFIX = "capacity"
+NOTICE_BUYER, NOTICE_BUYERS = 750_000_000, 5  # each shop's notices go to these buyers in turn
 PAGES = ("inbox page", "list poll", "conversation pane", "thread poll", "reply")
 
 
@@ -204,8 +206,13 @@ def prepare(sandbox: SandboxProcess, args) -> dict:
     started = time.monotonic()
     shops = verified_shops(sandbox, args.shops, args.chats, PREFIX)
     for shop in shops:
+        # The notices' readers: buyers who ordered and once wrote, not those staff are talking to
+        # (a buyer's messages go in the order they were queued: a reply would wait for notices).
+        for n in range(NOTICE_BUYERS):
+            sandbox.buyer_says(shop.shop_id, "謝謝", buyer_id=str(NOTICE_BUYER + n))
         chat_sync_shop(shop=shop)
     User = get_user_model()
+    chat_buyers = [str(700_000_000 + b) for b in range(args.chats)]  # as bench/sellercentre_sync.py
     staff = []
     for n in range(args.staff):
         user, _ = User.objects.get_or_create(username=f"{PREFIX}-staff{n}", defaults={"is_staff": True})
@@ -216,7 +223,8 @@ def prepare(sandbox: SandboxProcess, args) -> dict:
         session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
-        conversations = list(Conversation.objects.filter(shop__in=mine).values_list("pk", flat=True))
+        talking = Conversation.objects.filter(shop__in=mine, buyer_id__in=chat_buyers)
+        conversations = list(talking.values_list("pk", flat=True))
         staff.append({"session": session.session_key, "conversations": conversations})
     print(
         f"{len(shops)} shops verified and pulled, {args.staff} staff, in {time.monotonic() - started:.0f} s"
@@ -225,9 +233,7 @@ def prepare(sandbox: SandboxProcess, args) -> dict:
         "sandbox": SANDBOX_URL,
         "buyer_rate": args.buyer_rate,
         "staff": staff,
-        "shops": [
-            {"shop_id": s.shop_id, "buyers": [str(700_000_000 + b) for b in range(args.chats)]} for s in shops
-        ],
+        "shops": [{"shop_id": s.shop_id, "buyers": chat_buyers} for s in shops],
     }
 
 
@@ -383,12 +389,12 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-def queue_notices(shops: list[Shop], count: int, chats: int, tag: str) -> tuple[float, list[int]]:
+def queue_notices(shops: list[Shop], count: int, tag: str) -> tuple[float, list[int]]:
     per_shop = max(1, count // len(shops))
     drafts = [
         Draft(
             shop=shop,
-            buyer_id=str(700_000_000 + n % chats),
+            buyer_id=str(NOTICE_BUYER + n % NOTICE_BUYERS),
             text=f"您的訂單已出貨，感謝您的購買 ({tag} {n})",
             idempotency_key=f"{PREFIX}:{tag}:{shop.pk}:{n}",
         )
@@ -424,7 +430,7 @@ def one_run(sandbox: SandboxProcess, plan_path: Path, args, concurrency: int, ta
     try:
         time.sleep(args.batch_after)
         shops = list(Shop.objects.filter(salesperson__username__startswith=PREFIX).order_by("pk"))
-        queued_at, notice_pks = queue_notices(shops, args.notices, args.chats, tag)
+        queued_at, notice_pks = queue_notices(shops, args.notices, tag)
         locust.wait(timeout=args.seconds + 120)
         ended = time.time()
         load_after = os.getloadavg()[0]
@@ -491,6 +497,7 @@ def collect(
         if len(sent) == len(notice_pks) and notice_times
         else None,
         "pace_rate": pace * Shop.objects.filter(salesperson__username__startswith=PREFIX).count(),
+        "left": OutgoingMessage.objects.filter(state__in=(OutgoingMessage.State.QUEUED, "sending")).count(),
         "pages": pages,
         "cpu": {name: used / cpu.seconds for name, used in sorted(cpu.used.items())},
         "busy_share": cpu.busy_share,
@@ -533,7 +540,8 @@ def report(run: dict, args) -> None:
     drained = f"drained in {run['drained_in']:.0f} s" if run["drained_in"] else "not drained within the run"
     print(
         f"notice batch: {run['notices_sent']} of {run['notices']} sent, {run['notice_rate']:.1f} messages/s, "
-        f"{drained} (Shopee's per-shop pace allows {run['pace_rate']:.1f}/s)"
+        f"{drained} (Shopee's per-shop pace allows {run['pace_rate']:.1f}/s); {run['left']} messages still "
+        "queued or sending at the end"
     )
     print("CPU per process kind (cores):")
     for name, cores in sorted(run["cpu"].items(), key=lambda item: -item[1]):
@@ -565,6 +573,10 @@ def main() -> None:
         runs = [one_run(sandbox, plan_path, args, args.concurrency, "1x")]
         report(runs[0], args)
         if args.compare:
+            # The second run starts as the first did: nothing of the first left to send.
+            OutgoingMessage.objects.exclude(state=OutgoingMessage.State.SENT).update(
+                state=OutgoingMessage.State.CANCELLED, claim_token="", lease_expires_at=None
+            )
             runs.append(one_run(sandbox, plan_path, args, 2 * args.concurrency, "2x"))
             report(runs[1], args)
             first, second = runs
