@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from chat import selectors
 from chat.models import Conversation
 from chat.services import chat_live_quicken, conversation_mark_read, inbox_alerts_set
-from inbox.forms import AlertsForm, CardForm, InboxFilterForm, ReplyForm
+from inbox.forms import AlertsForm, CardForm, InboxFilterForm, NoteForm, ReplyForm, StatusForm
 from inbox.presence import colleagues_in, presence_beat, presence_leave
 from orders.selectors import order_for
 from outbox.models import OutgoingMessage
@@ -41,7 +41,12 @@ class _Inbox:
         self.user = request.user
         self.shops = selectors.visible_shops(request.user)
         self.shop_pks = [shop.pk for shop in self.shops]
-        self.form = InboxFilterForm(_filter_data(request.GET) or None, shops=self.shops)
+        self.form = InboxFilterForm(
+            _filter_data(request.GET) or None,
+            shops=self.shops,
+            tags=selectors.tags_all(),
+            viewer_pk=request.user.pk,
+        )
         self.filters = self.form.filters()
         self.valid = not self.form.is_bound or self.form.is_valid()
         self.query = urlencode({k: v for k, v in _filter_data(request.GET).items() if v})
@@ -74,7 +79,7 @@ def inbox(request):
     pane = {"pane": None}
     if (pk := _id_param(request.GET.get("c"))) is not None:
         conversation = selectors.conversation_for(request.user, pk)
-        pane = _pane_context(conversation)
+        pane = _pane_context(conversation, user=request.user)
     return render(request, "inbox/index.html", view.first_page() | pane)
 
 
@@ -108,15 +113,16 @@ def list_changes(request):
     rows, next_since = selectors.conversations_changed(
         shop_pks=view.shop_pks, filters=view.filters, since=since
     )
-    if not rows:
+    left = selectors.conversations_left(shop_pks=view.shop_pks, filters=view.filters, since=since)
+    if not rows and not left:
         return HttpResponse(status=204)
-    return render(request, "inbox/_list_changes.html", view.context(rows=rows, since=next_since))
+    return render(request, "inbox/_list_changes.html", view.context(rows=rows, left=left, since=next_since))
 
 
 # -- one conversation --------------------------------------------------------------------------
 
 
-def _pane_context(conversation, form: ReplyForm | None = None, **extra) -> dict:
+def _pane_context(conversation, form: ReplyForm | None = None, *, user, **extra) -> dict:
     pane = selectors.conversation_pane(conversation=conversation)
     pending = pending_of(conversation)
     values = conversation_values(conversation, pane.orders[0] if pane.orders else None)
@@ -127,6 +133,9 @@ def _pane_context(conversation, form: ReplyForm | None = None, **extra) -> dict:
         # Each with its placeholders filled from this buyer, and those this buyer has no value for.
         "quick_replies": [(reply, *render_known(reply.text, values)) for reply in pane.quick_replies],
         "reply_form": form or ReplyForm.blank(),
+        "team": selectors.team_side(conversation=conversation, viewer=user),
+        "note_form": NoteForm(),
+        "status_form": StatusForm(),
         **extra,
     }
 
@@ -135,15 +144,17 @@ def _pane_context(conversation, form: ReplyForm | None = None, **extra) -> dict:
 def conversation(request, pk: int):
     conversation = selectors.conversation_for(request.user, pk)
     if request.htmx:
-        return render(request, "inbox/_pane.html", _pane_context(conversation))
+        return render(request, "inbox/_pane.html", _pane_context(conversation, user=request.user))
     view = _Inbox(request)
-    return render(request, "inbox/index.html", view.first_page() | _pane_context(conversation))
+    return render(
+        request, "inbox/index.html", view.first_page() | _pane_context(conversation, user=request.user)
+    )
 
 
 @require_POST
 def conversation_read(request, pk: int):
     conversation = selectors.conversation_for(request.user, pk)
-    conversation_mark_read(conversation=conversation)
+    conversation_mark_read(conversation=conversation, user=request.user)
     response = HttpResponse(status=204)
     response["HX-Trigger"] = json.dumps({"chat:read": {"pk": conversation.pk}})
     return response
@@ -257,7 +268,9 @@ def _ask_first(request, conversation, form: ReplyForm, other):
     if not request.htmx:
         view = _Inbox(request)
         return render(
-            request, "inbox/index.html", view.first_page() | _pane_context(conversation, form, other=other)
+            request,
+            "inbox/index.html",
+            view.first_page() | _pane_context(conversation, form, user=request.user, other=other),
         )
     response = render(request, "inbox/_other_answer.html", {"other": other})
     response["HX-Retarget"] = "#composer-question"
@@ -337,7 +350,7 @@ def _pending_block(request, message: OutgoingMessage):
 
 # -- helpers -------------------------------------------------------------------------------------
 
-FILTER_FIELDS = ("last_from", "last_to", "shop", "unread", "unreplied", "q")
+FILTER_FIELDS = ("last_from", "last_to", "shop", "unread", "unreplied", "assigned", "status", "tag", "q")
 
 
 def _filter_data(query) -> dict[str, str]:

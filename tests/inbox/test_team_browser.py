@@ -1,225 +1,84 @@
-"""Made for a team, in a real browser: two colleagues on one buyer (who else is here, who is typing,
-the question before a second answer), and one person's quick replies with "/" and the keys."""
+"""The team's actions on the pane in a real browser: claim, tag, note, resolve, and the list's
+filters 我的 / 未指派 / status / tag, each found on the page without reading the README."""
 
 from __future__ import annotations
 
-import time
+import re
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from chat.models import QuickReply
+from audit.models import AuditEvent
+from chat.models import Conversation, Note, Tag
 from outbox.models import OutgoingMessage
-from tests.factories import ConversationFactory, OrderFactory
+from tests.inbox.test_inbox import conversation
 from tests.utils import screenshot_on_failure
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-def buyer(shop, name: str, minutes_ago: int):
-    at = timezone.now() - timedelta(minutes=minutes_ago)
-    return ConversationFactory(
-        shop=shop,
-        buyer_name=name,
-        last_message_at=at,
-        last_message_ns=int(at.timestamp()) * 10**9,
-        last_message_text="請問何時出貨?",
-        last_message_from_buyer=True,
-    )
-
-
-def problems_of(page) -> list[str]:
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_staff_claim_tag_note_and_resolve_then_filter_the_list(salesperson, own_shop, browser_as):
+    waiting = conversation(own_shop, name="急著問的買家", ago=timedelta(minutes=10))
+    conversation(own_shop, name="另一位買家", ago=timedelta(hours=1))
+    Tag.objects.create(name="退款", colour="#dc2626")
+    page = browser_as(salesperson)
     problems: list[str] = []
     page.on("console", lambda message: message.type == "error" and problems.append(message.text))
     page.on("pageerror", lambda error: problems.append(str(error)))
-    return problems
+    buyers = page.locator("#conversation-list .conv-buyer")
 
-
-def test_two_colleagues_on_one_buyer_see_each_other_and_the_second_answer_is_asked_about(
-    own_shop, salesperson, manager, browser_as, client
-):
-    conv = buyer(own_shop, "小明", 5)
-    me = browser_as(salesperson)
-    client.cookies.clear()  # a second session: signing the test client in again would end the first
-    boss = browser_as(manager)
-    problems = problems_of(me) + problems_of(boss)
-
-    with screenshot_on_failure(me, "team_two_colleagues"):
-        me.goto(f"{me.base_url}/chat/?c={conv.pk}")
-        boss.goto(f"{boss.base_url}/chat/?c={conv.pk}")
-
-        expect(me.locator("#presence")).to_contain_text("主管 也在看這段對話", timeout=3_000)
-        expect(boss.locator("#presence")).to_contain_text("小美 也在看這段對話", timeout=3_000)
-
-        started = time.monotonic()
-        me.locator("#reply-text").type("您好,明天")
-        expect(boss.locator("#presence")).to_contain_text("小美 正在輸入…", timeout=3_000)
-        assert time.monotonic() - started < 3.5
-
-        # The colleague answers first.
-        boss.locator("#reply-text").fill("您好,今天就會出貨")
-        boss.locator("#reply-text").press("Enter")
-        expect(boss.locator("#pending")).to_contain_text("您好,今天就會出貨")
-
-        me.locator("#reply-text").type("出貨")
-        me.locator("#reply-text").press("Enter")
-        question = me.locator("#composer-question .other-answer")
-        expect(question).to_contain_text("主管 剛在")
-        expect(question).to_contain_text("秒前回覆了這位買家")
-        expect(question).to_contain_text("您好,今天就會出貨")
-        assert OutgoingMessage.objects.filter(queued_by=salesperson).count() == 0
-
-        question.get_by_role("button", name="取消").click()
-        expect(question).to_have_count(0)
-        expect(me.locator("#reply-text")).to_have_value("您好,明天出貨")  # the draft is kept
-        assert OutgoingMessage.objects.filter(queued_by=salesperson).count() == 0
-
-        me.locator("#reply-text").press("Enter")
-        me.get_by_role("button", name="仍要傳送").click()
-        expect(me.locator("#pending")).to_contain_text("您好,明天出貨")
-        expect(me.locator("#reply-text")).to_have_value("")
-        assert list(OutgoingMessage.objects.order_by("id").values_list("text", "queued_by")) == [
-            ("您好,今天就會出貨", manager.pk),
-            ("您好,明天出貨", salesperson.pk),
-        ]
-
-        # One of them leaves: the other's pane says so within a beat.
-        boss.goto(f"{boss.base_url}/chat/")
-        expect(me.locator("#presence")).not_to_contain_text("主管", timeout=3_000)
-
-    assert problems == []
-
-
-def test_quick_replies_with_slash_and_the_keys_on_the_question_mark_overlay(
-    own_shop, salesperson, browser_as
-):
-    newer = buyer(own_shop, "小明", 5)
-    buyer(own_shop, "老王", 50)
-    OrderFactory(shop=own_shop, order_sn="2412010001", buyer_user_id=newer.buyer_id, tracking_number="")
-    QuickReply.objects.create(title="問候", text="[買家名稱] 您好,歡迎光臨 [賣場名稱]", position=1)
-    QuickReply.objects.create(
-        title="出貨單號", text="訂單 [訂單單號] 的物流單號:[物流單號]", shop=own_shop, position=2
-    )
-    page = browser_as(salesperson)
-    problems = problems_of(page)
-
-    with screenshot_on_failure(page, "team_quick_replies_keys"):
+    with screenshot_on_failure(page, "team_journey"):
         page.goto(f"{page.base_url}/chat/")
-        page.locator("body").click(position={"x": 5, "y": 200})
+        expect(buyers).to_have_text(["急著問的買家", "另一位買家"])
+        page.get_by_text("急著問的買家", exact=True).click()
 
-        page.keyboard.press("?")
-        overlay = page.locator("#keys-help")
-        expect(overlay).to_be_visible()
-        expect(overlay).to_contain_text("鍵盤快速鍵")
-        for words in ("下一個對話", "上一個對話", "回覆：移到訊息框", "將對話標示為已解決", "快速回覆"):
-            expect(overlay).to_contain_text(words)
-        page.keyboard.press("Escape")
-        expect(overlay).to_be_hidden()
+        # 我來回覆: the header says who answers now.
+        page.get_by_role("button", name="我來回覆").click()
+        bar = page.locator("#team-bar")
+        expect(bar.locator(".assignee")).to_have_text("小美")
+        expect(page.locator(f"#conv-{waiting.pk} .conv-assignee")).to_have_text("我的")  # the live list
 
-        page.keyboard.press("j")
-        expect(page.locator(".pane-buyer")).to_have_text("小明")
-        expect(page.locator("#reply-text")).not_to_be_focused()  # j again moves on
-        page.keyboard.press("j")
-        expect(page.locator(".pane-buyer")).to_have_text("老王")
-        page.keyboard.press("k")
-        expect(page.locator(".pane-buyer")).to_have_text("小明")
-        box = page.locator("#reply-text")
-        page.keyboard.press("e")  # no resolve action in this pane yet: it says so
-        expect(page.locator("#keys-note")).to_contain_text("無法在這裡標示為已解決")
+        # A tag from the side, shown on the row.
+        page.get_by_role("button", name="加上標籤").click()
+        expect(page.locator("#team-tags .tag")).to_contain_text("退款")
+        expect(page.locator(f"#conv-{waiting.pk} .tag")).to_have_text("退款")
 
-        page.keyboard.press("r")
-        expect(box).to_be_focused()
-        page.keyboard.type("jk?")  # typing in the box: no key fires
-        expect(box).to_have_value("jk?")
-        expect(overlay).to_be_hidden()
-        expect(page.locator(".pane-buyer")).to_have_text("小明")
-        box.fill("")
+        # An internal note, apart from the messages.
+        page.get_by_placeholder("只有同事看得到,買家看不到").fill("買家要求週五前出貨")
+        page.get_by_role("button", name="新增備註").click()
+        note = page.locator("#team-notes .note")
+        expect(note).to_contain_text("買家要求週五前出貨")
+        expect(note.locator(".note-by")).to_contain_text("小美")
+        expect(page.locator("#thread")).not_to_contain_text("買家要求週五前出貨")
 
-        # "/" opens the picker; typing searches titles and texts; arrows and Enter insert.
-        box.type("/")
-        picker = page.locator("#quick-picker")
-        expect(picker.locator(".quick-option")).to_have_count(2)
-        box.type("歡迎")
-        expect(picker.locator(".quick-option")).to_have_count(1)
-        box.press("Enter")
-        expect(box).to_have_value("小明 您好,歡迎光臨 我的測試賣場")
-        expect(picker).to_be_hidden()
-        assert not OutgoingMessage.objects.exists()  # Enter chose, it did not send
+        # Unread again for me alone: the row shows it at once.
+        bar.get_by_role("button", name="標為未讀").click()
+        expect(bar.locator(".marked-unread")).to_be_visible()
+        expect(page.locator(f"#conv-{waiting.pk}")).to_have_class(re.compile(r"\bunread\b"))
 
-        box.fill("")
-        box.blur()
-        page.keyboard.press("/")  # outside the box: the box, with the picker open
-        expect(box).to_be_focused()
-        expect(picker.locator(".quick-option")).to_have_count(2)
-        box.press("ArrowDown")
-        expect(picker.locator('.quick-option[aria-selected="true"]')).to_contain_text("出貨單號")
-        expect(picker.locator(".quick-option mark")).to_have_text(["[物流單號]"])  # no value yet
-        box.press("Enter")
-        expect(box).to_have_value("訂單 2412010001 的物流單號:[物流單號]")
-        expect(page.locator("#composer-empty")).to_contain_text("這位買家沒有 [物流單號] 的資料")
+        # The list's filters.
+        page.locator(".filter-assigned").get_by_text("我的", exact=True).click()
+        expect(buyers).to_have_text(["急著問的買家"])
+        page.locator(".filter-assigned").get_by_text("未指派", exact=True).click()
+        expect(buyers).to_have_text(["另一位買家"])
+        page.locator(".filter-assigned").get_by_text("全部", exact=True).click()
+        page.select_option("#id_tag", label="退款")
+        expect(buyers).to_have_text(["急著問的買家"])
+        page.select_option("#id_tag", label="全部標籤")
+        expect(buyers).to_have_text(["急著問的買家", "另一位買家"])
 
-        box.press("Enter")  # not sent: the gap is selected for the person to fill in
-        assert box.evaluate("el => el.value.slice(el.selectionStart, el.selectionEnd)") == "[物流單號]"
-        page.keyboard.type("TW123")
-        expect(page.locator("#composer-empty")).to_be_hidden()
-        box.press("Enter")
-        expect(page.locator("#pending")).to_contain_text("訂單 2412010001 的物流單號:TW123")
-        assert list(OutgoingMessage.objects.values_list("text", flat=True)) == [
-            "訂單 2412010001 的物流單號:TW123"
-        ]
+        # 已解決: it leaves the 待處理 list, and shows under 已解決.
+        bar.get_by_role("button", name="已解決").click()
+        expect(bar.locator(".status-badge")).to_have_text("已解決")
+        page.get_by_text("另一位買家", exact=True).click()
+        expect(buyers).to_have_text(["另一位買家"])
+        page.select_option("#id_status", label="已解決")
+        expect(buyers).to_have_text(["急著問的買家"])
 
-    assert problems == []
-
-
-NOTIFICATIONS_SEEN = """
-window.__notes = [];
-const Real = window.Notification;
-window.Notification = class extends Real {
-  constructor(title, options) { super(title, options); window.__notes.push([title, options.body]); }
-};
-"""
-
-
-def test_a_new_buyer_message_in_mine_or_an_unassigned_conversation_notifies_those_who_opted_in(
-    own_shop, salesperson, manager, browser_as
-):
-    unassigned = buyer(own_shop, "小明", 30)
-    theirs = buyer(own_shop, "老王", 40)
-    theirs.assignee = manager
-    theirs.save()
-    page = browser_as(salesperson)
-    page.context.grant_permissions(["notifications"], origin=page.base_url)
-    page.add_init_script(NOTIFICATIONS_SEEN)  # records what the page shows, the browser still shows it
-    problems = problems_of(page)
-
-    def new_message(conversation, text):
-        at = timezone.now()
-        type(conversation).objects.filter(pk=conversation.pk).update(
-            last_message_at=at,
-            last_message_ns=int(at.timestamp() * 10**9),
-            last_message_text=text,
-            last_message_from_buyer=True,
-        )
-
-    with screenshot_on_failure(page, "team_alerts"):
-        page.goto(f"{page.base_url}/chat/")
-        page.get_by_role("button", name="桌面通知：關").click()
-        expect(page.get_by_role("button", name="桌面通知：開")).to_be_visible()
-
-        new_message(theirs, "老王的新問題")  # assigned to a colleague: not mine to hear about
-        expect(page.locator(".conv", has_text="老王的新問題")).to_be_visible()
-        new_message(unassigned, "還有貨嗎?")
-        expect(page.locator(".conv", has_text="還有貨嗎?")).to_be_visible()
-        page.wait_for_function("window.__notes.length > 0")
-        assert page.evaluate("window.__notes") == [["小明 傳來新訊息", "還有貨嗎?"]]
-
-        page.get_by_role("button", name="桌面通知：開").click()
-        expect(page.get_by_role("button", name="桌面通知：關")).to_be_visible()
-        new_message(unassigned, "在嗎?")
-        expect(page.locator(".conv", has_text="在嗎?")).to_be_visible()
-        page.wait_for_timeout(500)
-        assert len(page.evaluate("window.__notes")) == 1  # switched off: nothing more
-
+    conv = Conversation.objects.get(pk=waiting.pk)
+    assert (conv.assignee, conv.status) == (salesperson, "resolved")
+    assert Note.objects.get().author == salesperson
+    assert not OutgoingMessage.objects.exists()  # the note never went to the buyer
+    assert AuditEvent.objects.filter(actor=salesperson).count() == 4  # claim, tag, note, resolve
     assert problems == []

@@ -31,9 +31,9 @@
     say.timer = setTimeout(() => (note.hidden = true), 4000);
   }
 
-  // The pane's resolve button (the team inbox's status actions) is the one marked data-key="e".
+  // The team bar's [已解決] (or a button marked data-key="e"): its own request, as a click.
   function resolve() {
-    const button = document.querySelector('#pane [data-key="e"]');
+    const button = document.querySelector('#pane [data-key="e"], #pane #team-bar button.resolve');
     if (button && !button.disabled) button.click();
     else if (document.querySelector("#pane .pane")) say(document.getElementById("keys-note").dataset.noResolve);
   }

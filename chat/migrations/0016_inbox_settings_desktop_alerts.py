@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chat', '0013_conversation_assignee_status'),
+        ('chat', '0015_sqlite_change_triggers_again'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
