@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Shop
 from chat.models import Conversation, Message
+from shopee.text import without_nul
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ def conversation_locked(shop: Shop, conversation_id: str, buyer_id: str) -> tupl
 
 def message_from_shopee(raw: Mapping[str, Any], *, shop: Shop, conversation: Conversation) -> Message | None:
     """An unsaved Message from Shopee's message object (get_message, send_message or a push)."""
+    raw = without_nul(raw)
     message_id = str(raw.get("message_id") or "")
     if not message_id:
         return None

@@ -39,6 +39,7 @@ from chat.models import Conversation, Message
 from chat.services import NS, PREVIEW_CHARS, chat_live_quicken, conversation_locked, message_from_shopee
 from chat.transport import MARK_READ, UNREAD_IN_LIST, ChatTransport, transport_for
 from shopee.errors import AuthError, ShopeeError
+from shopee.text import without_nul
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +181,7 @@ def _store(
     shop: Shop, entry: Mapping[str, Any], raw_messages: list[dict[str, Any]], result: SyncResult
 ) -> None:
     """One conversation as listed plus its messages, in one transaction."""
+    entry = without_nul(entry)
     ns = int(entry.get("last_message_timestamp") or 0)
     buyer_id = str(entry.get("to_id") or "")
     with transaction.atomic():
