@@ -22,6 +22,7 @@ from accounts.models import Shop
 from chat.models import Conversation, InboxSettings, Message
 from chat.team import buyer_spoke, conversation_auto_assign, conversation_unread_clear
 from db.rows import rows_update
+from shopee.text import without_nul
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ def conversations_locked(shop: Shop, buyers: Mapping[str, str]) -> tuple[dict[st
 
 def message_from_shopee(raw: Mapping[str, Any], *, shop: Shop, conversation: Conversation) -> Message | None:
     """An unsaved Message from Shopee's message object (get_message, send_message or a push)."""
+    raw = without_nul(raw)
     message_id = str(raw.get("message_id") or "")
     if not message_id:
         return None
