@@ -7,14 +7,26 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Shop
 from accounts.selectors import shops_visible_to
-from chat.models import Conversation, CountedChat, Message, PushReceipt, QuickReply
+from chat.models import (
+    Conversation,
+    ConversationTag,
+    CountedChat,
+    InboxSettings,
+    Message,
+    Note,
+    PushReceipt,
+    QuickReply,
+    Tag,
+    UnreadMark,
+)
 from chat.response_rate import RATE_DAYS, Rate, Said, chats_of, is_automatic
+from chat.team import staff_for_shop
 from orders.models import Order
 from orders.selectors import orders_of_buyer
 
@@ -23,35 +35,53 @@ PANE_MESSAGES = 300  # the document's "up to 300 messages"
 OLDER_PAGE = 100
 
 
+class Assigned:
+    """The list's 我的 / 未指派 / 全部 choice."""
+
+    MINE, UNASSIGNED, ANY = "mine", "unassigned", ""
+
+
+ANY_STATUS = "all"
+
+
 @dataclass(frozen=True)
 class InboxFilter:
     last_from: date
     last_to: date
     shop_pk: int | None = None
-    unread: bool = False
+    unread: bool = False  # unread on Shopee, or marked unread by the viewer
     unreplied: bool = False  # the buyer wrote last
     search: str = ""
+    viewer_pk: int | None = None  # whose list: 我的, their unread marks, their waiting buyers first
+    assigned: str = Assigned.ANY
+    status: str = Conversation.Status.OPEN  # or ANY_STATUS
+    tag_pk: int | None = None
     due_soon: bool = False  # 即將逾時: a reply due within the warning time, or past due
     by_time_left: bool = False  # only those awaiting a reply, the least time left first
 
 
 @dataclass(frozen=True)
 class ListCursor:
-    """Where a list page ended: the next page starts strictly after this row."""
+    """Where a list page ended: the next page starts strictly after this row. `first` is 1 while
+    the page was still among the viewer's own conversations whose buyer waits (they come first)."""
 
     last_message_at: datetime
     pk: int
+    first: int = 0
 
     def __str__(self) -> str:
-        return f"{self.last_message_at.timestamp():.6f}_{self.pk}"
+        lead = f"{self.first}_" if self.first else ""
+        return f"{lead}{self.last_message_at.timestamp():.6f}_{self.pk}"
 
     @classmethod
     def parse(cls, value: str | None) -> ListCursor | None:
         try:
-            stamp, pk = (value or "").split("_")
-            if not (pk.isascii() and pk.isdigit()):
+            parts = (value or "").split("_")
+            first = parts.pop(0) if len(parts) == 3 else "0"
+            stamp, pk = parts
+            if not (pk.isascii() and pk.isdigit()) or first not in ("0", "1"):
                 return None
-            return cls(datetime.fromtimestamp(float(stamp), tz=UTC), int(pk))
+            return cls(datetime.fromtimestamp(float(stamp), tz=UTC), int(pk), int(first))
         except (ValueError, OverflowError, OSError):  # e.g. "1e20_1": no such time
             return None
 
@@ -80,9 +110,18 @@ def _filtered(shop_pks: list[int], filters: InboxFilter) -> QuerySet[Conversatio
         last_message_at__lt=_day_start(filters.last_to + timedelta(days=1)),
     )
     if filters.unread:
-        conversations = conversations.filter(unread_count__gt=0)
+        conversations = conversations.filter(Q(unread_count__gt=0) | Q(Exists(_marked(filters))))
     if filters.unreplied:
         conversations = conversations.filter(last_message_from_buyer=True)
+    if filters.assigned == Assigned.MINE:
+        conversations = conversations.filter(assignee_id=filters.viewer_pk)
+    elif filters.assigned == Assigned.UNASSIGNED:
+        conversations = conversations.filter(assignee__isnull=True)
+    if filters.status != ANY_STATUS:
+        conversations = conversations.filter(_status_q(filters.status))
+    if filters.tag_pk:
+        tagged = ConversationTag.objects.filter(tag_id=filters.tag_pk).values("conversation_id")
+        conversations = conversations.filter(pk__in=tagged)
     if filters.due_soon:
         conversations = conversations.filter(reply_due_at__lt=timezone.now() + reply_warning())
     elif filters.by_time_left:
@@ -96,34 +135,76 @@ def _filtered(shop_pks: list[int], filters: InboxFilter) -> QuerySet[Conversatio
     return conversations
 
 
+def _status_q(status: str) -> Q:
+    """The conversations in `status` now: one put off until a time now passed is 待處理 again
+    (before the beat's chat.team.conversations_wake writes it so)."""
+    woke = Q(status=Conversation.Status.SNOOZED, snoozed_until__lte=timezone.now())
+    if status == Conversation.Status.OPEN:
+        return Q(status=status) | woke
+    if status == Conversation.Status.SNOOZED:
+        return Q(status=status) & ~woke
+    return Q(status=status)
+
+
+def _marked(filters: InboxFilter) -> QuerySet[UnreadMark]:
+    return UnreadMark.objects.filter(user_id=filters.viewer_pk or 0, conversation_id=OuterRef("pk"))
+
+
+def _waiting_for_viewer(filters: InboxFilter) -> Q:
+    """The viewer's own conversations whose buyer spoke last: first in their list."""
+    return Q(assignee_id=filters.viewer_pk or 0, last_message_from_buyer=True)
+
+
+def _list_rows(conversations: QuerySet[Conversation], filters: InboxFilter) -> QuerySet[Conversation]:
+    """The list's rows with what each shows (shop, assignee, tags, the viewer's unread mark),
+    in the list's order: the viewer's waiting buyers first, then newest last message first."""
+    first = _waiting_for_viewer(filters)
+    return (
+        conversations.select_related("shop", "assignee")
+        .prefetch_related("tags")
+        .annotate(
+            marked_unread=Exists(_marked(filters)),
+            first=Case(When(first, then=Value(1)), default=Value(0), output_field=IntegerField()),
+        )
+        .order_by(*_order(filters))
+    )
+
+
 def conversations_for_inbox(
     *, shop_pks: list[int], filters: InboxFilter, after: ListCursor | None = None
 ) -> ConversationPage:
-    """One page of the conversation list, newest last message first; or, by time left (即將逾時
-    too), the reply due soonest first: the cursor's time is then the row's deadline."""
+    """One page of the conversation list: the viewer's own conversations whose buyer spoke last
+    first, then the rest, each newest last message first; or, by time left (即將逾時 too), the reply
+    due soonest first: the cursor's time is then the row's deadline."""
     conversations = _filtered(shop_pks, filters)
     total = None if after else conversations.count()
     by_due = filters.due_soon or filters.by_time_left
-    page = conversations.select_related("shop").order_by(*_order(filters))
+    page = _list_rows(conversations, filters)
     if after and by_due:
         page = page.filter(
             Q(reply_due_at__gt=after.last_message_at) | Q(reply_due_at=after.last_message_at, pk__gt=after.pk)
         )
     elif after:
-        page = page.filter(
-            Q(last_message_at__lt=after.last_message_at)
-            | Q(last_message_at=after.last_message_at, pk__lt=after.pk)
+        later = Q(last_message_at__lt=after.last_message_at) | Q(
+            last_message_at=after.last_message_at, pk__lt=after.pk
         )
+        first = _waiting_for_viewer(filters)
+        page = page.filter((first & later) | ~first) if after.first else page.filter(~first & later)
     rows = list(page[: LIST_PAGE + 1])
     more = len(rows) > LIST_PAGE
     rows = rows[:LIST_PAGE]
     last = rows[-1] if more else None
-    cursor = ListCursor(last.reply_due_at if by_due else last.last_message_at, last.pk) if last else None
+    if last is not None and by_due:
+        cursor = ListCursor(last.reply_due_at, last.pk)
+    else:
+        cursor = ListCursor(last.last_message_at, last.pk, last.first) if last else None
     return ConversationPage(rows=rows, next_cursor=cursor, total=total)
 
 
-def _order(filters: InboxFilter) -> tuple[str, str]:
-    return ("reply_due_at", "id") if filters.due_soon or filters.by_time_left else ("-last_message_at", "-id")
+def _order(filters: InboxFilter) -> tuple[str, ...]:
+    if filters.due_soon or filters.by_time_left:
+        return ("reply_due_at", "id")
+    return ("-first", "-last_message_at", "-id")
 
 
 # -- Shopee's 12-hour window ----------------------------------------------------------------------
@@ -246,12 +327,7 @@ def conversations_changed(
     """Rows of the list written at or after the horizon `since` (newest first), and the next one.
     A row sent twice is the same row again: the page replaces it by its id."""
     horizon = change_horizon()
-    rows = list(
-        _filtered(shop_pks, filters)
-        .filter(change_xid__gte=since)
-        .select_related("shop")
-        .order_by(*_order(filters))[:LIST_PAGE]
-    )
+    rows = list(_list_rows(_filtered(shop_pks, filters).filter(change_xid__gte=since), filters)[:LIST_PAGE])
     return rows, horizon
 
 
@@ -339,6 +415,57 @@ def order_cards(conversation: Conversation, messages: list[Message]) -> dict[str
     if not order_sns:
         return {}
     return {o.order_sn: o for o in Order.objects.filter(shop_id=conversation.shop_id, order_sn__in=order_sns)}
+
+
+def alerts_on(user) -> bool:
+    """Whether `user` chose desktop notifications and sound for new buyer messages."""
+    return InboxSettings.objects.filter(user=user, desktop_alerts=True).exists()
+
+
+# -- the team's side of a conversation (F14) ----------------------------------------------------
+
+
+def tags_all() -> list[Tag]:
+    return list(Tag.objects.all())
+
+
+@dataclass
+class TeamSide:
+    notes: list[Note]  # oldest first, with their authors
+    tags: list[Tag]  # on the conversation
+    tags_free: list[Tag]  # the others, to put one on
+    staff: list  # who it can be assigned to (chat.team.staff_for_shop)
+    marked_unread: bool  # by the viewer
+    snooze_suggested: datetime  # 稍後處理's time offered first: tomorrow 09:00 in Taipei
+
+
+def team_side(*, conversation: Conversation, viewer) -> TeamSide:
+    """What the pane shows of the team's work on the conversation, in a fixed number of queries."""
+    tags = tags_all()
+    on = set(ConversationTag.objects.filter(conversation=conversation).values_list("tag_id", flat=True))
+    return TeamSide(
+        notes=list(
+            Note.objects.filter(conversation=conversation)
+            .select_related("author")
+            .order_by("created_at", "id")
+        ),
+        tags=[tag for tag in tags if tag.pk in on],
+        tags_free=[tag for tag in tags if tag.pk not in on],
+        staff=list(staff_for_shop(conversation.shop)),
+        marked_unread=UnreadMark.objects.filter(conversation=conversation, user=viewer).exists(),
+        snooze_suggested=_day_start(timezone.localdate() + timedelta(days=1)) + timedelta(hours=9),
+    )
+
+
+def conversations_left(*, shop_pks: list[int], filters: InboxFilter, since: int) -> list[int]:
+    """Conversations written at or after the horizon `since` that the list's filters no longer
+    take (resolved, given to a colleague, a tag taken off): the live list drops them."""
+    matching = _filtered(shop_pks, filters).filter(change_xid__gte=since).values("pk")
+    return list(
+        Conversation.objects.filter(shop_id__in=shop_pks, change_xid__gte=since)
+        .exclude(pk__in=matching)
+        .values_list("pk", flat=True)[:LIST_PAGE]
+    )
 
 
 # -- status ------------------------------------------------------------------------------------

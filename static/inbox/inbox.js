@@ -29,16 +29,22 @@
     const target = list();
     if (!target) return incoming.remove();
     const rows = Array.from(incoming.children).reverse(); // oldest first: the newest ends on top
+    // The viewer's own waiting buyers (data-first) come before the rest.
+    const rank = (el) => BigInt(el.dataset.first || "0") * 2n ** 64n + BigInt(el.dataset.ts || "0");
     for (const row of rows) {
       const old = target.querySelector(`#${row.id}`);
+      if (row.classList.contains("gone")) { // the filters no longer take it
+        if (old && !old.classList.contains("active")) old.remove();
+        row.remove();
+        continue;
+      }
       if (old && old.classList.contains("active")) row.classList.add("active");
-      if (old && old.dataset.ts === row.dataset.ts) {
+      if (old && rank(old) === rank(row)) {
         old.replaceWith(row);
         continue;
       }
       if (old) old.remove();
-      const ts = BigInt(row.dataset.ts || "0");
-      const before = Array.from(target.querySelectorAll(".conv")).find((el) => BigInt(el.dataset.ts || "0") < ts);
+      const before = Array.from(target.querySelectorAll(".conv")).find((el) => rank(el) < rank(row));
       if (before) target.insertBefore(row, before);
       else if (!target.querySelector(".conv-more")) target.appendChild(row);
       target.querySelector(".conv-empty")?.remove();
@@ -99,14 +105,19 @@
     const typing = box.closest && box.closest("input, textarea, select, [contenteditable]");
     const emptyReply = box.id === "reply-text" && !box.value;
     if ((typing && !emptyReply && !event.altKey) || event.ctrlKey || event.metaKey) return;
+    if (move(event.key === "ArrowDown" ? 1 : -1)) event.preventDefault();
+  });
+
+  // The next (1) or previous (-1) buyer in the list, opened; false when the list is empty.
+  function move(step) {
     const rows = Array.from(document.querySelectorAll(".conv-list .conv"));
-    if (!rows.length) return;
-    event.preventDefault();
+    if (!rows.length) return false;
     const current = rows.findIndex((row) => row.classList.contains("active"));
-    const step = event.key === "ArrowDown" ? 1 : -1;
     const next = current === -1 ? 0 : Math.min(rows.length - 1, Math.max(0, current + step));
     if (next !== current) openRow(rows[next]);
-  });
+    return true;
+  }
+  window.inbox = { move, insertIntoComposer };
 
   // New messages arrive at the bottom; one pulled late (typed in Seller Centre before the
   // buyer's latest) moves up to where its time puts it, or goes if it is older than everything
