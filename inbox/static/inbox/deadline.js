@@ -29,8 +29,9 @@
     known = new Set(near);
     if (!fresh.length) return;
     document.dispatchEvent(new CustomEvent("chat:deadline-near", { detail: { pks: fresh } }));
-    // Desktop notifications only where the person has allowed them (the inbox's opt-in).
-    if ("Notification" in window && Notification.permission === "granted") {
+    // Desktop notifications only for those who switched them on (the inbox's #alerts, alerts.js).
+    const on = document.getElementById("alerts")?.dataset.on === "1";
+    if (on && "Notification" in window && Notification.permission === "granted") {
       new Notification(badge.dataset.alert, { tag: `deadline-${fresh[0]}` });
     }
   }
