@@ -68,12 +68,12 @@ def generate() -> None:
                 INSERT INTO chat_conversation (shop_id, conversation_id, buyer_id, buyer_name, buyer_avatar,
                     unread_count, pinned, last_message_ns, last_message_at, last_message_id, last_message_type,
                     last_message_text, last_message_from_buyer, last_read_message_id, synced_ns,
-                    synced_message_id, updated_at)
+                    synced_message_id, updated_at, status)
                 SELECT (%(shops)s::bigint[])[1 + g %% %(n_shops)s], (100000000000000000 + g)::text,
                     (800000000 + g)::text, 'buyer_' || g, '', CASE WHEN g %% 7 = 0 THEN 1 + g %% 3 ELSE 0 END, false,
                     (extract(epoch FROM at) * 1e9)::bigint, at, '', 'text',
                     '請問商品 ' || g %% 997 || ' 還有貨嗎?', g %% 2 = 0, '', (extract(epoch FROM at) * 1e9)::bigint,
-                    '', at
+                    '', at, 'open'
                 FROM generate_series(1, %(count)s) AS g,
                      LATERAL (SELECT now() - (g %% 129600) * interval '1 minute' AS at) AS t
                 """,
@@ -82,11 +82,11 @@ def generate() -> None:
             cursor.execute(
                 """
                 INSERT INTO chat_message (shop_id, conversation_id, message_id, from_buyer, sender_id,
-                    message_type, text, content, order_sn, created_at)
+                    message_type, text, content, order_sn, created_at, status)
                 SELECT c.shop_id, c.id, (c.id * 1000 + n)::text, n %% 2 = 0, '', 'text',
                     CASE WHEN (c.id + n) %% 997 = 0 THEN '耳機壞了可以換貨嗎'
                          ELSE '第 ' || n || ' 則訊息:請問 ' || (c.id * n) %% 8191 || ' 號商品什麼時候出貨' END,
-                    '{}', '', c.last_message_at - (%(each)s - n) * interval '2 minutes'
+                    '{}', '', c.last_message_at - (%(each)s - n) * interval '2 minutes', ''
                 FROM chat_conversation c, generate_series(1, %(each)s) AS n
                 WHERE c.shop_id = ANY(%(shops)s::bigint[])
                 """,
@@ -95,9 +95,9 @@ def generate() -> None:
             cursor.execute(
                 """
                 INSERT INTO chat_message (shop_id, conversation_id, message_id, from_buyer, sender_id,
-                    message_type, text, content, order_sn, created_at)
+                    message_type, text, content, order_sn, created_at, status)
                 SELECT c.shop_id, c.id, (c.id * 1000 + 100 + n)::text, n %% 3 = 0, '', 'text',
-                    '較早的訊息 ' || n, '{}', '', c.last_message_at - (1000 + n) * interval '1 minute'
+                    '較早的訊息 ' || n, '{}', '', c.last_message_at - (1000 + n) * interval '1 minute', ''
                 FROM (SELECT * FROM chat_conversation WHERE shop_id = ANY(%(shops)s::bigint[])
                       ORDER BY last_message_at DESC LIMIT %(long)s) c,
                      generate_series(1, %(extra)s) AS n

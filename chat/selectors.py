@@ -6,7 +6,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Case, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -137,37 +148,52 @@ def _waiting_for_viewer(filters: InboxFilter) -> Q:
 
 
 def _list_rows(conversations: QuerySet[Conversation], filters: InboxFilter) -> QuerySet[Conversation]:
-    """The list's rows with what each shows (shop, assignee, tags, the viewer's unread mark),
-    in the list's order: the viewer's waiting buyers first, then newest last message first."""
+    """The list's rows with what each shows (shop, assignee, the viewer's unread mark, whether
+    they come first: `first`), newest last message first. Tags: `with_tags` on the page's rows."""
     first = _waiting_for_viewer(filters)
     return (
         conversations.select_related("shop", "assignee")
-        .prefetch_related("tags")
         .annotate(
             marked_unread=Exists(_marked(filters)),
             first=Case(When(first, then=Value(1)), default=Value(0), output_field=IntegerField()),
         )
-        .order_by("-first", "-last_message_at", "-id")
+        .order_by("-last_message_at", "-id")
     )
+
+
+def _later_than(rows: QuerySet[Conversation], after: ListCursor | None) -> QuerySet[Conversation]:
+    if after is None:
+        return rows
+    return rows.filter(
+        Q(last_message_at__lt=after.last_message_at)
+        | Q(last_message_at=after.last_message_at, pk__lt=after.pk)
+    )
+
+
+def with_tags(rows: list[Conversation]) -> list[Conversation]:
+    """The rows' tags in one query, whatever the number of rows."""
+    prefetch_related_objects(rows, "tags")
+    return rows
 
 
 def conversations_for_inbox(
     *, shop_pks: list[int], filters: InboxFilter, after: ListCursor | None = None
 ) -> ConversationPage:
     """One page of the conversation list: the viewer's own conversations whose buyer spoke last
-    first, then the rest, each newest last message first."""
+    first, then the rest, each newest last message first. Two reads each walk an index in its
+    order (the viewer's rows by assignee, the rest by time) rather than sorting every row the
+    filters take."""
     conversations = _filtered(shop_pks, filters)
     total = None if after else conversations.count()
-    page = _list_rows(conversations, filters)
-    if after:
-        later = Q(last_message_at__lt=after.last_message_at) | Q(
-            last_message_at=after.last_message_at, pk__lt=after.pk
-        )
-        first = _waiting_for_viewer(filters)
-        page = page.filter((first & later) | ~first) if after.first else page.filter(~first & later)
-    rows = list(page[: LIST_PAGE + 1])
+    first = _waiting_for_viewer(filters)
+    past_first = after is not None and not after.first  # this page starts among the rest
+    head = conversations.none() if past_first else conversations.filter(first)
+    rows = list(_later_than(_list_rows(head, filters), after)[: LIST_PAGE + 1])
+    room = max(1, LIST_PAGE + 1 - len(rows))
+    rest = _list_rows(conversations.exclude(first), filters)
+    rows += list(_later_than(rest, after if past_first else None)[:room])
     more = len(rows) > LIST_PAGE
-    rows = rows[:LIST_PAGE]
+    rows = with_tags(rows[:LIST_PAGE])
     cursor = ListCursor(rows[-1].last_message_at, rows[-1].pk, rows[-1].first) if more else None
     return ConversationPage(rows=rows, next_cursor=cursor, total=total)
 
@@ -215,6 +241,7 @@ def conversations_changed(
     A row sent twice is the same row again: the page replaces it by its id."""
     horizon = change_horizon()
     rows = list(_list_rows(_filtered(shop_pks, filters).filter(change_xid__gte=since), filters)[:LIST_PAGE])
+    with_tags(rows)
     return rows, horizon
 
 
