@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -5,6 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 class Conversation(models.Model):
     """One buyer's chat (聊聊) with one shop, as pulled from Shopee."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To do")
+        RESOLVED = "resolved", _("Resolved")
+        SNOOZED = "snoozed", _("Later")
 
     shop = models.ForeignKey(
         "accounts.Shop", verbose_name=_("Shop"), on_delete=models.CASCADE, related_name="conversations"
@@ -32,6 +38,17 @@ class Conversation(models.Model):
     # (PostgreSQL), so the inbox's live list can ask for rows of every transaction that had not
     # finished when it last looked, however late they commit (selectors.conversations_changed).
     change_xid = models.BigIntegerField(_("Change transaction"), default=0, editable=False)
+    # Teamwork (F14): who answers this buyer, and whether it still needs someone.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Assigned to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_conversations",
+    )
+    status = models.CharField(_("Status"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    snoozed_until = models.DateTimeField(_("Snoozed until"), null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["shop", "conversation_id"], name="uniq_conversation")]
@@ -43,6 +60,7 @@ class Conversation(models.Model):
             models.Index(fields=["shop", "buyer_id"], name="conv_shop_buyer"),
             models.Index(fields=["-updated_at"], name="conv_changed"),
             models.Index(fields=["change_xid"], name="conv_change_xid"),
+            models.Index(fields=["assignee", "-last_message_at", "-id"], name="conv_assignee_recent"),
         ]
 
     def __str__(self) -> str:

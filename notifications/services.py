@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Shop
 from audit.services import audit_batch_queued
+from notifications import skips
 from notifications.models import (
     AutoNotice,
     NoticeBatch,
@@ -86,10 +87,6 @@ class Plan:
     def order_count(self) -> int:
         return sum(len(m.orders) for m in self.messages) + len(self.skipped)
 
-    @property
-    def held_count(self) -> int:
-        return sum(1 for m in self.messages if m.held)
-
 
 def notice_plan(*, orders: list[PlanOrder] | list[Order], text: str, combine: bool = True) -> Plan:
     """What each order gets (see the module's docstring). Raises OutboxRefused for a text that
@@ -102,13 +99,8 @@ def notice_plan(*, orders: list[PlanOrder] | list[Order], text: str, combine: bo
         count = plan.per_shop.get(order.shop_id) or plan.per_shop.setdefault(
             order.shop_id, ShopCount(order.shop)
         )
-        if not order.buyer_user_id:
-            plan.skipped.append((order, _("Shopee hides this buyer: they cannot be reached by chat.")))
-            count.skipped += 1
-            continue
-        missing = missing_of(order)
-        if missing:
-            reason = _("No value for %(names)s on this order yet.") % {"names": "、".join(missing)}
+        reason = _skip(order, missing_of)
+        if reason:
             plan.skipped.append((order, reason))
             count.skipped += 1
             continue
@@ -317,14 +309,17 @@ def auto_notice_converted(*, order: Order, book_order=None, user=None) -> AutoNo
 def _refusal(text: str, order: Order) -> str:
     try:
         template_check(text)
-    except OutboxRefused as exc:
-        return exc.reason
+    except OutboxRefused:
+        return skips.TEXT_REFUSED
+    return _skip(order, lambda order: missing_values(text, order))
+
+
+def _skip(order, missing_of) -> str:
+    """Why the order gets no notice, as a stored code (notifications.skips); "" when it gets one."""
     if not order.buyer_user_id:
-        return _("Shopee hides this buyer: they cannot be reached by chat.")
-    missing = missing_values(text, order)
-    if missing:
-        return _("No value for %(names)s on this order yet.") % {"names": "、".join(missing)}
-    return ""
+        return skips.BUYER_HIDDEN
+    missing = missing_of(order)
+    return skips.skip_reason(skips.MISSING_VALUES, *missing) if missing else ""
 
 
 def _queue_auto(notice: AutoNotice, order: Order, user) -> OutgoingMessage:

@@ -31,7 +31,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Shop
-from accounts.services import shop_api, shop_auth_failed
+from accounts.services import shop_auth_failed
+from accounts.tokens import shop_api
 from orders.imported import imported_q
 from orders.models import Order, OrderDownload
 from orders.scopes import Scope
@@ -45,6 +46,10 @@ State = OrderDownload.State
 BATCH = 50  # get_order_detail takes at most 50 order numbers
 BATCH_TRIES = 3  # a batch that fails transiently this often is recorded as failed and skipped
 MAX_FAILURES_KEPT = 200
+
+
+# A failure's reason when Shopee returned no details for an order (orders.templatetags.order_words).
+NOT_FOUND = "not_found"
 
 
 def lease_seconds() -> int:
@@ -200,7 +205,7 @@ def _store_batch(job: OrderDownload, api, token: int) -> None:
                 details = api.get_order_details(batch)
                 outcomes = orders_store(shop=job.shop, details=details, api=api)
                 missing = [sn for sn in batch if sn not in outcomes]
-                failures = [{"order_sn": sn, "reason": "not found on Shopee"} for sn in missing]
+                failures = [{"order_sn": sn, "reason": NOT_FOUND} for sn in missing]
                 _record(job, token, batch, outcomes, failures)
             return
         except AuthError:

@@ -92,6 +92,9 @@ class SandboxConfig:
     # `document_processing_polls` result polls; READY after.
     document_ready_seconds: float = 2.0
     document_processing_polls: int = 1
+    # Arranging shipment can give a store-pickup order another 寄件編號 than the one it had before
+    # (seen in Seller Centre; UNCERTAIN how often): on, ship_order always draws a new number.
+    store_number_changes_on_ship: bool = True
 
     # Seller Centre face (login with link verification, web chat). Lifetimes are not publicly
     # known: settings. See shopee/sandbox/README.md, "Seller Centre".

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import services, tasks
+from accounts import tasks, tokens
 from accounts.models import Shop
 from chat.tasks import chat_sync_all
 from outbox.models import OutgoingMessage
@@ -57,8 +57,8 @@ def test_two_workers_refreshing_the_same_shop_use_the_refresh_token_once(
     assert shop.access_token_expires_at > timezone.now() + timedelta(hours=3)
     # Both the stored access token and the stored (new) refresh token are good at Shopee.
     sandbox_shops.set_faults(clear=True)
-    assert services.shop_api(shop).get_shop_info()["shop_name"] == "我的測試賣場"
-    services.shop_tokens_refresh(shop_pk=shop.pk, force=True)
+    assert tokens.shop_api(shop).get_shop_info()["shop_name"] == "我的測試賣場"
+    tokens.shop_tokens_refresh(shop_pk=shop.pk, force=True)
     assert refresh_calls(sandbox_shops) == 2
     assert Shop.objects.get(pk=shop.pk).state == Shop.State.VERIFIED
 

@@ -18,6 +18,7 @@ from chat import services, sync
 from chat.models import Conversation, Message, QuickReply
 from inbox.forms import QuickReplyForm
 from outbox.models import OutgoingMessage
+from telemetry.health import HEARTBEAT_KEY
 from tests.chat.helpers import busy_chat, buyer_id, remote_conversations, verified_shop
 from tests.factories import (
     ConversationFactory,
@@ -27,7 +28,6 @@ from tests.factories import (
     ShopFactory,
 )
 from tests.inbox.helpers import HTMX, buyers_listed, list_poll_url, pane
-from tmschat.health import HEARTBEAT_KEY
 
 pytestmark = pytest.mark.django_db
 _ids = itertools.count(1)
