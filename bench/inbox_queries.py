@@ -47,7 +47,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Shop  # noqa: E402
-from chat.models import Conversation, Message  # noqa: E402
+from chat.models import Conversation, Message, Tag  # noqa: E402
 from chat.selectors import change_horizon  # noqa: E402
 
 MESSAGES_EACH = 20  # messages per conversation
@@ -58,12 +58,16 @@ PREFIX = "bench-inbox"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 LIST = {**HTMX, "HTTP_HX_TARGET": "conversation-list"}
 
-# The list's filters, as the filter form sends them; {shop} is one shop's pk. A filter the inbox
+# The list's filters, as the filter form sends them; {shop} is one shop's pk, {tag} the team's tag. A filter the inbox
 # gains is one more line here.
 FILTERS = [
     ("unread only", "unread=on"),
     ("unreplied, one shop", "unreplied=on&shop={shop}"),
     ("one shop, all 90 days", "shop={shop}&last_from={days90}"),
+    ("mine (我的)", "assigned=mine"),
+    ("unassigned (未指派)", "assigned=unassigned"),
+    ("resolved (已解決)", "status=resolved"),
+    ("one tag, any status", "tag={tag}&status=all"),
 ]
 
 
@@ -110,12 +114,12 @@ def generate(size: Size) -> None:
                 INSERT INTO chat_conversation (shop_id, conversation_id, buyer_id, buyer_name, buyer_avatar,
                     unread_count, pinned, last_message_ns, last_message_at, last_message_id, last_message_type,
                     last_message_text, last_message_from_buyer, last_read_message_id, synced_ns,
-                    synced_message_id, updated_at)
+                    synced_message_id, updated_at, status)
                 SELECT (%(shops)s::bigint[])[1 + g %% %(n_shops)s], (100000000000000000 + g)::text,
                     (800000000 + g)::text, 'buyer_' || g, '', CASE WHEN g %% 7 = 0 THEN 1 + g %% 3 ELSE 0 END, false,
                     (extract(epoch FROM at) * 1e9)::bigint, at, '', 'text',
                     '請問商品 ' || g %% 997 || ' 還有貨嗎?', g %% 2 = 0, '', (extract(epoch FROM at) * 1e9)::bigint,
-                    '', at
+                    '', at, 'open'
                 FROM generate_series(1, %(count)s) AS g,
                      LATERAL (SELECT now() - (g %% %(minutes)s) * interval '1 minute' AS at) AS t
                 """,
@@ -248,6 +252,28 @@ def database_size(size: Size) -> None:
     )
 
 
+def team_marks() -> int:
+    """The team's marks on the data (once): one conversation in 5 assigned to the manager, one in 3
+    resolved, one in 10 tagged. Returns the tag's id."""
+    tag, _created = Tag.objects.get_or_create(name=f"{PREFIX}-退款")
+    if not tag.conversations.exists():  # new, or the data was regenerated
+        manager = get_user_model().objects.get(username=f"{PREFIX}-manager")
+        shops = list(Shop.objects.filter(account__startswith=PREFIX).values_list("pk", flat=True))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE chat_conversation SET assignee_id = CASE WHEN id %% 5 = 0 THEN %s END, "
+                "status = CASE WHEN id %% 3 = 0 THEN 'resolved' ELSE 'open' END WHERE shop_id = ANY(%s)",
+                [manager.pk, shops],
+            )
+            cursor.execute(
+                "INSERT INTO chat_conversationtag (conversation_id, tag_id) SELECT id, %s "
+                "FROM chat_conversation WHERE id %% 10 = 0 AND shop_id = ANY(%s)",
+                [tag.pk, shops],
+            )
+            cursor.execute("ANALYZE chat_conversation; ANALYZE chat_conversationtag")
+    return tag.pk
+
+
 def measure(
     client: Client, paths: list, *, headers: dict = HTMX
 ) -> tuple[list[float], list[float], list[int]]:
@@ -291,6 +317,7 @@ def main() -> None:
     size = Size(args.messages)
     reset(size, args.regenerate)
     shops = list(Shop.objects.filter(account__startswith=PREFIX).order_by("pk"))
+    tag_pk = team_marks()
     print(
         f"data: {Conversation.objects.filter(shop__in=shops).count():,} conversations, "
         f"{Message.objects.filter(shop__in=shops).count():,} messages in {len(shops)} shops, "
@@ -332,7 +359,9 @@ def main() -> None:
         *measure(manager, [f"/chat/?last_from={days90}"] * n, headers=LIST),
     )
     for label, query in FILTERS:
-        paths = [f"/chat/?{query.format(shop=rng.choice(shops).pk, days90=days90)}" for _ in range(n)]
+        paths = [
+            f"/chat/?{query.format(shop=rng.choice(shops).pk, days90=days90, tag=tag_pk)}" for _ in range(n)
+        ]
         report(f"list, {label}", *measure(manager, paths, headers=LIST))
     report("list, next page (infinite scroll)", *measure(manager, [more] * n))
     report(

@@ -237,12 +237,18 @@ def book_auto_import(*, shop: Shop) -> list[Outcome]:
     imported = [outcome.order_sn for outcome in outcomes if outcome.ok and outcome.code != "already_imported"]
     if imported:
         log.info("auto import of %s: %d of %d orders imported", shop, len(imported), len(pks))
-    BookShopSettings.objects.filter(shop=shop).update(
-        auto_import_ran_at=timezone.now(),
-        auto_import_imported=len(imported),
-        auto_import_order_sns=imported[:AUTO_IMPORT_LISTED],
-        auto_import_left=sum(1 for outcome in outcomes if not outcome.ok),
-    )
+    now = timezone.now()
+    last_run = {
+        "auto_import_ran_at": now,
+        "auto_import_left": sum(1 for outcome in outcomes if not outcome.ok),
+    }
+    if imported:
+        last_run |= {
+            "auto_import_imported_at": now,
+            "auto_import_imported": len(imported),
+            "auto_import_order_sns": imported[:AUTO_IMPORT_LISTED],
+        }
+    BookShopSettings.objects.filter(shop=shop).update(**last_run)
     return outcomes
 
 

@@ -142,16 +142,20 @@ class BookShopSettings(models.Model):
         "accounts.Shop", on_delete=models.CASCADE, related_name="book_settings", verbose_name=_("Shop")
     )
     auto_import = models.BooleanField(_("Import new orders automatically"), default=False)
-    # The last run of 自動匯入, shown beside its switch: staff see it works and what it took.
+    # 自動匯入's last run, and its last run that imported anything (most runs find nothing new),
+    # shown beside its switch: staff see that it works and what it took.
     auto_import_ran_at = models.DateTimeField(_("Automatic import last ran at"), null=True, blank=True)
-    auto_import_imported = models.PositiveIntegerField(
-        _("Orders the last automatic import imported"), default=0
-    )
-    auto_import_order_sns = models.JSONField(
-        _("Order numbers the last automatic import imported"), default=list, blank=True
-    )
     auto_import_left = models.PositiveIntegerField(
         _("Orders the last automatic import left for staff"), default=0
+    )
+    auto_import_imported_at = models.DateTimeField(
+        _("Automatic import last imported orders at"), null=True, blank=True
+    )
+    auto_import_imported = models.PositiveIntegerField(
+        _("Orders the automatic import last imported"), default=0
+    )
+    auto_import_order_sns = models.JSONField(
+        _("Order numbers the automatic import last imported"), default=list, blank=True
     )
 
     class Meta:

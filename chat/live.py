@@ -48,6 +48,7 @@ from accounts.syncs import (
 )
 from chat.services import chat_live_quicken, live_fast_key
 from chat.sync import CHAT, chat_sync_shop
+from chat.team import present_key
 from chat.transport import transport_for
 from shopee.errors import AuthError, RateLimited, ShopeeError
 from telemetry.health import LIVE_HEARTBEAT_KEY, record_heartbeat
@@ -63,10 +64,6 @@ QUIET, PULLED, OWED, BACKED_OFF, LOST, SKIPPED = "quiet", "pulled", "owed", "bac
 
 
 # -- who is about --------------------------------------------------------------------------------
-
-
-def present_key(user_pk: int) -> str:
-    return f"chat:live-present:{user_pk}"
 
 
 def live_presence_note(*, user) -> None:

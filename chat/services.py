@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Shop
 from chat.models import Conversation, Message
+from chat.team import buyer_spoke, conversation_auto_assign, conversation_unread_clear
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,8 @@ def chat_message_store(*, shop: Shop, raw: Mapping[str, Any], buyer_name: str = 
         if stored is not None:
             return stored, created
         message.save()
+        if created:
+            conversation_auto_assign(conversation)
         ns = int(message.created_at.timestamp()) * NS
         if ns >= conversation.last_message_ns - conversation.last_message_ns % NS:
             conversation.last_message_ns = max(ns, conversation.last_message_ns)
@@ -102,6 +105,7 @@ def chat_message_store(*, shop: Shop, raw: Mapping[str, Any], buyer_name: str = 
             conversation.last_message_text = message.text[:PREVIEW_CHARS]
             conversation.last_message_from_buyer = message.from_buyer
         if message.from_buyer:
+            buyer_spoke(conversation)
             conversation.unread_count += 1
             conversation.buyer_name = buyer_name or conversation.buyer_name
         conversation.save()
@@ -111,11 +115,12 @@ def chat_message_store(*, shop: Shop, raw: Mapping[str, Any], buyer_name: str = 
 # -- read state --------------------------------------------------------------------------------
 
 
-def conversation_mark_read(*, conversation: Conversation) -> bool:
-    """Staff opened the conversation: read here at once, and on Shopee after commit.
-    Returns False when there was nothing unread."""
+def conversation_mark_read(*, conversation: Conversation, user=None) -> bool:
+    """Staff opened the conversation: read here at once, and on Shopee after commit; `user`'s own
+    unread mark (chat.team) goes too. Returns False when there was nothing unread."""
+    marked = user is not None and conversation_unread_clear(conversation=conversation, user=user)
     if conversation.unread_count == 0:
-        return False
+        return marked
     from chat.tasks import conversation_read_on_shopee
 
     Conversation.objects.filter(pk=conversation.pk).update(

@@ -31,7 +31,8 @@ class Order(models.Model):
         "accounts.Shop", verbose_name=_("Shop"), on_delete=models.CASCADE, related_name="orders"
     )
     order_sn = models.CharField(_("Order number"), max_length=32)
-    status = models.CharField(_("Status"), max_length=32)
+    # Shopee's status as its code; the choices name it in the reader's words (the admin's list and filter).
+    status = models.CharField(_("Status"), max_length=32, choices=list(STATUS_LABELS.items()))
     buyer_user_id = models.CharField(_("Buyer ID"), max_length=32, blank=True)
     buyer_username = models.CharField(_("Buyer"), max_length=255, blank=True)
     total_amount = models.DecimalField(

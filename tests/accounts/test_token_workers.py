@@ -15,7 +15,7 @@ from accounts.models import Shop
 from chat.tasks import chat_sync_all
 from outbox.models import OutgoingMessage
 from outbox.services import outbox_queue
-from tests.accounts.conftest import KTMST, back_from_shopee, flash, seller_at_shopee, start
+from tests.accounts.helpers import KTMST, back_from_shopee, flash, seller_at_shopee, start
 from tests.utils import signed_in, wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]

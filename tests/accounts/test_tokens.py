@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts import services, tasks, tokens
 from accounts.models import Shop
 from shopee.errors import AuthError, Transient
-from tests.accounts.conftest import KTMST, TMSBABY, verify_in_sandbox
+from tests.accounts.helpers import KTMST, TMSBABY, verify_in_sandbox
 from tests.factories import ShopFactory
 from tests.utils import signed_in
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.client import shopee_client
 from accounts.models import Shop
-from tests.accounts.conftest import KTMST, TMSBABY, back_from_shopee, flash, seller_at_shopee, start
+from tests.accounts.helpers import KTMST, TMSBABY, back_from_shopee, flash, seller_at_shopee, start
 from tests.factories import ShopFactory
 from tests.utils import signed_in
 

@@ -88,9 +88,10 @@ def test_auto_import_imports_new_eligible_orders_after_each_sync(sandbox, shop, 
     assert stock("CUP") == (3, 2)
     assert not {too_many["order_sn"], unpaid["order_sn"], done_already["order_sn"]} & set(imported)
     # Beside its switch, when it last ran and what it imported, and what it left for staff.
-    last = auto_import_line(staff_client, shop)
-    assert re.search(
-        rf"上次執行 \d{{4}}/\d\d/\d\d \d\d:\d\d：匯入 1 筆 \({fits['order_sn']}\)；1 筆未匯入", last
+    when = r"\d{4}/\d\d/\d\d \d\d:\d\d"
+    assert re.fullmatch(
+        rf".*上次執行 {when}；1 筆未匯入.* 最近一次匯入 {when}：1 筆 \({fits['order_sn']}\)",
+        auto_import_line(staff_client, shop),
     )
 
     Product.objects.filter(sku="CUP").update(on_hand=5)  # stock arrives
@@ -99,6 +100,9 @@ def test_auto_import_imports_new_eligible_orders_after_each_sync(sandbox, shop, 
         fits["order_sn"],
         too_many["order_sn"],
     }
+    committed(orders_sync_recent, shop=shop)  # a run that imports nothing keeps what the last one took
+    last = auto_import_line(staff_client, shop)
+    assert re.fullmatch(rf".*上次執行 {when} 最近一次匯入 {when}：1 筆 \({too_many['order_sn']}\)", last)
 
 
 def auto_import_line(client, shop) -> str:

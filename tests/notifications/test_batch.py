@@ -18,7 +18,7 @@ from notifications.services import notice_plan, plan_orders
 from outbox.claim import claim_due
 from outbox.delivery import outbox_deliver_due
 from outbox.models import OutgoingMessage
-from tests.notifications.conftest import deliver_all, new_buyer, pull, remote_order, select
+from tests.notifications.helpers import deliver_all, new_buyer, pull, remote_order, select
 from tests.outbox.helpers import queue, verify
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks", "require_postgres")]

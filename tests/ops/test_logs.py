@@ -17,7 +17,7 @@ from accounts.services import shop_create
 from shopee.errors import ShopeeError
 from shopee.sellercentre.client import password_hash
 from telemetry import logs
-from tests.accounts.conftest import chat_login_in_sandbox
+from tests.accounts.helpers import chat_login_in_sandbox
 from tests.utils import free_port
 
 pytestmark = pytest.mark.django_db

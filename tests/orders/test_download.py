@@ -15,7 +15,7 @@ from orders.channels import ChannelKind, channel_kind, delivery_kind, has_shopee
 from orders.download import download_cancel, download_run, download_start
 from orders.models import Order, OrderDownload
 from orders.scopes import Scope
-from tests.orders.conftest import (
+from tests.orders.helpers import (
     SCOPE_EXPECTED,
     SCOPE_ORDERS,
     api_calls,

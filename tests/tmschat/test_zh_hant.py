@@ -51,6 +51,8 @@ STORED_WORDS = [
     "to_id is not a valid user",
     "Some new rule",
     "Package can not print",
+    # Shopee's order status as its code (the admin's order list and filter)
+    "READY_TO_SHIP",
 ]
 CJK = re.compile(r"[\u3400-\u9fff]")
 
