@@ -8,18 +8,20 @@ Each write is idempotent on (shop, Shopee id). Work for Shopee goes to Celery af
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Shop
 from chat.models import Conversation, Message
 from chat.team import buyer_spoke, conversation_auto_assign, conversation_unread_clear
+from db.rows import rows_update
 
 log = logging.getLogger(__name__)
 
@@ -32,15 +34,34 @@ NS = 1_000_000_000
 
 def conversation_locked(shop: Shop, conversation_id: str, buyer_id: str) -> tuple[Conversation, bool]:
     """The conversation, locked for this transaction (created if new); and whether it is new."""
-    locked = Conversation.objects.select_for_update()
-    conversation = locked.filter(shop=shop, conversation_id=conversation_id).first()
-    if conversation is not None:
-        return conversation, False
-    conversation, created = Conversation.objects.get_or_create(
-        shop=shop, conversation_id=conversation_id, defaults={"buyer_id": buyer_id}
-    )
-    # A row this transaction inserted is its own until commit; one another writer won is not.
-    return (conversation, True) if created else (locked.get(pk=conversation.pk), False)
+    found, created = conversations_locked(shop, {conversation_id: buyer_id})
+    return found[conversation_id], conversation_id in created
+
+
+def conversations_locked(shop: Shop, buyers: Mapping[str, str]) -> tuple[dict[str, Conversation], set[str]]:
+    """The conversations (Shopee id → buyer id), locked for this transaction, those new created;
+    and the ids of the new ones. A fixed number of statements however many."""
+    locked = Conversation.objects.select_for_update().filter(shop=shop)
+    found = {c.conversation_id: c for c in locked.filter(conversation_id__in=list(buyers))}
+    missing = [cid for cid in buyers if cid not in found]
+    if not missing:
+        return found, set()
+    try:
+        with transaction.atomic():  # a savepoint: another writer may make one of them meanwhile
+            made = Conversation.objects.bulk_create(
+                [Conversation(shop=shop, conversation_id=cid, buyer_id=buyers[cid]) for cid in missing]
+            )
+        # Rows this transaction inserted are its own until it commits.
+        return found | {c.conversation_id: c for c in made}, set(missing)
+    except IntegrityError:
+        created = set()
+        for cid in missing:
+            _row, new = Conversation.objects.get_or_create(
+                shop=shop, conversation_id=cid, defaults={"buyer_id": buyers[cid]}
+            )
+            created |= {cid} if new else set()
+    # A row another writer won is not ours: the lock waits for its commit and reads it.
+    return found | {c.conversation_id: c for c in locked.filter(conversation_id__in=missing)}, created
 
 
 def message_from_shopee(raw: Mapping[str, Any], *, shop: Shop, conversation: Conversation) -> Message | None:
@@ -81,35 +102,90 @@ def chat_message_store(*, shop: Shop, raw: Mapping[str, Any], buyer_name: str = 
     """Store one message as it arrived (a webchat push): its conversation is created or brought
     forward at once; the conversation's sync cursor does not move, so the next pull still checks.
     Returns the message and whether its conversation is new to us."""
-    ours = str(raw.get("from_shop_id") or "") == shop.shop_id
-    buyer_id = str((raw.get("to_id") if ours else raw.get("from_id")) or "")
-    # No savepoint of its own: both callers (a push, a delivered reply) store it inside their
-    # own transaction and let any error end that transaction.
+    stored = chat_messages_store(shop=shop, raws=[raw], buyer_name=buyer_name)
+    return stored.messages[0], stored.new_conversations > 0
+
+
+@dataclass
+class Stored:
+    messages: list[Message]  # one per raw message, in their order: ours, or the row stored before
+    new_conversations: int
+
+
+def chat_messages_store(*, shop: Shop, raws: Sequence[Mapping[str, Any]], buyer_name: str = "") -> Stored:
+    """Store messages as they arrived (a push, the outbox's batch of delivered replies) with a
+    fixed number of statements however many there are: their conversations are created or
+    brought forward, the sync cursors do not move (the next pull still checks)."""
+    # No savepoint of its own: every caller (a push, a delivered batch) stores inside its own
+    # transaction and lets any error end that transaction.
     with transaction.atomic(savepoint=False):
-        conversation, created = conversation_locked(shop, str(raw["conversation_id"]), buyer_id)
-        message = message_from_shopee(raw, shop=shop, conversation=conversation)
-        if message is None:
-            raise ValueError("message without message_id")
-        stored = Message.objects.filter(shop=shop, message_id=message.message_id).first()
-        if stored is not None:
-            return stored, created
-        message.save()
-        if created:
+        buyers = {}
+        for raw in raws:
+            ours = str(raw.get("from_shop_id") or "") == shop.shop_id
+            buyers[str(raw["conversation_id"])] = str(
+                (raw.get("to_id") if ours else raw.get("from_id")) or ""
+            )
+        conversations, created = conversations_locked(shop, buyers)
+        messages = []
+        for raw in raws:
+            message = message_from_shopee(
+                raw, shop=shop, conversation=conversations[str(raw["conversation_id"])]
+            )
+            if message is None:
+                raise ValueError("message without message_id")
+            messages.append(message)
+        before = {
+            m.message_id: m
+            for m in Message.objects.filter(shop=shop, message_id__in=[m.message_id for m in messages])
+        }
+        new = [m for m in {m.message_id: m for m in messages}.values() if m.message_id not in before]
+        Message.objects.bulk_create(new)
+        stored = {m.message_id: m for m in new} | before
+        for message in new:
+            _conversation_moves(message.conversation, message, buyer_name=buyer_name)
+        for cid in created:
+            conversation = conversations[cid]
             conversation_auto_assign(conversation)
-        ns = int(message.created_at.timestamp()) * NS
-        if ns >= conversation.last_message_ns - conversation.last_message_ns % NS:
-            conversation.last_message_ns = max(ns, conversation.last_message_ns)
-            conversation.last_message_at = message.created_at
-            conversation.last_message_id = message.message_id
-            conversation.last_message_type = message.message_type
-            conversation.last_message_text = message.text[:PREVIEW_CHARS]
-            conversation.last_message_from_buyer = message.from_buyer
-        if message.from_buyer:
-            buyer_spoke(conversation)
-            conversation.unread_count += 1
-            conversation.buyer_name = buyer_name or conversation.buyer_name
-        conversation.save()
-    return message, created
+            if conversation.assignee_id is not None:
+                Conversation.objects.filter(pk=conversation.pk).update(assignee_id=conversation.assignee_id)
+        moved = {m.conversation_id: m.conversation for m in new}
+        rows_update(
+            Conversation.objects.all(),
+            {pk: {name: getattr(c, name) for name in MOVED_BY_A_MESSAGE} for pk, c in moved.items()},
+            updated_at=timezone.now(),
+        )
+    return Stored(messages=[stored[m.message_id] for m in messages], new_conversations=len(created))
+
+
+# What a new message changes in its conversation (_conversation_moves).
+MOVED_BY_A_MESSAGE = (
+    "last_message_ns",
+    "last_message_at",
+    "last_message_id",
+    "last_message_type",
+    "last_message_text",
+    "last_message_from_buyer",
+    "unread_count",
+    "buyer_name",
+    "status",  # a buyer's message reopens (chat.team.buyer_spoke)
+    "snoozed_until",
+)
+
+
+def _conversation_moves(conversation: Conversation, message: Message, *, buyer_name: str) -> None:
+    """The conversation shows the message if it is its newest; a buyer's counts as unread."""
+    ns = int(message.created_at.timestamp()) * NS
+    if ns >= conversation.last_message_ns - conversation.last_message_ns % NS:
+        conversation.last_message_ns = max(ns, conversation.last_message_ns)
+        conversation.last_message_at = message.created_at
+        conversation.last_message_id = message.message_id
+        conversation.last_message_type = message.message_type
+        conversation.last_message_text = message.text[:PREVIEW_CHARS]
+        conversation.last_message_from_buyer = message.from_buyer
+    if message.from_buyer:
+        buyer_spoke(conversation)
+        conversation.unread_count += 1
+        conversation.buyer_name = buyer_name or conversation.buyer_name
 
 
 # -- read state --------------------------------------------------------------------------------

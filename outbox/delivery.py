@@ -1,7 +1,8 @@
 """Delivering (F5): due messages go to Shopee, shop by shop in turns, each at its own rate.
 
 A drain (the Celery task outbox.tasks.outbox_deliver_due) claims a batch per shop
-(outbox.claim), calls Shopee outside any transaction, and records each answer (outbox.record).
+(outbox.claim), calls Shopee outside any transaction, and records each answer (outbox.record;
+the sent ones of a batch together, see Unrecorded).
 It ends when nothing is due or its time budget is spent; then, if something falls due before
 the next sweep, it schedules a kick for that moment (outbox.kick).
 
@@ -14,6 +15,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
@@ -25,10 +29,11 @@ from outbox.claim import Claim, claim_due
 from outbox.doubt import find_delivered
 from outbox.kick import kick_later, outbox_kick
 from outbox.models import OutgoingMessage
-from outbox.pacing import sent_today, shop_pace
+from outbox.pacing import sent_today_of, shop_pace
 from outbox.pictures import PictureMissing, picture_read
 from outbox.rate import send_rate
 from outbox.record import (
+    Delivered,
     DeliveryOutcome,
     call_begins,
     give_back,
@@ -44,6 +49,8 @@ from outbox.states import PENDING, Problem, State, known_conversation_id, outbox
 from shopee.errors import AuthError, PlatformRule, RateLimited, ShopeeError, Transient
 
 log = logging.getLogger(__name__)
+
+RECORD_WITHIN_SECONDS = 0.2  # a sent message waits at most this long for its batch-mates' record
 
 
 def outbox_deliver_due(*, budget_seconds: float | None = None) -> int:
@@ -78,11 +85,13 @@ def _deliver_round(deadline: float) -> tuple[bool, list[float], int]:
         .order_by("pk")
         .only("pk", "send_rate_per_second", "chat_transport", "region")
     )
-    for shop in shops:
+    paces = {shop: shop_pace(shop) for shop in shops}
+    # One count for every shop with a daily cap, rather than one per shop in every round.
+    sent_today = sent_today_of(shop.pk for shop, pace in paces.items() if pace.daily_cap is not None)
+    for shop, pace in paces.items():
         shop_pk, want = shop.pk, batch
-        pace = shop_pace(shop)
         if pace.daily_cap is not None:
-            left = pace.daily_cap - sent_today(shop_pk)
+            left = pace.daily_cap - sent_today.get(shop_pk, 0)
             if left <= 0:
                 waits.append(60.0)  # the cap is spent until tomorrow (Asia/Taipei)
                 continue
@@ -97,19 +106,52 @@ def _deliver_round(deadline: float) -> tuple[bool, list[float], int]:
         # One transport for the shop's batch: its session (renewed once, if refused) and tokens
         # serve every message, rather than each message opening and renewing its own.
         transport = transport_for(claims[0].message.shop) if claims else None
-        for n, claim in enumerate(claims):
-            if time.monotonic() >= deadline:
-                give_back(claims[n:])  # the next task takes them
-                break
-            outcome = _deliver(claim, transport)
-            sent += outcome is DeliveryOutcome.SENT
-            if outcome is DeliveryOutcome.SHOP_STOPPED:
-                give_back(claims[n + 1 :])  # other shops get their turn before these are tried
-                break
+        delivered = Unrecorded()
+        try:
+            for n, claim in enumerate(claims):
+                if time.monotonic() >= deadline:
+                    give_back(claims[n:])  # the next task takes them
+                    break
+                started = time.monotonic()
+                outcome = _deliver(claim, transport, delivered)
+                sent += outcome is DeliveryOutcome.SENT
+                if outcome is DeliveryOutcome.SHOP_STOPPED:
+                    give_back(claims[n + 1 :])  # other shops get their turn before these are tried
+                    break
+                delivered.record_if_waiting(next_call=time.monotonic() - started)
+        finally:
+            delivered.record()
         progressed = progressed or bool(claims)
         if time.monotonic() > deadline:
             break
     return progressed, waits, sent
+
+
+class Unrecorded:
+    """Messages of the batch Shopee has, recorded together (outbox.record.record_sent): at the
+    end of the batch, or before a call after which the first would have waited longer than
+    RECORD_WITHIN_SECONDS (a call is expected to take as long as the last one did), so that a
+    slow Shopee never leaves staff looking at a sent reply as "sending" for long. Until recorded, a row
+    stays `sending` with its call begun: a worker dying meanwhile leaves it in doubt, and the
+    in-doubt check finds it on Shopee rather than sending it again."""
+
+    def __init__(self) -> None:
+        self.waiting: list[Delivered] = []
+        self.since = 0.0
+
+    def add(self, claim: Claim, raw: Mapping[str, Any], *, sent_at: datetime | None) -> DeliveryOutcome:
+        if not self.waiting:
+            self.since = time.monotonic()
+        self.waiting.append(Delivered(claim, raw, sent_at))
+        return DeliveryOutcome.SENT
+
+    def record_if_waiting(self, *, next_call: float) -> None:
+        if self.waiting and time.monotonic() - self.since + next_call >= RECORD_WITHIN_SECONDS:
+            self.record()
+
+    def record(self) -> None:
+        waiting, self.waiting = self.waiting, []
+        record_sent(waiting)
 
 
 def _kick_when_due(waits: list[float]) -> None:
@@ -126,7 +168,7 @@ def _kick_when_due(waits: list[float]) -> None:
         kick_later(max(0.05, min(waits)))
 
 
-def _deliver(claim: Claim, transport: ChatTransport) -> DeliveryOutcome:
+def _deliver(claim: Claim, transport: ChatTransport, delivered: Unrecorded) -> DeliveryOutcome:
     """Send one claimed message through its shop's transport and record what happened."""
     message = claim.message
     doubt = claim.doubt_since
@@ -142,7 +184,7 @@ def _deliver(claim: Claim, transport: ChatTransport) -> DeliveryOutcome:
             found = find_delivered(transport, message, since=doubt)
             if found is not None:
                 log.info("outbox message %s was delivered before: %s", message.pk, found.get("message_id"))
-                return record_sent(claim, found, sent_at=None)
+                return delivered.add(claim, found, sent_at=None)
             doubt = None  # no earlier attempt arrived
         if message.lease_expiries >= settings.OUTBOX_POISON_LEASE_EXPIRIES:  # it keeps killing workers
             record_final(claim, Problem.POISON, message.last_error)
@@ -188,7 +230,7 @@ def _deliver(claim: Claim, transport: ChatTransport) -> DeliveryOutcome:
         log.exception("outbox message %s: unexpected error", message.pk)
         record_retry(claim, type(exc).__name__, doubt=message.claimed_at if sending else doubt)
         return DeliveryOutcome.NOT_SENT
-    return record_sent(claim, sent, sent_at=timezone.now())
+    return delivered.add(claim, sent, sent_at=timezone.now())
 
 
 def needs_upload(message: OutgoingMessage) -> bool:

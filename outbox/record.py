@@ -2,7 +2,8 @@
 
 A claim whose lease ran out may have been taken over by another worker; its results are then
 dropped (`settle` writes nothing). A sent message is stored as the chat Message it became in
-the same transaction, so the inbox shows it once, whether the pull or the outbox sees it first.
+the same transaction, so the inbox shows it once, whether the pull or the outbox sees it first;
+a batch's sent messages are recorded together (`record_sent`), in a fixed number of statements.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import random
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,8 +23,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Shop
-from chat.services import chat_message_store
+from chat.services import chat_messages_store
 from chat.transport import ChatTransport
+from db.rows import rows_update
 from outbox.claim import Claim
 from outbox.models import OutgoingMessage
 from outbox.rate import send_rate
@@ -82,35 +85,61 @@ def record_upload(claim: Claim, upload: Mapping[str, Any]) -> bool:
     return recorded
 
 
-def record_sent(claim: Claim, raw: Mapping[str, Any], *, sent_at: datetime | None) -> DeliveryOutcome:
-    message = claim.message
-    shop = message.shop
-    # send_message's answer does not say who sent it; chat_message_store needs to know it was us.
-    raw = {
+@dataclass
+class Delivered:
+    """A message Shopee has (its answer, or found by the in-doubt check), not recorded yet."""
+
+    claim: Claim
+    raw: Mapping[str, Any]
+    sent_at: datetime | None  # None: when Shopee says it was created (found by the in-doubt check)
+
+
+def record_sent(delivered: list[Delivered]) -> None:
+    """Messages of one shop Shopee has: each stored as the chat Message it became and its row
+    marked sent, all in one transaction with a fixed number of statements (a batch's worth costs
+    about what one did). A row no longer this worker's (its lease ran out) is left to the worker
+    that took it over: its in-doubt check finds the message on Shopee."""
+    if not delivered:
+        return
+    shop = delivered[0].claim.message.shop
+    raws = [_as_ours(d.claim.message, d.raw) for d in delivered]
+    with transaction.atomic():
+        stored = chat_messages_store(shop=shop, raws=raws).messages
+        recorded = rows_update(
+            OutgoingMessage.objects.filter(
+                state=State.SENDING, claim_token__in={d.claim.token for d in delivered}
+            ),
+            {
+                d.claim.message.pk: {
+                    "shopee_message_id": message.message_id,
+                    "conversation_id": message.conversation_id,
+                    "sent_at": d.sent_at or datetime.fromtimestamp(int(raw["created_timestamp"]), UTC),
+                }
+                for d, raw, message in zip(delivered, raws, stored, strict=True)
+            },
+            state=State.SENT,
+            claim_token="",
+            lease_expires_at=None,
+            doubt_since=None,
+            error_code="",
+            last_error="",
+        )
+    if recorded < len(delivered):
+        log.warning(
+            "outbox: %d messages were sent but their claims had been taken over", len(delivered) - recorded
+        )
+
+
+def _as_ours(message: OutgoingMessage, raw: Mapping[str, Any]) -> dict[str, Any]:
+    # send_message's answer does not say who sent it; chat_messages_store needs to know it was us.
+    return {
         **raw,
-        "from_shop_id": shop.shop_id,
+        "from_shop_id": message.shop.shop_id,
         "to_id": message.buyer_id,
         "created_timestamp": raw.get("created_timestamp") or int(time.time()),
         "source_content": raw.get("source_content")
         or ({"order_sn": message.order_sn} if message.order_sn else {}),
     }
-    if sent_at is None:
-        sent_at = datetime.fromtimestamp(int(raw["created_timestamp"]), UTC)
-    with transaction.atomic():
-        stored, _new = chat_message_store(shop=shop, raw=raw)
-        recorded = settle(
-            claim,
-            state=State.SENT,
-            shopee_message_id=stored.message_id,
-            conversation_id=stored.conversation_id,
-            sent_at=sent_at,
-            doubt_since=None,
-            error_code="",
-            last_error="",
-        )
-    if not recorded:
-        log.warning("outbox message %s was sent but its claim had been taken over", message.pk)
-    return DeliveryOutcome.SENT
 
 
 def record_final(claim: Claim, code: str, detail: str) -> None:

@@ -19,7 +19,7 @@ from audit.models import AuditEvent
 from chat.sync import chat_sync_shop
 from chat.transport import transport_for
 from outbox.claim import claim_due
-from outbox.delivery import _deliver, outbox_deliver_due
+from outbox.delivery import Unrecorded, _deliver, outbox_deliver_due
 from outbox.models import OutgoingMessage
 from outbox.record import call_begins
 from outbox.services import outbox_cancel, outbox_sweep
@@ -222,7 +222,9 @@ def test_a_worker_whose_claim_was_taken_over_does_not_send_a_message_cancelled_s
     outbox_cancel(messages=OutgoingMessage.objects.filter(pk=message.pk), user=salesperson)
     sandbox.configure(chat_module_approved=True)
 
-    _deliver(stalled, transport_for(stalled.message.shop))  # worker A wakes up, its claim long gone
+    sent = Unrecorded()
+    _deliver(stalled, transport_for(stalled.message.shop), sent)  # worker A wakes up, its claim long gone
+    sent.record()
     message.refresh_from_db()
     assert message.state == State.CANCELLED
     assert sandbox.deliveries(shop_id=shop.shop_id) == []
