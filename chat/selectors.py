@@ -24,7 +24,17 @@ from django.utils import timezone
 
 from accounts.models import Shop
 from accounts.selectors import shops_visible_to
-from chat.models import Conversation, ConversationTag, Message, Note, PushReceipt, QuickReply, Tag, UnreadMark
+from chat.models import (
+    Conversation,
+    ConversationTag,
+    InboxSettings,
+    Message,
+    Note,
+    PushReceipt,
+    QuickReply,
+    Tag,
+    UnreadMark,
+)
 from chat.team import staff_for_shop
 from orders.models import Order
 from orders.selectors import orders_of_buyer
@@ -312,6 +322,11 @@ def order_cards(conversation: Conversation, messages: list[Message]) -> dict[str
     if not order_sns:
         return {}
     return {o.order_sn: o for o in Order.objects.filter(shop_id=conversation.shop_id, order_sn__in=order_sns)}
+
+
+def alerts_on(user) -> bool:
+    """Whether `user` chose desktop notifications and sound for new buyer messages."""
+    return InboxSettings.objects.filter(user=user, desktop_alerts=True).exists()
 
 
 # -- the team's side of a conversation (F14) ----------------------------------------------------
