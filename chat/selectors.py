@@ -41,6 +41,7 @@ from orders.selectors import orders_of_buyer
 LIST_PAGE = 50
 PANE_MESSAGES = 300  # the document's "up to 300 messages"
 OLDER_PAGE = 100
+SEARCH_IDS = 5000  # conversations a text search matches, read by id
 
 
 class Assigned:
@@ -130,10 +131,16 @@ def _filtered(shop_pks: list[int], filters: InboxFilter) -> QuerySet[Conversatio
         conversations = conversations.filter(pk__in=tagged)
     if filters.search:
         term = filters.search.strip()
-        matching_messages = Message.objects.filter(shop_id__in=shop_pks, text__icontains=term)
-        conversations = conversations.filter(
-            Q(buyer_name__icontains=term) | Q(pk__in=matching_messages.values("conversation_id"))
+        # One set of ids from both trigram indexes, so the conversations are read by id: an OR
+        # of the two tests every conversation of the dates. Up to SEARCH_IDS the ids come here
+        # and go back as a list (the planner then knows how few they are); beyond, a subquery.
+        by_message = Message.objects.filter(shop_id__in=shop_pks, text__icontains=term)
+        by_buyer = Conversation.objects.filter(shop_id__in=shop_pks, buyer_name__icontains=term)
+        matching = by_message.values_list("conversation_id", flat=True).union(
+            by_buyer.values_list("id", flat=True)
         )
+        ids = list(matching[: SEARCH_IDS + 1])
+        conversations = conversations.filter(pk__in=ids if len(ids) <= SEARCH_IDS else matching)
     return conversations
 
 
