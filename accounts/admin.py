@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts import chatlogin, services
+from accounts import chatlogin, services, tokens
 from accounts.models import Shop, ShopSync
 from accounts.selectors import sees_all_shops, shops_visible_to
 from accounts.shopee_words import shopee_error_said
@@ -194,7 +194,7 @@ class ShopAdmin(admin.ModelAdmin):
         refreshed = 0
         for shop in queryset.filter(state__in=Shop.AUTHORIZED_STATES):
             try:
-                services.shop_tokens_refresh(shop_pk=shop.pk, force=True)
+                tokens.shop_tokens_refresh(shop_pk=shop.pk, force=True)
                 refreshed += 1
             except AuthError as exc:
                 self.message_user(

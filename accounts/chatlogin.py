@@ -40,7 +40,7 @@ from accounts.chat_words import (
     REASON_SHOP_REGISTERED,
 )
 from accounts.models import Shop
-from accounts.signals import send_on_commit, shop_authorization_lost, shop_verified
+from accounts.signals import send_on_commit, shop_verified
 from audit.services import audit_shop_verified
 from shopee.errors import AuthError
 from shopee.sellercentre import (
@@ -375,14 +375,6 @@ def chat_login_lost(*, shop: Shop, reason: str) -> None:
     )
     shop.chat_session = ""
     log.warning("chat login of shop %s lost: %s", shop, reason)
-    send_on_commit(shop_authorization_lost, shop_pk=shop.pk)
-
-
-def chat_problem_set(*, shop: Shop, reason: str) -> None:
-    """A problem a person must look at (Shopee changed its interface): shown on 帳號 and 狀態
-    while the session stays (nothing is lost; the outbox holds)."""
-    Shop.objects.filter(pk=shop.pk).update(chat_state_reason=reason[:500], updated_at=timezone.now())
-    shop.chat_state_reason = reason[:500]
 
 
 def chat_password_set(*, shop: Shop, password: str) -> None:
@@ -398,8 +390,7 @@ def chat_password_set(*, shop: Shop, password: str) -> None:
 def chat_session_forget(*, shop: Shop) -> None:
     """End the chat session (and any login waiting for its link): 未驗證 until verified again."""
     now = timezone.now()
-    changed = Shop.objects.filter(pk=shop.pk).exclude(chat_session="", chat_pending="")
-    changed = changed.update(
+    Shop.objects.filter(pk=shop.pk).exclude(chat_session="", chat_pending="").update(
         chat_state=ChatState.UNVERIFIED,
         chat_state_reason=REASON_SESSION_FORGOTTEN,
         chat_state_changed_at=now,
@@ -408,8 +399,6 @@ def chat_session_forget(*, shop: Shop) -> None:
         chat_pending_at=None,
         updated_at=now,
     )
-    if changed:
-        send_on_commit(shop_authorization_lost, shop_pk=shop.pk)
     shop.refresh_from_db()
 
 

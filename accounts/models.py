@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -23,6 +25,10 @@ REASON_WORDS = {
     REASON_REVOKED: gettext_noop("The seller cancelled the authorization on Shopee"),
     REASON_REFUSED: gettext_noop("Shopee refused this shop's authorization"),
 }
+
+
+# Shopee's refresh token lives 30 days [OFF]; kept for the admin, never relied on.
+REFRESH_TOKEN_LIFETIME = timedelta(days=30)
 
 
 class Shop(models.Model):
@@ -122,6 +128,23 @@ class Shop(models.Model):
 
     def __str__(self) -> str:
         return "/".join(part for part in (self.shop_id, self.account, self.name) if part)
+
+    TOKEN_FIELDS = (
+        "access_token",
+        "refresh_token",
+        "access_token_expires_at",
+        "refresh_token_expires_at",
+        "tokens_refreshed_at",
+    )
+
+    def tokens_set(self, pair) -> None:
+        """Take Shopee's new TokenPair (not saved: the caller saves TOKEN_FIELDS in its transaction)."""
+        now = timezone.now()
+        self.access_token = pair.access_token
+        self.refresh_token = pair.refresh_token
+        self.access_token_expires_at = now + timedelta(seconds=pair.expire_in)
+        self.refresh_token_expires_at = now + REFRESH_TOKEN_LIFETIME
+        self.tokens_refreshed_at = now
 
     @classmethod
     def chat_ready_q(cls, prefix: str = "") -> models.Q:

@@ -1,27 +1,26 @@
-"""Shop accounts: the Shopee client, per-shop handles, tokens, verification state.
+"""Shop accounts' writes: records, verification through Shopee's authorization page, and losing it.
 
 Every path that learns a shop's authorization is gone (a refresh refused, a revoke push, an auth
 error during sync or send, the hourly check) ends in `shop_auth_failed`: the shop leaves the
 verified states, the page shows why, the [聊聊登入認證] button comes back and the outbox holds
 the shop's messages. A new verification releases them.
 
-This app imports no other app of ours: what the apps above must hear of (a shop verified, its
-authorization lost, a new token) goes out as a signal after commit (accounts.signals).
+Below accounts stand only audit and the bottom packages (telemetry, shopee): what the apps above
+must hear of (a shop verified) goes out as a signal after commit (accounts.signals). The Shopee
+client is `accounts.client`; a shop's handle and its tokens, `accounts.tokens`.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from accounts.client import shopee_client
 from accounts.models import (
     REASON_AUTHORIZATION_ENDED,
     REASON_EXPIRES_SOON,
@@ -32,143 +31,18 @@ from accounts.models import (
 )
 from accounts.selectors import shops_visible_to
 from accounts.shopee_words import error_parts
-from accounts.signals import send_on_commit, shop_authorization_lost, shop_token_refreshed, shop_verified
+from accounts.signals import send_on_commit, shop_verified
 from accounts.syncs import sync_errors_clear
 from audit.services import audit_shop_verified
-from shopee.client import ShopClient, ShopeeClient
-from shopee.errors import AuthError, RateLimited, Transient
-from shopee.types import TokenPair
-from tmschat import counters
 
 log = logging.getLogger(__name__)
 
-# The beat task refreshes access tokens (4 h) this long before they expire.
-REFRESH_AHEAD = timedelta(hours=1)
-# shop_api refreshes on the spot when the token is this close to expiry (the beat was late).
-REFRESH_ON_USE_MARGIN = timedelta(minutes=5)
-# Shopee's refresh token lives 30 days [OFF]; kept for the admin, never relied on.
-REFRESH_TOKEN_LIFETIME = timedelta(days=30)
 # "Expires in N days" shows from this long before the authorization lapses (Shopee's push: 1 week).
 EXPIRY_WARNING = timedelta(days=7)
 
 
 class VerificationRefused(Exception):
     """The callback names a shop this verification may not touch; nothing was changed."""
-
-
-# -- the client ------------------------------------------------------------------------------
-
-
-def shopee_client() -> ShopeeClient:
-    """The partner-level client as the settings say now (tests point them at the sandbox)."""
-    return _client(
-        os.getpid(),  # a connection pool must not cross a fork into Celery's children
-        settings.SHOPEE_PARTNER_ID,
-        settings.SHOPEE_PARTNER_KEY,
-        settings.SHOPEE_BASE_URL,
-        settings.SHOPEE_AUTH_PAGE_URL,
-        settings.SHOPEE_AUTH_LINK_STYLE,
-        settings.SHOPEE_TIMEOUT_SECONDS,
-    )
-
-
-@lru_cache(maxsize=8)
-def _client(
-    pid: int,
-    partner_id: int,
-    partner_key: str,
-    base_url: str,
-    auth_page_url: str,
-    auth_link_style: str,
-    timeout: float,
-) -> ShopeeClient:
-    return ShopeeClient(
-        partner_id=partner_id,
-        partner_key=partner_key,
-        base_url=base_url,
-        auth_page_url=auth_page_url,
-        auth_link_style=auth_link_style,
-        timeout=timeout,
-        on_error=counters.shopee_error_seen,
-    )
-
-
-def shop_api(shop: Shop) -> ShopClient:
-    """A handle for calls on behalf of `shop`, its access token refreshed first if nearly due.
-
-    Raises AuthError when the shop is not verified; callers pass any AuthError to shop_auth_failed.
-    If Shopee cannot refresh right now, a token with minutes left is used meanwhile.
-    """
-    _require_verified(shop)
-    expires_at = shop.access_token_expires_at
-    if expires_at is None or expires_at - timezone.now() < REFRESH_ON_USE_MARGIN:
-        try:
-            fresh = shop_tokens_refresh(shop_pk=shop.pk)
-        except (Transient, RateLimited):
-            # Shopee is busy: a token with minutes left still works meanwhile.
-            if expires_at is None or expires_at <= timezone.now():
-                raise
-        else:
-            for field in (*_TOKEN_FIELDS, "state", "state_reason", "state_reason_said", "state_changed_at"):
-                setattr(shop, field, getattr(fresh, field))
-            _require_verified(shop)  # another process may have found the authorization gone
-    return shopee_client().shop(shop.shop_id, shop.access_token)
-
-
-def _require_verified(shop: Shop) -> None:
-    if shop.state not in Shop.AUTHORIZED_STATES or not shop.access_token or not shop.shop_id:
-        raise AuthError(f"shop {shop} is not verified", code="shop_not_verified")
-
-
-# -- tokens ----------------------------------------------------------------------------------
-
-_TOKEN_FIELDS = (
-    "access_token",
-    "refresh_token",
-    "access_token_expires_at",
-    "refresh_token_expires_at",
-    "tokens_refreshed_at",
-)
-
-
-def _tokens_store(shop: Shop, pair: TokenPair) -> None:
-    now = timezone.now()
-    shop.access_token = pair.access_token
-    shop.refresh_token = pair.refresh_token
-    shop.access_token_expires_at = now + timedelta(seconds=pair.expire_in)
-    shop.refresh_token_expires_at = now + REFRESH_TOKEN_LIFETIME
-    shop.tokens_refreshed_at = now
-
-
-def shop_tokens_refresh(*, shop_pk: int, force: bool = False) -> Shop:
-    """Trade the shop's refresh token for a new pair if the access token is due (or `force`).
-
-    The refresh token works once, so the call runs under the shop's row lock and the new pair is
-    stored in the same transaction: a second worker waits, then finds fresh tokens and does
-    nothing. An AuthError flips the shop (shop_auth_failed) and is raised again; RateLimited and
-    Transient are raised for the caller to retry later. Returns the shop as stored.
-    """
-    try:
-        with transaction.atomic():
-            shop = Shop.objects.select_for_update().get(pk=shop_pk)
-            if shop.state not in Shop.AUTHORIZED_STATES or not shop.refresh_token:
-                return shop
-            due = shop.access_token_expires_at is None or (
-                shop.access_token_expires_at - timezone.now() < REFRESH_AHEAD
-            )
-            if not (due or force):
-                return shop
-            pair = shopee_client().refresh_access_token(
-                refresh_token=shop.refresh_token, shop_id=shop.shop_id
-            )
-            _tokens_store(shop, pair)
-            shop.save(update_fields=[*_TOKEN_FIELDS, "updated_at"])
-            send_on_commit(shop_token_refreshed, shop_pk=shop.pk)
-            log.info("refreshed tokens of shop %s", shop)
-            return shop
-    except AuthError as exc:
-        shop_auth_failed(shop=shop, reason=str(exc))
-        raise
 
 
 # -- losing the authorization ------------------------------------------------------------------
@@ -200,7 +74,6 @@ def shop_auth_failed(*, shop: Shop, reason: str, said: str = "") -> None:
     )
     if changed:
         log.warning("shop %s lost its authorization: %s", shop, reason)
-        send_on_commit(shop_authorization_lost, shop_pk=shop.pk)
         shop.state, shop.state_reason, shop.state_reason_said = Shop.State.EXPIRED, code, said
         shop.state_changed_at = now
         shop.access_token = shop.refresh_token = ""
@@ -363,7 +236,7 @@ def shop_verify(*, shop: Shop | None, code: str, shop_id: str, user) -> Shop:
         target.state_reason = REASON_EXPIRES_SOON if soon else ""
         target.state_reason_said = ""
         target.state_changed_at = target.verified_at = now
-        _tokens_store(target, pair)
+        target.tokens_set(pair)
         if target.pk is None:
             try:
                 with transaction.atomic():  # a savepoint: the unique shop_id decides a race

@@ -4,9 +4,9 @@ Each signal is sent after the transaction that made the change commits, with `se
 `shop_pk`. Receivers are connected in the receiving app's `apps.py` and only queue that app's
 own Celery task, so a slow or failing receiver never holds up accounts.
 
-- `shop_verified`: 聊聊登入認證 succeeded (first time or again); the shop's tokens are fresh.
-- `shop_authorization_lost`: Shopee no longer accepts the shop's tokens (revoked, lapsed, refused).
-- `shop_token_refreshed`: the shop has a new access token.
+- `shop_verified`: 聊聊登入認證 or 蝦皮API授權 succeeded (first time or again).
+
+A lost authorization is no signal: the outbox holds a shop's messages when its own call is refused.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from django.dispatch import Signal
 from django.utils.module_loading import import_string
 
 shop_verified = Signal()
-shop_authorization_lost = Signal()
-shop_token_refreshed = Signal()
 
 
 def send_on_commit(signal: Signal, *, shop_pk: int) -> None:

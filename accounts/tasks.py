@@ -1,4 +1,4 @@
-"""Token upkeep on the beat: thin tasks over accounts.services."""
+"""Token upkeep on the beat: thin tasks over accounts.tokens and accounts.services."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from accounts import selectors, services
+from accounts import selectors, services, tokens
 from shopee.errors import AuthError, RateLimited, Transient
 
 log = logging.getLogger(__name__)
@@ -19,9 +19,9 @@ def tokens_refresh_due() -> None:
     The beat runs this every 10 minutes, well inside the hour of warning, so a shop that hits a
     rate limit or a network error is simply tried again on the next run.
     """
-    for shop_pk in selectors.shops_with_tokens_due(within=services.REFRESH_AHEAD):
+    for shop_pk in selectors.shops_with_tokens_due(within=tokens.REFRESH_AHEAD):
         try:
-            services.shop_tokens_refresh(shop_pk=shop_pk)
+            tokens.shop_tokens_refresh(shop_pk=shop_pk)
         except AuthError:
             continue  # the service flipped the shop to 已失效 with Shopee's reason
         except Transient as exc:

@@ -13,6 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts import chatlogin, services
 from accounts.authorization import StateRefused, verification_state_issue, verification_state_redeem
 from accounts.chat_words import REASON_ANTI_BOT, REASON_INTERFACE_CHANGED, chat_reason_words
+from accounts.client import shopee_client
 from accounts.forms import ChatLoginForm, ShopForm
 from accounts.selectors import shop_for, shops_visible_to, with_syncs
 from accounts.shopee_words import shopee_error_said
@@ -71,7 +72,7 @@ def shop_add_start(request):
 def _to_shopee(request, *, shop_pk: int | None):
     state = verification_state_issue(request, shop_pk=shop_pk)
     callback = request.build_absolute_uri(reverse("accounts:verify_callback"))
-    return redirect(services.shopee_client().authorization_url(callback, state=state))
+    return redirect(shopee_client().authorization_url(callback, state=state))
 
 
 @require_GET
@@ -99,8 +100,28 @@ def shop_verify_callback(request):
             % {"error": shopee_error_said(str(exc))},
         )
     else:
-        messages.success(request, _("%(shop)s is verified.") % {"shop": shop.name})
+        messages.success(request, _api_verified_words(shop))
     return redirect("accounts:list")
+
+
+def _api_verified_words(shop) -> str:
+    """What 蝦皮API授權 verified and what now works, unlike the chat login's words."""
+    if shop.uses_seller_centre:
+        return _(
+            "%(shop)s: Shopee API authorization verified. Its orders, conversion to shipment and "
+            "shipping documents now work; its chat goes through the chat login."
+        ) % {"shop": shop.name}
+    return _(
+        "%(shop)s: Shopee API authorization verified. Its orders, conversion to shipment, shipping "
+        "documents and chat now work."
+    ) % {"shop": shop.name}
+
+
+def _chat_verified_words(shop) -> str:
+    return _(
+        "%(shop)s: chat login verified on Seller Centre. Its buyers' chats now come into the inbox, "
+        "and replies and notices are sent."
+    ) % {"shop": shop.name}
 
 
 # -- 聊聊登入認證: the Seller Centre login (shops on the Seller Centre chat transport) -------------
@@ -129,7 +150,7 @@ def shop_chat_login(request, pk: int):
             messages.error(request, _no_answer(exc))
         else:
             if not shop.chat_link_sent and shop.chat_state == shop.ChatState.VERIFIED:
-                messages.success(request, _("%(shop)s is verified.") % {"shop": shop.name})
+                messages.success(request, _chat_verified_words(shop))
                 return redirect("accounts:list")
         return redirect("accounts:chat_login", pk=shop.pk)
     return render(
@@ -170,7 +191,7 @@ def shop_chat_login_poll(request, pk: int):
     elif shop.chat_link_sent:  # the link's time is up: stop asking
         return _poll_again(request, shop)
     if shop.chat_state == shop.ChatState.VERIFIED:
-        messages.success(request, _("%(shop)s is verified.") % {"shop": shop.name})
+        messages.success(request, _chat_verified_words(shop))
         return HttpResponseClientRedirect(reverse("accounts:list"))
     return HttpResponseClientRedirect(reverse("accounts:chat_login", args=[shop.pk]))
 
@@ -213,7 +234,7 @@ def shop_chat_login_confirm(request, pk: int):
     except ShopeeError as exc:
         messages.error(request, _no_answer(exc))
     else:
-        messages.success(request, _("%(shop)s is verified.") % {"shop": shop.name})
+        messages.success(request, _chat_verified_words(shop))
         return redirect("accounts:list")
     return redirect("accounts:chat_login", pk=shop.pk)
 

@@ -22,6 +22,10 @@ class AuditEvent(models.Model):
         SHOP_VERIFIED = "shop_verified", _("Verified a shop")
         SHOP_REVERIFIED = "shop_reverified", _("Verified a shop again")
         SCHEDULE_CHANGED = "schedule_changed", _("Changed a schedule")
+        CONVERSATION_ASSIGNED = "conversation_assigned", _("Assigned a conversation")
+        CONVERSATION_STATUS = "conversation_status", _("Changed a conversation's status")
+        NOTE_ADDED = "note_added", _("Wrote an internal note")
+        TAGS_CHANGED = "tags_changed", _("Changed a conversation's tags")
 
     at = models.DateTimeField(_("When"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

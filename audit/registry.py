@@ -24,6 +24,8 @@ def register_models() -> None:
             "auto_notice_template",
         ],
     )
+    auditlog.register(apps.get_model("chat", "Tag"))
+    auditlog.register(apps.get_model("chat", "ChatShopSettings"), include_fields=["shop", "auto_assign"])
     # Beat writes last_run_at / total_run_count on every run: not a change anyone made.
     auditlog.register(
         PeriodicTask,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from audit.models import AuditEvent
-from tmschat.logs import get_logger
+from telemetry.logs import get_logger
 
 log = get_logger("audit")
 

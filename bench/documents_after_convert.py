@@ -56,9 +56,8 @@ from book.models import BookAction, Product  # noqa: E402
 from orders.models import Order  # noqa: E402
 from orders.services import orders_refresh  # noqa: E402
 from shopee.sandbox import Sandbox  # noqa: E402
-from tests.conftest import ServiceProcess  # noqa: E402
 from tests.ops.helpers import procfile_workers  # noqa: E402
-from tests.utils import celery_worker_command, free_port, queue_depth, wait_until  # noqa: E402
+from tests.utils import ServiceProcess, celery_worker_command, free_port, queue_depth, wait_until  # noqa: E402
 
 PREFIX = "bench-docs"
 QUEUES = ("interactive", "default", "sync", "outbox")

@@ -35,7 +35,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import Shop  # noqa: E402
-from chat.models import Conversation, Message  # noqa: E402
+from chat.models import Conversation, Message, Tag  # noqa: E402
 
 SHOPS = 20
 CONVERSATIONS = 50_000
@@ -121,6 +121,28 @@ def reset(regenerate: bool) -> None:
         generate()
 
 
+def team_marks() -> int:
+    """The team's marks on the data (once): one conversation in 5 assigned to the manager, one in 3
+    resolved, one in 10 tagged. Returns the tag's id."""
+    tag, _created = Tag.objects.get_or_create(name=f"{PREFIX}-退款")
+    if not tag.conversations.exists():  # new, or the data was regenerated
+        manager = get_user_model().objects.get(username=f"{PREFIX}-manager")
+        shops = list(Shop.objects.filter(account__startswith=PREFIX).values_list("pk", flat=True))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE chat_conversation SET assignee_id = CASE WHEN id %% 5 = 0 THEN %s END, "
+                "status = CASE WHEN id %% 3 = 0 THEN 'resolved' ELSE 'open' END WHERE shop_id = ANY(%s)",
+                [manager.pk, shops],
+            )
+            cursor.execute(
+                "INSERT INTO chat_conversationtag (conversation_id, tag_id) SELECT id, %s "
+                "FROM chat_conversation WHERE id %% 10 = 0 AND shop_id = ANY(%s)",
+                [tag.pk, shops],
+            )
+            cursor.execute("ANALYZE chat_conversation; ANALYZE chat_conversationtag")
+    return tag.pk
+
+
 def measure(client: Client, paths: list[str], *, repeat: int = 1) -> tuple[list[float], list[int]]:
     times, queries = [], []
     for _ in range(repeat):
@@ -154,6 +176,7 @@ def main() -> None:
         sys.exit("set DATABASE_URL to a PostgreSQL database")
     settings.ALLOWED_HOSTS = ["*"]
     reset(args.regenerate)
+    tag_pk = team_marks()
     shops = Shop.objects.filter(account__startswith=PREFIX)
     print(
         f"data: {Conversation.objects.filter(shop__in=shops).count():,} conversations, "
@@ -183,6 +206,10 @@ def main() -> None:
     report("list, all 90 days (count + first 50)", *measure(manager, ["/chat/?last_from=2000-01-01"] * n))
     report("list, unread only", *measure(manager, ["/chat/?unread=on"] * n))
     report("list, unreplied, one shop", *measure(manager, [f"/chat/?unreplied=on&shop={shops[3].pk}"] * n))
+    report("list, mine (我的)", *measure(manager, ["/chat/?assigned=mine"] * n))
+    report("list, unassigned (未指派)", *measure(manager, ["/chat/?assigned=unassigned"] * n))
+    report("list, resolved (已解決)", *measure(manager, ["/chat/?status=resolved"] * n))
+    report("list, one tag", *measure(manager, [f"/chat/?tag={tag_pk}&status=all"] * n))
     report("list, next page (infinite scroll)", *measure(manager, [more] * n))
     report("list changes poll", *measure(manager, ["/chat/list/changes/?since=0"] * n))
     report("search buyer name 'buyer_4242'", *measure(manager, ["/chat/?q=buyer_4242"] * max(10, n // 3)))

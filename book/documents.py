@@ -4,7 +4,9 @@ Contract of `book_documents(order_pks=…)`:
 - The selection is re-read from Shopee first. Orders whose carrier has no Shopee document
   (黑貓宅急便 brings its own label, seller delivery) are listed apart with the reason, as are
   orders not arranged yet, cancelled ones and ones already picked up.
-- The rest go through Shopee's calls per shop: get_shipping_document_parameter (the suggested
+- The rest have their tracking number read again (get_tracking_number: arranging shipment can
+  replace it) and stored where the order table and Excel read it, so the printed 寄件編號 is theirs.
+- Then Shopee's calls per shop: get_shipping_document_parameter (the suggested
   type), create_shipping_document, get_shipping_document_result polled until READY or FAILED
   (a document still PROCESSING is asked again, for up to `wait_seconds`, then reported as not
   ready yet, never as failed), then download_shipping_document per carrier in batches of 50.
@@ -26,10 +28,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.services import shop_api
+from accounts.tokens import shop_api
 from book.cancellations import book_orders_refresh
 from book.models import BookOrder
-from book.outcomes import Outcome, fail_rest
+from book.outcomes import Outcome, fail_rest, shopee_said
+from book.shipment import book_tracking_store
 from orders.channels import delivery_kind, has_shopee_document
 from orders.models import CANCELLED_STATUSES, Order
 from shopee.errors import AuthError, ShopeeError
@@ -101,10 +104,21 @@ def _refusal(order: Order) -> Outcome | None:
     if order.status in CANCELLED_STATUSES:
         return Outcome(sn, "cancelled_on_shopee", order_pk=pk)
     if order.status in PICKED_UP:
-        return Outcome(sn, "picked_up", {"status": order.status_label}, order_pk=pk)
+        return Outcome(sn, "picked_up", {"status": order.status}, order_pk=pk)
+    if order.status == "RETRY_SHIP":
+        return Outcome(sn, "retry_ship", order_pk=pk)
     if order.status != "PROCESSED":
         return Outcome(sn, "not_arranged", order_pk=pk)
     return None
+
+
+def _tracking_reread(api, orders: list[Order]) -> None:
+    for order in orders:
+        answer = api.get_tracking_number(order.order_sn, order.package_number or None)
+        tracking = str(answer.get("tracking_number") or "")
+        if tracking and tracking != order.tracking_number:
+            book_tracking_store(order_pk=order.pk, tracking=tracking)
+            order.tracking_number = tracking
 
 
 def _package(order: Order, **extra) -> dict:
@@ -130,6 +144,7 @@ def _shop_documents(
             else:
                 ready.append(order)
         if ready:
+            _tracking_reread(api, ready)
             calls = _ShopCalls(api, ready, outcomes)
             pending = calls.create(calls.suggest_types(ready))
             calls.download(calls.wait_ready(pending, wait_seconds=wait_seconds, sleep=sleep))
@@ -153,10 +168,9 @@ class _ShopCalls:
         order = self.by_sn.get(str(result.get("order_sn")))
         if order is None or not (result.get("fail_error") or result.get("fail_message")):
             return False
-        error = str(result.get("fail_message") or result.get("fail_error"))
-        self.outcomes[order.pk] = Outcome(
-            order.order_sn, "document_failed", {"error": error}, order_pk=order.pk
-        )
+        code, text = str(result.get("fail_error") or ""), str(result.get("fail_message") or "")
+        said = shopee_said(code, f"{code}: {text}" if code and text else code or text)
+        self.outcomes[order.pk] = Outcome(order.order_sn, "document_failed", said, order_pk=order.pk)
         return True
 
     def suggest_types(self, orders: list[Order]) -> list[Order]:
@@ -220,7 +234,7 @@ class _ShopCalls:
                 except AuthError:
                     raise  # the shop's authorization: the rest of the shop fails (_shop_documents)
                 except ShopeeError as exc:
-                    code, params = "document_failed", {"error": str(exc)}
+                    code, params = "document_failed", shopee_said(exc.code, str(exc))
                 else:
                     self.files.append((document.content, document.content_type))
                     code, params = "in_document", {}

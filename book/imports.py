@@ -220,6 +220,9 @@ def _insert_lines(entries: list[tuple[int, Imported]]) -> None:
         )
 
 
+AUTO_IMPORT_LISTED = 10  # order numbers of the last run named beside the switch
+
+
 def book_auto_import(*, shop: Shop) -> list[Outcome]:
     """自動匯入: when the shop's switch is on, import its orders still to ship that are not in the
     book yet (normal import: stock and SKUs checked; the others wait for the next sync)."""
@@ -231,9 +234,21 @@ def book_auto_import(*, shop: Shop) -> list[Outcome]:
         )
     )
     outcomes = book_import(order_pks=pks, user=None, statuses=AUTO_IMPORT_STATUSES)
-    imported = sum(1 for outcome in outcomes if outcome.code == "imported")
+    imported = [outcome.order_sn for outcome in outcomes if outcome.ok and outcome.code != "already_imported"]
     if imported:
-        log.info("auto import of %s: %d of %d orders imported", shop, imported, len(pks))
+        log.info("auto import of %s: %d of %d orders imported", shop, len(imported), len(pks))
+    now = timezone.now()
+    last_run = {
+        "auto_import_ran_at": now,
+        "auto_import_left": sum(1 for outcome in outcomes if not outcome.ok),
+    }
+    if imported:
+        last_run |= {
+            "auto_import_imported_at": now,
+            "auto_import_imported": len(imported),
+            "auto_import_order_sns": imported[:AUTO_IMPORT_LISTED],
+        }
+    BookShopSettings.objects.filter(shop=shop).update(**last_run)
     return outcomes
 
 

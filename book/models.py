@@ -142,6 +142,21 @@ class BookShopSettings(models.Model):
         "accounts.Shop", on_delete=models.CASCADE, related_name="book_settings", verbose_name=_("Shop")
     )
     auto_import = models.BooleanField(_("Import new orders automatically"), default=False)
+    # 自動匯入's last run, and its last run that imported anything (most runs find nothing new),
+    # shown beside its switch: staff see that it works and what it took.
+    auto_import_ran_at = models.DateTimeField(_("Automatic import last ran at"), null=True, blank=True)
+    auto_import_left = models.PositiveIntegerField(
+        _("Orders the last automatic import left for staff"), default=0
+    )
+    auto_import_imported_at = models.DateTimeField(
+        _("Automatic import last imported orders at"), null=True, blank=True
+    )
+    auto_import_imported = models.PositiveIntegerField(
+        _("Orders the automatic import last imported"), default=0
+    )
+    auto_import_order_sns = models.JSONField(
+        _("Order numbers the automatic import last imported"), default=list, blank=True
+    )
 
     class Meta:
         db_table = "orders_bookshopsettings"
@@ -187,19 +202,25 @@ class BookAction(models.Model):
         DOCUMENTS = "documents", _("Shipping documents")
         RESTOCK = "restock", _("Restock returned parcels")
 
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    kind = models.CharField(_("Action"), max_length=16, choices=Kind.choices)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Run by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    order_pks = models.JSONField(default=list)
-    options = models.JSONField(default=dict, blank=True)
-    total = models.IntegerField(default=0)
-    done = models.IntegerField(default=0)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    results = models.JSONField(default=list, blank=True)  # Outcome.as_json() per order
-    document = models.BinaryField(null=True, blank=True)
-    document_type = models.CharField(max_length=100, blank=True)  # Content-Type of `document`
-    created_at = models.DateTimeField(auto_now_add=True)
+    order_pks = models.JSONField(_("Orders"), default=list)
+    options = models.JSONField(_("Options"), default=dict, blank=True)
+    total = models.IntegerField(_("Total"), default=0)
+    done = models.IntegerField(_("Done"), default=0)
+    finished_at = models.DateTimeField(_("Finished at"), null=True, blank=True)
+    results = models.JSONField(_("Results"), default=list, blank=True)  # Outcome.as_json() per order
+    document = models.BinaryField(_("Shipping document file"), null=True, blank=True)
+    # The Content-Type of `document`.
+    document_type = models.CharField(_("Document type"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
     class Meta:
         db_table = "orders_bookaction"

@@ -12,9 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.services import shop_auth_failed
+from accounts.shopee_words import reason_words
+from book.models import BookOrder
+from orders.models import STATUS_LABELS
 from shopee.errors import AuthError, BadRequest, ShopeeError
 
 # Codes after which the order is where the action meant it to be.
@@ -29,6 +33,7 @@ OK_CODES = frozenset(
         "converted",
         "converted_blank",
         "already_converted",
+        "reshipped",
         "in_document",
         "restocked",
         "already_restocked",
@@ -70,13 +75,25 @@ WORDS = {
         "Home delivery without a tracking number: allow blank tracking numbers to ship it anyway"
     ),
     "shopee_refused": _("Shopee refused: %(error)s"),
+    "unknown_shipping_method": _(
+        "Shopee asks for a shipping method this program does not know (%(methods)s): arrange it in Seller Centre"
+    ),
     "shopee_unavailable": _("Shopee could not be reached (%(error)s): try again shortly"),
     "status_not_shippable": _("Shopee status %(status)s cannot be shipped from"),
+    "reshipped": _("The failed pickup is arranged again on Shopee, tracking number %(tracking)s"),
+    "reship_in_seller_centre": _(
+        "The pickup failed and Shopee needs the shipment arranged again, which %(carrier)s does not "
+        "allow through the API: in Shopee Seller Centre, under My Sales, open this order and arrange "
+        "its shipment again, then convert it to shipment here"
+    ),
     # shipping documents (產生寄件單)
     "in_document": _("In the shipping document file"),
     "no_document_carrier": _("%(carrier)s brings its own label: Shopee prints no shipping document"),
     "no_document_seller": _("Seller delivery: Shopee prints no shipping document"),
     "not_arranged": _("Not arranged on Shopee yet: convert it to shipment first"),
+    "retry_ship": _(
+        "The pickup failed on Shopee: convert it to shipment again to arrange a new one, then print"
+    ),
     "picked_up": _("Already picked up (%(status)s): Shopee no longer prints its document"),
     "document_failed": _("Shopee could not make the shipping document: %(error)s"),
     "document_not_ready": _("Shopee has not finished the shipping document yet: generate it again shortly"),
@@ -106,12 +123,29 @@ class Outcome:
     def message(self) -> str:
         words = WORDS.get(self.code)
         if words is None:
-            return self.code
+            return gettext("a result this program does not know (%(code)s)") % {"code": self.code}
         text = str(words)  # lazy: translated into the active language now
         try:
-            return text % self.params if self.params else text
+            return text % self.shown_params() if self.params else text
         except (KeyError, TypeError, ValueError):
             return text
+
+    @property
+    def said(self) -> str:
+        """What Shopee said, as it said it: shown only on hover, never as the result."""
+        return str(self.params.get("said", ""))
+
+    def shown_params(self) -> dict[str, Any]:
+        """The parameters in the reader's words: Shopee's error (stored as its code and text) in
+        ours, statuses and states (stored as codes) by their labels."""
+        shown = dict(self.params)
+        if "shopee_code" in shown or "said" in shown:
+            shown["error"] = reason_words(str(shown.get("shopee_code", "")), self.said).words
+        if "status" in shown:
+            shown["status"] = str(STATUS_LABELS.get(shown["status"], shown["status"]))
+        if "state" in shown and shown["state"] in BookOrder.State.values:
+            shown["state"] = str(BookOrder.State(shown["state"]).label)
+        return shown
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -137,10 +171,14 @@ def shopee_failed(error: ShopeeError, *, shop) -> tuple[str, dict[str, Any]]:
     flipped to unverified: shop_auth_failed); otherwise unavailable, to try again shortly."""
     if isinstance(error, AuthError):
         shop_auth_failed(shop=shop, reason=str(error))
-        return "shopee_refused", {"error": str(error)}
-    if isinstance(error, BadRequest):
-        return "shopee_refused", {"error": error.message}
-    return "shopee_unavailable", {"error": str(error)}
+    refused = isinstance(error, AuthError | BadRequest)
+    return "shopee_refused" if refused else "shopee_unavailable", shopee_said(error.code, str(error))
+
+
+def shopee_said(code: str, text: str) -> dict[str, str]:
+    """An outcome's parameters for a Shopee error: its code (said in our words when shown) and its
+    own text apart (shown on hover): Shopee's English never becomes the result staff read."""
+    return {"shopee_code": code or "", "said": str(text or "")}
 
 
 def fail_rest(orders: Iterable, outcomes: dict[int, Outcome], error: ShopeeError, *, shop) -> None:

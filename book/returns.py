@@ -76,4 +76,4 @@ def _outcome(pk: int, sn: str, entry: BookOrder | None, *, restocked: set[int]) 
     if entry.state == State.RETURNED:
         when = timezone.localtime(entry.returned_at).strftime("%Y/%m/%d %H:%M") if entry.returned_at else "—"
         return Outcome(sn, "already_restocked", {"when": when}, order_pk=pk)
-    return Outcome(sn, "not_returning", {"state": str(entry.get_state_display())}, order_pk=pk)
+    return Outcome(sn, "not_returning", {"state": entry.state}, order_pk=pk)

@@ -28,7 +28,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from book.outcomes import Outcome
-from orders.models import CANCELLED_STATUSES, STATUS_LABELS
+from orders.models import CANCELLED_STATUSES
 
 UNPAID_STATUSES = frozenset({"UNPAID", "PENDING"})
 # Statuses a person may import from; automatic import takes only orders still to ship.
@@ -40,11 +40,6 @@ AUTO_IMPORT_STATUSES = frozenset({"READY_TO_SHIP", "PROCESSED", "RETRY_SHIP"})
 # Book entry states (book.models.BookOrder.State), as the rules read them.
 IMPORTED, CANCELLED = "imported", "cancelled"
 LEFT_STATES = frozenset({"shipped", "returning", "returned"})  # the goods left the shelf
-
-
-def status_label(status: str) -> str:
-    """Shopee's status in the reader's words (translated now: outcomes keep it as said)."""
-    return str(STATUS_LABELS.get(status, status))
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,16 +232,16 @@ def import_refusal(
     if entry is not None and entry.state == CANCELLED:
         return _outcome(order, "cancelled_in_book")
     if order.status in UNPAID_STATUSES:
-        return _outcome(order, "not_paid", status=status_label(order.status))
+        return _outcome(order, "not_paid", status=order.status)
     if order.status not in IMPORTABLE_STATUSES:
-        return _outcome(order, "status_not_importable", status=status_label(order.status))
+        return _outcome(order, "status_not_importable", status=order.status)
     if not any(line.quantity > 0 for line in order.lines):
         return _outcome(order, "no_items")
     missing = [line.name for line in order.lines if not line.sku]
     if missing:
         return _outcome(order, "missing_sku", names="、".join(missing))
     if statuses is not None and order.status not in statuses:
-        return _outcome(order, "status_not_importable", status=status_label(order.status))
+        return _outcome(order, "status_not_importable", status=order.status)
     return None
 
 

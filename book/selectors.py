@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from accounts.selectors import shops_visible_to
-from book.models import BookAction, BookOrder, BookShopSettings, BookUserSettings, Product
+from book.models import BookAction, BookOrder, BookOrderLine, BookShopSettings, BookUserSettings, Product
 from book.rules import stock_short, wanted_units
 from orders.columns import Cell
 from orders.models import Order
@@ -27,19 +27,34 @@ STATE_TONES = {
 
 
 def stock_shortages(orders: QuerySet[Order]) -> dict[int, list[str] | None]:
-    """Each order's pk with None when its stock is enough, else the SKUs short (book.rules):
-    one query for the orders, one for the products."""
+    """Each order's pk with None when its stock is enough, else the SKUs short (book.rules)."""
+    return _shortages(orders)[0]
+
+
+def _shortages(orders: QuerySet[Order]) -> tuple[dict[int, list[str] | None], dict[str, int]]:
+    """The shortages and what the catalogue has available of the SKUs wanted: one query for the
+    orders, one for lines imported unreserved, one for the products."""
     wanted = {
         pk: None if held else wanted_units(items)
         for pk, items, held in orders.order_by().values_list("pk", "items", "book_entry__stock_reserved")
     }
+    # 強制匯入 may have taken lines whose SKU was not in the catalogue: they hold nothing, so
+    # they are judged like an order not imported (a product added since may cover them).
+    unreserved = BookOrderLine.objects.filter(
+        book_order__order__in=orders.order_by().values("pk"),
+        book_order__stock_reserved=True,
+        product__isnull=True,
+    ).values_list("book_order__order_id", "sku", "quantity")
+    for pk, sku, quantity in unreserved:
+        units = wanted[pk] = wanted[pk] or {}
+        units[sku] = units.get(sku, 0) + quantity
     skus = {sku for units in wanted.values() if units for sku in units} - {""}
     available = (
         dict(Product.objects.filter(sku__in=skus).values_list("sku", F("on_hand") - F("reserved")))
         if skus
         else {}
     )
-    return {pk: stock_short(units, available) for pk, units in wanted.items()}
+    return {pk: stock_short(units, available) for pk, units in wanted.items()}, available
 
 
 def stock_enough_pks(orders: QuerySet[Order]) -> list[int]:
@@ -48,15 +63,21 @@ def stock_enough_pks(orders: QuerySet[Order]) -> list[int]:
 
 
 def stock_cells(order_pks: list[int]) -> dict[int, Cell]:
-    """The order table's 庫存足夠 column: 是, or 否 with the SKUs short."""
-    shortages = stock_shortages(Order.objects.filter(pk__in=order_pks))
-    yes, no, short_of, no_sku = _("Yes"), _("No"), _("Short of"), _("no SKU")
+    """The order table's 庫存足夠 column: 是, or 否 with the SKUs short and those the catalogue
+    does not know (未知商品)."""
+    shortages, available = _shortages(Order.objects.filter(pk__in=order_pks))
     return {
-        pk: Cell(yes)
-        if short is None
-        else Cell(no, f"{short_of}: {'、'.join(sku or no_sku for sku in short)}" if short else "", "bad")
+        pk: Cell(_("Yes")) if short is None else _short_cell(short, known=available.keys())
         for pk, short in shortages.items()
     }
+
+
+def _short_cell(short: list[str], *, known) -> Cell:
+    lacking = [sku or _("no SKU") for sku in short if sku in known or not sku]
+    unknown = [sku for sku in short if sku and sku not in known]
+    parts = [f"{_('Short of')}: {'、'.join(lacking)}"] if lacking else []
+    parts += [f"{_('Unknown product')}: {'、'.join(unknown)}"] if unknown else []
+    return Cell(_("No"), "；".join(parts), "bad")
 
 
 def state_cells(order_pks: Iterable[int]) -> dict[int, Cell]:
@@ -82,12 +103,11 @@ def order_page_panel(*, user, shops: list) -> dict:
 
 
 def auto_import_shops(*, user, shops=None) -> list[tuple]:
-    """The user's shops (`shops` when the caller has them) with their auto-import switch."""
+    """The user's shops (`shops` when the caller has them), each with its 自動匯入 settings (its
+    switch and last run; None when it was never switched on)."""
     shops = list(shops_visible_to(user)) if shops is None else shops
-    enabled = set(
-        BookShopSettings.objects.filter(shop__in=shops, auto_import=True).values_list("shop_id", flat=True)
-    )
-    return [(shop, shop.pk in enabled) for shop in shops]
+    settings = {row.shop_id: row for row in BookShopSettings.objects.filter(shop__in=shops)}
+    return [(shop, settings.get(shop.pk)) for shop in shops]
 
 
 def products_for_list() -> QuerySet[Product]:

@@ -6,9 +6,14 @@ Contract of `book_convert(order_pks=…, user=…, sender=…, allow_blank_track
 - `tracking_numbers` ({order_sn: number}) gives seller-delivery orders the seller's own numbers.
 - An order still READY_TO_SHIP on Shopee is arranged through get_shipping_parameter then
   ship_order, by the method Shopee asks for (drop-off, pickup at the first address and the
-  recommended slot, or non-integrated with the seller's own tracking number); the tracking
-  number is read back with get_tracking_number. Orders Shopee already arranged are not arranged
-  again.
+  recommended slot, or non-integrated with the seller's own tracking number). Orders Shopee
+  already arranged are not arranged again.
+- Re-ship: an order in RETRY_SHIP (the courier's pickup failed), imported or already converted, is
+  arranged again with update_shipping_order at the recommended slot; where Shopee has no pickup
+  to update (store drop-off, seller delivery) it is refused with what to do in Seller Centre.
+- The tracking number is then read again with get_tracking_number (arranging can replace a
+  store-pickup order's earlier 寄件編號) and stored on the order, where the table, Excel and the
+  shipping document read it, and on the book entry (`book_tracking_store`).
 - A home-delivery or seller-delivery order without a tracking number is refused with the reason
   unless `allow_blank_tracking`; store-pickup orders may wait for theirs (超取補匯入).
 - The book's part is one transaction per order with the entry and its products locked: state
@@ -26,7 +31,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.services import shop_api
+from accounts.tokens import shop_api
 from book.cancellations import book_orders_refresh
 from book.models import BookOrder, BookOrderLine, BookUserSettings, Product
 from book.outcomes import Outcome, fail_rest, shopee_failed
@@ -66,7 +71,7 @@ def book_convert(
         entry = getattr(order, "book_entry", None)
         if entry is None:
             outcomes[order.pk] = Outcome(order.order_sn, "not_imported", order_pk=order.pk)
-        elif entry.state in BookOrder.LEFT_STATES:
+        elif entry.state in BookOrder.LEFT_STATES and entry.state != BookOrder.State.SHIPPED:
             outcomes[order.pk] = _already(order, entry)
         elif entry.state == BookOrder.State.CANCELLED:
             outcomes[order.pk] = Outcome(order.order_sn, "cancelled_in_book", order_pk=order.pk)
@@ -111,9 +116,18 @@ def _load(pks: list[int]) -> list[Order]:
 
 
 def _already(order: Order, entry: BookOrder) -> Outcome:
-    return Outcome(
-        order.order_sn, "already_converted", {"tracking": entry.tracking_number or "—"}, order_pk=order.pk
-    )
+    tracking = order.tracking_number or entry.tracking_number or "—"
+    return Outcome(order.order_sn, "already_converted", {"tracking": tracking}, order_pk=order.pk)
+
+
+def book_tracking_store(*, order_pk: int, tracking: str) -> None:
+    """Shopee's tracking number of the order, as it answered last: on the order (the table, Excel
+    and the shipping document read it there) and on its book entry, in one transaction."""
+    with transaction.atomic():
+        Order.objects.filter(pk=order_pk).exclude(tracking_number=tracking).update(tracking_number=tracking)
+        BookOrder.objects.filter(order_id=order_pk).exclude(tracking_number=tracking).update(
+            tracking_number=tracking
+        )
 
 
 def _convert_one(
@@ -124,11 +138,13 @@ def _convert_one(
     if entry is None:
         return Outcome(sn, "not_imported", order_pk=pk)
     if entry.state in BookOrder.LEFT_STATES:
-        return _already(order, entry)
+        return (
+            _reship(order, api=api, entry=entry) if order.status == "RETRY_SHIP" else _already(order, entry)
+        )
     if order.status in CANCELLED_STATUSES or entry.state == BookOrder.State.CANCELLED:
         return Outcome(sn, "cancelled_on_shopee", order_pk=pk)
     if order.status in UNPAID_STATUSES:
-        return Outcome(sn, "not_paid", {"status": order.status_label}, order_pk=pk)
+        return Outcome(sn, "not_paid", {"status": order.status}, order_pk=pk)
     kind = delivery_kind(order)
     tracking = entry.tracking_number or order.tracking_number
     if kind == "seller" and not tracking:
@@ -143,17 +159,19 @@ def _convert_one(
             arranged = _arrange(order, api=api, tracking=tracking)
             if arranged is not None:
                 return arranged
-            # Shopee took it: PROCESSED now (the next sync reads the rest).
-            Order.objects.filter(pk=pk, status="READY_TO_SHIP").update(status="PROCESSED")
+        elif order.status == "RETRY_SHIP":
+            refused = _arrange_again(order, api=api)
+            if refused is not None:
+                return refused
         elif order.status not in TRACKED_STATUSES:
-            return Outcome(sn, "status_not_shippable", {"status": order.status_label}, order_pk=pk)
-        if not tracking:
-            tracking = str(api.get_tracking_number(sn, package).get("tracking_number") or "")
+            return Outcome(sn, "status_not_shippable", {"status": order.status}, order_pk=pk)
+        # Shopee's number as it stands now; the seller's own one stays when Shopee has none.
+        answer = str(api.get_tracking_number(sn, package).get("tracking_number") or "")
+        tracking = answer or (tracking if kind == "seller" else "")
     except ShopeeError as error:
         code, params = shopee_failed(error, shop=order.shop)
         return Outcome(sn, code, params, order_pk=pk)
-    if tracking:
-        Order.objects.filter(pk=pk, tracking_number="").update(tracking_number=tracking)
+    book_tracking_store(order_pk=pk, tracking=tracking)
     if not tracking and needs_tracking:
         return Outcome(sn, "blank_tracking", order_pk=pk)
     return _ship_in_book(order, entry_pk=entry.pk, user=user, sender=sender, tracking=tracking)
@@ -171,9 +189,7 @@ def _arrange(order: Order, *, api, tracking: str) -> Outcome | None:
     elif "non_integrated" in info:
         choice = {"non_integrated": {"tracking_number": tracking} if tracking else {}}
     else:
-        return Outcome(
-            sn, "shopee_refused", {"error": f"unknown shipping method {sorted(info)}"}, order_pk=order.pk
-        )
+        return Outcome(sn, "unknown_shipping_method", {"methods": "、".join(sorted(info))}, order_pk=order.pk)
     try:
         api.ship_order(sn, package_number=package, **choice)
     except BadRequest:
@@ -181,7 +197,38 @@ def _arrange(order: Order, *, api, tracking: str) -> Outcome | None:
         detail = api.get_order_details([sn])
         if not detail or str(detail[0].get("order_status")) not in TRACKED_STATUSES:
             raise
+    # Shopee took it: PROCESSED now (the next sync reads the rest).
+    Order.objects.filter(pk=order.pk, status="READY_TO_SHIP").update(status="PROCESSED")
     return None
+
+
+def _arrange_again(order: Order, *, api) -> Outcome | None:
+    """RETRY_SHIP: the courier's pickup arranged again at the recommended slot (None when done).
+    Shopee re-arranges only pickups through its API; anything else is done in Seller Centre."""
+    sn, package = order.order_sn, order.package_number or None
+    parameter = api.get_shipping_parameter(sn, package)
+    if "pickup" not in (parameter.get("info_needed") or {}):
+        return Outcome(sn, "reship_in_seller_centre", {"carrier": order.shipping_carrier}, order_pk=order.pk)
+    api.update_shipping_order(sn, package_number=package, pickup=_pickup(parameter, []))
+    Order.objects.filter(pk=order.pk, status="RETRY_SHIP").update(status="PROCESSED")
+    return None
+
+
+def _reship(order: Order, *, api, entry: BookOrder) -> Outcome:
+    """An order converted before whose pickup failed on Shopee: arranged again, nothing more in
+    the book (its stock left already)."""
+    sn, pk = order.order_sn, order.pk
+    try:
+        refused = _arrange_again(order, api=api)
+        if refused is not None:
+            return refused
+        tracking = str(api.get_tracking_number(sn, order.package_number or None).get("tracking_number") or "")
+    except ShopeeError as error:
+        code, params = shopee_failed(error, shop=order.shop)
+        return Outcome(sn, code, params, order_pk=pk)
+    tracking = tracking or order.tracking_number or entry.tracking_number
+    book_tracking_store(order_pk=pk, tracking=tracking)
+    return Outcome(sn, "reshipped", {"tracking": tracking or "—"}, order_pk=pk)
 
 
 def _pickup(parameter: dict[str, Any], needed: list[str]) -> dict[str, Any]:

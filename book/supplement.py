@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import transaction
 
-from accounts.services import shop_api
+from accounts.tokens import shop_api
 from book.models import BookOrder
 from book.outcomes import Outcome, shopee_failed
 from orders.channels import delivery_kind

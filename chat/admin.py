@@ -3,7 +3,7 @@ from django.db.models import Q
 
 from accounts.admin_scope import ShopScopedAdmin
 from accounts.selectors import shops_visible_to
-from chat.models import Conversation, Message, PushReceipt
+from chat.models import ChatShopSettings, Conversation, Message, Note, PushReceipt, Tag
 
 
 class FromShopeeAdmin(ShopScopedAdmin):
@@ -44,3 +44,31 @@ class PushReceiptAdmin(FromShopeeAdmin):
         # Receipts name the shop by Shopee's id; partner-level ones (no shop) only for those seeing all.
         shop_ids = shops_visible_to(request.user).exclude(shop_id=None).values("shop_id")
         return Q(shopee_shop_id__in=shop_ids)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    """The company's tags (also kept on the inbox's 管理標籤 page)."""
+
+    list_display = ("name", "colour")
+    search_fields = ("name",)
+
+
+@admin.register(ChatShopSettings)
+class ChatShopSettingsAdmin(ShopScopedAdmin):
+    """Per shop: new conversations handed out in turn to the staff about."""
+
+    list_display = ("shop", "auto_assign", "last_assignee")
+    list_filter = ("auto_assign",)
+    list_select_related = ("shop", "last_assignee")
+
+
+@admin.register(Note)
+class NoteAdmin(FromShopeeAdmin):
+    """Internal notes, looked at here; they are written in the inbox (audited there)."""
+
+    shop_field = "conversation__shop"
+    list_display = ("conversation", "author", "created_at", "text")
+    search_fields = ("text",)
+    list_select_related = ("conversation__shop", "author")
+    raw_id_fields = ("conversation",)

@@ -48,25 +48,22 @@ from accounts.syncs import (
 )
 from chat.services import chat_live_quicken, live_fast_key
 from chat.sync import CHAT, chat_sync_shop
+from chat.team import present_key
 from chat.transport import transport_for
 from shopee.errors import AuthError, RateLimited, ShopeeError
-from tmschat.health import LIVE_HEARTBEAT_KEY, record_heartbeat
+from telemetry.health import LIVE_HEARTBEAT_KEY, record_heartbeat
 
 log = logging.getLogger(__name__)
 
 PRESENCE_REFRESH_SECONDS = 20  # how often one person's requests renew their presence
 ROUND_MIN_SECONDS = 0.2  # a round waits at least this long: a due shop is asked this much late at most
 ROUND_MAX_SECONDS = 1.0  # and at most this long: a shop that became watched is asked this soon
-HEARTBEAT_SECONDS = 10  # the status page's sign of life (tmschat.health)
+HEARTBEAT_SECONDS = 10  # the status page's sign of life (telemetry.health)
 
 QUIET, PULLED, OWED, BACKED_OFF, LOST, SKIPPED = "quiet", "pulled", "owed", "backed off", "lost", "skipped"
 
 
 # -- who is about --------------------------------------------------------------------------------
-
-
-def present_key(user_pk: int) -> str:
-    return f"chat:live-present:{user_pk}"
 
 
 def live_presence_note(*, user) -> None:

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +50,9 @@ class Conversation(models.Model):
     )
     status = models.CharField(_("Status"), max_length=8, choices=Status.choices, default=Status.OPEN)
     snoozed_until = models.DateTimeField(_("Snoozed until"), null=True, blank=True)
+    tags = models.ManyToManyField(
+        "Tag", verbose_name=_("Tags"), through="ConversationTag", related_name="conversations", blank=True
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["shop", "conversation_id"], name="uniq_conversation")]
@@ -146,3 +150,117 @@ class QuickReply(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# -- teamwork (F14): what staff keep about a conversation, never sent to the buyer ----------------
+
+
+class Tag(models.Model):
+    """A company-wide label staff put on conversations (退貨, VIP …), shown in its colour."""
+
+    name = models.CharField(_("Name"), max_length=30, unique=True)
+    colour = models.CharField(
+        _("Colour"),
+        max_length=7,
+        default="#6b7280",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour like #d97706."))],
+        help_text=_("Like #d97706"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConversationTag(models.Model):
+    conversation = models.ForeignKey(
+        Conversation, verbose_name=_("Conversation"), on_delete=models.CASCADE, related_name="+"
+    )
+    tag = models.ForeignKey(Tag, verbose_name=_("Tag"), on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["conversation", "tag"], name="uniq_conversation_tag")]
+        indexes = [models.Index(fields=["tag", "conversation"], name="conv_tag_tag")]
+        verbose_name = _("conversation tag")
+        verbose_name_plural = _("conversation tags")
+
+    def __str__(self) -> str:
+        return f"{self.tag_id} @ {self.conversation_id}"
+
+
+class Note(models.Model):
+    """A colleague's note in a conversation: only staff read it; it never reaches the outbox."""
+
+    conversation = models.ForeignKey(
+        Conversation, verbose_name=_("Conversation"), on_delete=models.CASCADE, related_name="notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    text = models.TextField(_("Text"))
+    created_at = models.DateTimeField(_("Written at"), default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["conversation", "created_at"], name="note_conv_time")]
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+
+    def __str__(self) -> str:
+        return self.text[:50]
+
+
+class UnreadMark(models.Model):
+    """One person marked the conversation unread for themselves (Shopee's read state untouched);
+    it goes when they open it again."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("Staff member"), on_delete=models.CASCADE, related_name="+"
+    )
+    conversation = models.ForeignKey(
+        Conversation, verbose_name=_("Conversation"), on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "conversation"], name="uniq_unread_mark")]
+        verbose_name = _("unread mark")
+        verbose_name_plural = _("unread marks")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.conversation_id}"
+
+
+class ChatShopSettings(models.Model):
+    """A shop's teamwork switches: new conversations handed out in turn to the staff about."""
+
+    shop = models.OneToOneField(
+        "accounts.Shop", verbose_name=_("Shop"), on_delete=models.CASCADE, related_name="chat_settings"
+    )
+    auto_assign = models.BooleanField(
+        _("Assign new conversations automatically"),
+        default=False,
+        help_text=_("In turn among the staff who see the shop and are signed in now"),
+    )
+    last_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Last assigned to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = _("shop chat settings")
+        verbose_name_plural = _("shop chat settings")
+
+    def __str__(self) -> str:
+        return str(self.shop)

@@ -23,8 +23,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.client import shopee_client
 from accounts.models import Shop
-from accounts.services import shop_authorization_revoked, shop_expiry_warning, shopee_client
+from accounts.services import shop_authorization_revoked, shop_expiry_warning
 from chat.models import PushReceipt
 from chat.services import chat_message_store
 from shopee.types import Push

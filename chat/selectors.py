@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Case, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Shop
 from accounts.selectors import shops_visible_to
-from chat.models import Conversation, Message, PushReceipt, QuickReply
+from chat.models import Conversation, ConversationTag, Message, Note, PushReceipt, QuickReply, Tag, UnreadMark
+from chat.team import staff_for_shop
 from orders.models import Order
 from orders.selectors import orders_of_buyer
 
@@ -21,33 +22,51 @@ PANE_MESSAGES = 300  # the document's "up to 300 messages"
 OLDER_PAGE = 100
 
 
+class Assigned:
+    """The list's 我的 / 未指派 / 全部 choice."""
+
+    MINE, UNASSIGNED, ANY = "mine", "unassigned", ""
+
+
+ANY_STATUS = "all"
+
+
 @dataclass(frozen=True)
 class InboxFilter:
     last_from: date
     last_to: date
     shop_pk: int | None = None
-    unread: bool = False
+    unread: bool = False  # unread on Shopee, or marked unread by the viewer
     unreplied: bool = False  # the buyer wrote last
     search: str = ""
+    viewer_pk: int | None = None  # whose list: 我的, their unread marks, their waiting buyers first
+    assigned: str = Assigned.ANY
+    status: str = Conversation.Status.OPEN  # or ANY_STATUS
+    tag_pk: int | None = None
 
 
 @dataclass(frozen=True)
 class ListCursor:
-    """Where a list page ended: the next page starts strictly after this row."""
+    """Where a list page ended: the next page starts strictly after this row. `first` is 1 while
+    the page was still among the viewer's own conversations whose buyer waits (they come first)."""
 
     last_message_at: datetime
     pk: int
+    first: int = 0
 
     def __str__(self) -> str:
-        return f"{self.last_message_at.timestamp():.6f}_{self.pk}"
+        lead = f"{self.first}_" if self.first else ""
+        return f"{lead}{self.last_message_at.timestamp():.6f}_{self.pk}"
 
     @classmethod
     def parse(cls, value: str | None) -> ListCursor | None:
         try:
-            stamp, pk = (value or "").split("_")
-            if not (pk.isascii() and pk.isdigit()):
+            parts = (value or "").split("_")
+            first = parts.pop(0) if len(parts) == 3 else "0"
+            stamp, pk = parts
+            if not (pk.isascii() and pk.isdigit()) or first not in ("0", "1"):
                 return None
-            return cls(datetime.fromtimestamp(float(stamp), tz=UTC), int(pk))
+            return cls(datetime.fromtimestamp(float(stamp), tz=UTC), int(pk), int(first))
         except (ValueError, OverflowError, OSError):  # e.g. "1e20_1": no such time
             return None
 
@@ -76,9 +95,18 @@ def _filtered(shop_pks: list[int], filters: InboxFilter) -> QuerySet[Conversatio
         last_message_at__lt=_day_start(filters.last_to + timedelta(days=1)),
     )
     if filters.unread:
-        conversations = conversations.filter(unread_count__gt=0)
+        conversations = conversations.filter(Q(unread_count__gt=0) | Q(Exists(_marked(filters))))
     if filters.unreplied:
         conversations = conversations.filter(last_message_from_buyer=True)
+    if filters.assigned == Assigned.MINE:
+        conversations = conversations.filter(assignee_id=filters.viewer_pk)
+    elif filters.assigned == Assigned.UNASSIGNED:
+        conversations = conversations.filter(assignee__isnull=True)
+    if filters.status != ANY_STATUS:
+        conversations = conversations.filter(_status_q(filters.status))
+    if filters.tag_pk:
+        tagged = ConversationTag.objects.filter(tag_id=filters.tag_pk).values("conversation_id")
+        conversations = conversations.filter(pk__in=tagged)
     if filters.search:
         term = filters.search.strip()
         matching_messages = Message.objects.filter(shop_id__in=shop_pks, text__icontains=term)
@@ -88,22 +116,59 @@ def _filtered(shop_pks: list[int], filters: InboxFilter) -> QuerySet[Conversatio
     return conversations
 
 
+def _status_q(status: str) -> Q:
+    """The conversations in `status` now: one put off until a time now passed is 待處理 again
+    (before the beat's chat.team.conversations_wake writes it so)."""
+    woke = Q(status=Conversation.Status.SNOOZED, snoozed_until__lte=timezone.now())
+    if status == Conversation.Status.OPEN:
+        return Q(status=status) | woke
+    if status == Conversation.Status.SNOOZED:
+        return Q(status=status) & ~woke
+    return Q(status=status)
+
+
+def _marked(filters: InboxFilter) -> QuerySet[UnreadMark]:
+    return UnreadMark.objects.filter(user_id=filters.viewer_pk or 0, conversation_id=OuterRef("pk"))
+
+
+def _waiting_for_viewer(filters: InboxFilter) -> Q:
+    """The viewer's own conversations whose buyer spoke last: first in their list."""
+    return Q(assignee_id=filters.viewer_pk or 0, last_message_from_buyer=True)
+
+
+def _list_rows(conversations: QuerySet[Conversation], filters: InboxFilter) -> QuerySet[Conversation]:
+    """The list's rows with what each shows (shop, assignee, tags, the viewer's unread mark),
+    in the list's order: the viewer's waiting buyers first, then newest last message first."""
+    first = _waiting_for_viewer(filters)
+    return (
+        conversations.select_related("shop", "assignee")
+        .prefetch_related("tags")
+        .annotate(
+            marked_unread=Exists(_marked(filters)),
+            first=Case(When(first, then=Value(1)), default=Value(0), output_field=IntegerField()),
+        )
+        .order_by("-first", "-last_message_at", "-id")
+    )
+
+
 def conversations_for_inbox(
     *, shop_pks: list[int], filters: InboxFilter, after: ListCursor | None = None
 ) -> ConversationPage:
-    """One page of the conversation list, newest last message first."""
+    """One page of the conversation list: the viewer's own conversations whose buyer spoke last
+    first, then the rest, each newest last message first."""
     conversations = _filtered(shop_pks, filters)
     total = None if after else conversations.count()
-    page = conversations.select_related("shop").order_by("-last_message_at", "-id")
+    page = _list_rows(conversations, filters)
     if after:
-        page = page.filter(
-            Q(last_message_at__lt=after.last_message_at)
-            | Q(last_message_at=after.last_message_at, pk__lt=after.pk)
+        later = Q(last_message_at__lt=after.last_message_at) | Q(
+            last_message_at=after.last_message_at, pk__lt=after.pk
         )
+        first = _waiting_for_viewer(filters)
+        page = page.filter((first & later) | ~first) if after.first else page.filter(~first & later)
     rows = list(page[: LIST_PAGE + 1])
     more = len(rows) > LIST_PAGE
     rows = rows[:LIST_PAGE]
-    cursor = ListCursor(rows[-1].last_message_at, rows[-1].pk) if more else None
+    cursor = ListCursor(rows[-1].last_message_at, rows[-1].pk, rows[-1].first) if more else None
     return ConversationPage(rows=rows, next_cursor=cursor, total=total)
 
 
@@ -149,12 +214,7 @@ def conversations_changed(
     """Rows of the list written at or after the horizon `since` (newest first), and the next one.
     A row sent twice is the same row again: the page replaces it by its id."""
     horizon = change_horizon()
-    rows = list(
-        _filtered(shop_pks, filters)
-        .filter(change_xid__gte=since)
-        .select_related("shop")
-        .order_by("-last_message_at", "-id")[:LIST_PAGE]
-    )
+    rows = list(_list_rows(_filtered(shop_pks, filters).filter(change_xid__gte=since), filters)[:LIST_PAGE])
     return rows, horizon
 
 
@@ -226,6 +286,52 @@ def order_cards(conversation: Conversation, messages: list[Message]) -> dict[str
     if not order_sns:
         return {}
     return {o.order_sn: o for o in Order.objects.filter(shop_id=conversation.shop_id, order_sn__in=order_sns)}
+
+
+# -- the team's side of a conversation (F14) ----------------------------------------------------
+
+
+def tags_all() -> list[Tag]:
+    return list(Tag.objects.all())
+
+
+@dataclass
+class TeamSide:
+    notes: list[Note]  # oldest first, with their authors
+    tags: list[Tag]  # on the conversation
+    tags_free: list[Tag]  # the others, to put one on
+    staff: list  # who it can be assigned to (chat.team.staff_for_shop)
+    marked_unread: bool  # by the viewer
+    snooze_suggested: datetime  # 稍後處理's time offered first: tomorrow 09:00 in Taipei
+
+
+def team_side(*, conversation: Conversation, viewer) -> TeamSide:
+    """What the pane shows of the team's work on the conversation, in a fixed number of queries."""
+    tags = tags_all()
+    on = set(ConversationTag.objects.filter(conversation=conversation).values_list("tag_id", flat=True))
+    return TeamSide(
+        notes=list(
+            Note.objects.filter(conversation=conversation)
+            .select_related("author")
+            .order_by("created_at", "id")
+        ),
+        tags=[tag for tag in tags if tag.pk in on],
+        tags_free=[tag for tag in tags if tag.pk not in on],
+        staff=list(staff_for_shop(conversation.shop)),
+        marked_unread=UnreadMark.objects.filter(conversation=conversation, user=viewer).exists(),
+        snooze_suggested=_day_start(timezone.localdate() + timedelta(days=1)) + timedelta(hours=9),
+    )
+
+
+def conversations_left(*, shop_pks: list[int], filters: InboxFilter, since: int) -> list[int]:
+    """Conversations written at or after the horizon `since` that the list's filters no longer
+    take (resolved, given to a colleague, a tag taken off): the live list drops them."""
+    matching = _filtered(shop_pks, filters).filter(change_xid__gte=since).values("pk")
+    return list(
+        Conversation.objects.filter(shop_id__in=shop_pks, change_xid__gte=since)
+        .exclude(pk__in=matching)
+        .values_list("pk", flat=True)[:LIST_PAGE]
+    )
 
 
 # -- status ------------------------------------------------------------------------------------

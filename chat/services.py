@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from accounts.models import Shop
 from chat.models import Conversation, Message
-from tmschat.rows import rows_update
+from chat.team import buyer_spoke, conversation_auto_assign, conversation_unread_clear
+from db.rows import rows_update
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,11 @@ def chat_messages_store(*, shop: Shop, raws: Sequence[Mapping[str, Any]], buyer_
         stored = {m.message_id: m for m in new} | before
         for message in new:
             _conversation_moves(message.conversation, message, buyer_name=buyer_name)
+        for cid in created:
+            conversation = conversations[cid]
+            conversation_auto_assign(conversation)
+            if conversation.assignee_id is not None:
+                Conversation.objects.filter(pk=conversation.pk).update(assignee_id=conversation.assignee_id)
         moved = {m.conversation_id: m.conversation for m in new}
         rows_update(
             Conversation.objects.all(),
@@ -161,6 +167,8 @@ MOVED_BY_A_MESSAGE = (
     "last_message_from_buyer",
     "unread_count",
     "buyer_name",
+    "status",  # a buyer's message reopens (chat.team.buyer_spoke)
+    "snoozed_until",
 )
 
 
@@ -175,6 +183,7 @@ def _conversation_moves(conversation: Conversation, message: Message, *, buyer_n
         conversation.last_message_text = message.text[:PREVIEW_CHARS]
         conversation.last_message_from_buyer = message.from_buyer
     if message.from_buyer:
+        buyer_spoke(conversation)
         conversation.unread_count += 1
         conversation.buyer_name = buyer_name or conversation.buyer_name
 
@@ -182,11 +191,12 @@ def _conversation_moves(conversation: Conversation, message: Message, *, buyer_n
 # -- read state --------------------------------------------------------------------------------
 
 
-def conversation_mark_read(*, conversation: Conversation) -> bool:
-    """Staff opened the conversation: read here at once, and on Shopee after commit.
-    Returns False when there was nothing unread."""
+def conversation_mark_read(*, conversation: Conversation, user=None) -> bool:
+    """Staff opened the conversation: read here at once, and on Shopee after commit; `user`'s own
+    unread mark (chat.team) goes too. Returns False when there was nothing unread."""
+    marked = user is not None and conversation_unread_clear(conversation=conversation, user=user)
     if conversation.unread_count == 0:
-        return False
+        return marked
     from chat.tasks import conversation_read_on_shopee
 
     Conversation.objects.filter(pk=conversation.pk).update(

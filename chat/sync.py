@@ -37,6 +37,7 @@ from accounts.syncs import (
 )
 from chat.models import Conversation, Message
 from chat.services import NS, PREVIEW_CHARS, chat_live_quicken, conversation_locked, message_from_shopee
+from chat.team import buyer_spoke, conversation_auto_assign
 from chat.transport import MARK_READ, UNREAD_IN_LIST, ChatTransport, transport_for
 from shopee.errors import AuthError, ShopeeError
 
@@ -183,12 +184,15 @@ def _store(
     ns = int(entry.get("last_message_timestamp") or 0)
     buyer_id = str(entry.get("to_id") or "")
     with transaction.atomic():
-        conversation, _created = conversation_locked(shop, str(entry["conversation_id"]), buyer_id)
+        conversation, created = conversation_locked(shop, str(entry["conversation_id"]), buyer_id)
+        if created:
+            conversation_auto_assign(conversation)
         conversation.buyer_name = str(entry.get("to_name") or conversation.buyer_name)
         conversation.buyer_avatar = str(entry.get("to_avatar") or conversation.buyer_avatar)
         conversation.unread_count = int(entry.get("unread_count") or 0)
         conversation.pinned = bool(entry.get("pinned"))
         conversation.last_read_message_id = str(entry.get("last_read_message_id") or "")
+        known_id = conversation.last_message_id  # a push may have brought this message already
         if ns >= conversation.last_message_ns:
             content = entry.get("latest_message_content") or {}
             conversation.last_message_ns = ns
@@ -197,6 +201,8 @@ def _store(
             conversation.last_message_type = str(entry.get("latest_message_type") or "text")
             conversation.last_message_text = str(content.get("text") or "")[:PREVIEW_CHARS]
             conversation.last_message_from_buyer = str(entry.get("latest_message_from_id") or "") == buyer_id
+            if conversation.last_message_from_buyer and conversation.last_message_id != known_id:
+                buyer_spoke(conversation)
         if ns >= conversation.synced_ns:
             conversation.synced_ns = ns
             conversation.synced_message_id = str(entry.get("latest_message_id") or "")

@@ -6,7 +6,7 @@ from celery import shared_task
 
 from accounts.models import Shop
 from accounts.selectors import chat_ready_shop_pks
-from chat import push, sync
+from chat import push, sync, team
 from chat.models import Conversation, PushReceipt
 from shopee.errors import ShopeeError
 
@@ -61,3 +61,9 @@ def conversation_read_on_shopee(self, conversation_pk: int) -> None:
         sync.conversation_read_remote(conversation=conversation)
     except ShopeeError as exc:
         raise self.retry(exc=exc, countdown=30) from exc
+
+
+@shared_task(time_limit=60, soft_time_limit=50, expires=60)
+def conversations_wake() -> int:
+    """Beat: conversations put off (稍後處理) until a time now passed are 待處理 again."""
+    return team.conversations_wake()

@@ -46,7 +46,8 @@ from accounts.chat_words import (
 )
 from accounts.chatlogin import chat_login_lost, chat_session_of, chat_session_renew, sellercentre_client
 from accounts.models import Shop
-from accounts.services import shop_api, shop_auth_failed
+from accounts.services import shop_auth_failed
+from accounts.tokens import shop_api
 from shopee.errors import AuthError, BadRequest
 from shopee.sellercentre import (
     AntiBotRefused,

@@ -16,7 +16,7 @@ from chat.models import PushReceipt
 from chat.push import push_accept, push_refusal
 from shopee.client import parse_push
 from shopee.signing import verify_push
-from tmschat import counters
+from telemetry import counters
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,9 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from chat.models import QuickReply
-from chat.selectors import InboxFilter, default_range
+from chat.models import Conversation, QuickReply, Tag
+from chat.selectors import ANY_STATUS, Assigned, InboxFilter, default_range
+from chat.team import NOTE_MAX_CHARS
 from orders.forms import DateRangeForm
 from outbox.pictures import Picture, too_large_words
 from outbox.services import MAX_TEXT_CHARS, template_check
@@ -27,6 +28,22 @@ class InboxFilterForm(DateRangeForm):
     shop = forms.TypedChoiceField(label=_("Account"), required=False, coerce=int, empty_value=None)
     unread = forms.BooleanField(label=_("Unread only"), required=False)
     unreplied = forms.BooleanField(label=_("Not replied"), required=False)
+    assigned = forms.ChoiceField(
+        label=_("Whose"),
+        required=False,
+        choices=[
+            (Assigned.ANY, _("All")),
+            (Assigned.MINE, _("Mine")),
+            (Assigned.UNASSIGNED, _("Unassigned")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[*Conversation.Status.choices, (ANY_STATUS, _("Any status"))],
+    )
+    tag = forms.TypedChoiceField(label=_("Tag"), required=False, coerce=int, empty_value=None)
     q = forms.CharField(
         label=_("Search"),
         required=False,
@@ -34,14 +51,17 @@ class InboxFilterForm(DateRangeForm):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Buyer or message text")}),
     )
 
-    def __init__(self, data=None, *, shops, **kwargs):
+    def __init__(self, data=None, *, shops, tags=(), viewer_pk: int | None = None, **kwargs):
         start, end = default_range()
-        if data is not None:  # a date left out means its default: show that, as the list uses it
-            data = {"last_from": start.isoformat(), "last_to": end.isoformat()} | {
+        defaults = {"last_from": start, "last_to": end, "status": Conversation.Status.OPEN, "assigned": ""}
+        if data is not None:  # a field left out means its default: show that, as the list uses it
+            data = {k: str(v) for k, v in defaults.items()} | {
                 name: value for name, value in data.items() if value
             }
-        super().__init__(data, initial={"last_from": start, "last_to": end}, **kwargs)
+        super().__init__(data, initial=defaults, **kwargs)
+        self.viewer_pk = viewer_pk
         self.fields["shop"].choices = [("", _("All accounts")), *((shop.pk, str(shop)) for shop in shops)]
+        self.fields["tag"].choices = [("", _("Any tag")), *((tag.pk, tag.name) for tag in tags)]
 
     def filters(self) -> InboxFilter:
         """What the user asked for; the defaults (last 7 days, every shop) for anything missing or invalid."""
@@ -54,6 +74,10 @@ class InboxFilterForm(DateRangeForm):
             unread=bool(data.get("unread")),
             unreplied=bool(data.get("unreplied")),
             search=(data.get("q") or "").strip(),
+            viewer_pk=self.viewer_pk,
+            assigned=data.get("assigned") or Assigned.ANY,
+            status=data.get("status") or Conversation.Status.OPEN,
+            tag_pk=data.get("tag"),
         )
 
 
@@ -121,3 +145,53 @@ class QuickReplyForm(forms.ModelForm):
         text = self.cleaned_data["text"]
         template_check(text)  # an OutboxRefused is a ValidationError: shown next to the field
         return text
+
+
+# -- the team's actions on a conversation (F14) ---------------------------------------------------
+
+
+class AssignForm(forms.Form):
+    """我來回覆 (`me`), a colleague's id, or nothing (released)."""
+
+    to = forms.RegexField(regex=r"^(me|[0-9]{1,18})?$", required=False)
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Conversation.Status.choices)
+    until = forms.DateTimeField(
+        label=_("Until"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Internal note"),
+        max_length=NOTE_MAX_CHARS,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": _("Only colleagues see this; the buyer never does")}
+        ),
+        error_messages={"required": _("Write the note first.")},
+    )
+
+
+class TagPickForm(forms.Form):
+    tag = forms.IntegerField(min_value=1)
+    on = forms.BooleanField(required=False)
+
+
+class TagForm(forms.ModelForm):
+    """A company-wide tag: its name and colour (#rrggbb)."""
+
+    colour = forms.RegexField(
+        label=_("Colour"),
+        regex=r"^#[0-9a-fA-F]{6}$",
+        widget=forms.TextInput(attrs={"type": "color"}),
+        error_messages={"invalid": _("A colour like #d97706.")},
+    )
+
+    class Meta:
+        model = Tag
+        fields = ("name", "colour")

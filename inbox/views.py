@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from chat import selectors
 from chat.models import Conversation
 from chat.services import chat_live_quicken, conversation_mark_read
-from inbox.forms import CardForm, InboxFilterForm, ReplyForm
+from inbox.forms import CardForm, InboxFilterForm, NoteForm, ReplyForm, StatusForm
 from orders.selectors import order_for
 from outbox.models import OutgoingMessage
 from outbox.placeholders import render_for
@@ -39,7 +39,12 @@ class _Inbox:
     def __init__(self, request):
         self.shops = selectors.visible_shops(request.user)
         self.shop_pks = [shop.pk for shop in self.shops]
-        self.form = InboxFilterForm(_filter_data(request.GET) or None, shops=self.shops)
+        self.form = InboxFilterForm(
+            _filter_data(request.GET) or None,
+            shops=self.shops,
+            tags=selectors.tags_all(),
+            viewer_pk=request.user.pk,
+        )
         self.filters = self.form.filters()
         self.valid = not self.form.is_bound or self.form.is_valid()
         self.query = urlencode({k: v for k, v in _filter_data(request.GET).items() if v})
@@ -71,7 +76,7 @@ def inbox(request):
     pane = {"pane": None}
     if (pk := _id_param(request.GET.get("c"))) is not None:
         conversation = selectors.conversation_for(request.user, pk)
-        pane = _pane_context(conversation)
+        pane = _pane_context(conversation, user=request.user)
     return render(request, "inbox/index.html", view.first_page() | pane)
 
 
@@ -105,15 +110,16 @@ def list_changes(request):
     rows, next_since = selectors.conversations_changed(
         shop_pks=view.shop_pks, filters=view.filters, since=since
     )
-    if not rows:
+    left = selectors.conversations_left(shop_pks=view.shop_pks, filters=view.filters, since=since)
+    if not rows and not left:
         return HttpResponse(status=204)
-    return render(request, "inbox/_list_changes.html", view.context(rows=rows, since=next_since))
+    return render(request, "inbox/_list_changes.html", view.context(rows=rows, left=left, since=next_since))
 
 
 # -- one conversation --------------------------------------------------------------------------
 
 
-def _pane_context(conversation, form: ReplyForm | None = None) -> dict:
+def _pane_context(conversation, form: ReplyForm | None = None, *, user) -> dict:
     pane = selectors.conversation_pane(conversation=conversation)
     pending = pending_of(conversation)
     newest_order = pane.orders[0] if pane.orders else None
@@ -123,6 +129,9 @@ def _pane_context(conversation, form: ReplyForm | None = None) -> dict:
         "pending_key": pending_key(pending),
         "quick_replies": [(reply, render_for(reply.text, newest_order)) for reply in pane.quick_replies],
         "reply_form": form or ReplyForm.blank(),
+        "team": selectors.team_side(conversation=conversation, viewer=user),
+        "note_form": NoteForm(),
+        "status_form": StatusForm(),
     }
 
 
@@ -130,15 +139,17 @@ def _pane_context(conversation, form: ReplyForm | None = None) -> dict:
 def conversation(request, pk: int):
     conversation = selectors.conversation_for(request.user, pk)
     if request.htmx:
-        return render(request, "inbox/_pane.html", _pane_context(conversation))
+        return render(request, "inbox/_pane.html", _pane_context(conversation, user=request.user))
     view = _Inbox(request)
-    return render(request, "inbox/index.html", view.first_page() | _pane_context(conversation))
+    return render(
+        request, "inbox/index.html", view.first_page() | _pane_context(conversation, user=request.user)
+    )
 
 
 @require_POST
 def conversation_read(request, pk: int):
     conversation = selectors.conversation_for(request.user, pk)
-    conversation_mark_read(conversation=conversation)
+    conversation_mark_read(conversation=conversation, user=request.user)
     response = HttpResponse(status=204)
     response["HX-Trigger"] = json.dumps({"chat:read": {"pk": conversation.pk}})
     return response
@@ -281,7 +292,7 @@ def _pending_block(request, message: OutgoingMessage):
 
 # -- helpers -------------------------------------------------------------------------------------
 
-FILTER_FIELDS = ("last_from", "last_to", "shop", "unread", "unreplied", "q")
+FILTER_FIELDS = ("last_from", "last_to", "shop", "unread", "unreplied", "assigned", "status", "tag", "q")
 
 
 def _filter_data(query) -> dict[str, str]:

@@ -15,8 +15,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import shops_visible_to
-from accounts.shopee_words import shopee_error_words
 from notifications.models import AutoNotice, NoticeBatch, NoticeBatchOrder, NoticeLastText, NoticeTemplate
+from notifications.skips import skip_words
 from orders.columns import Cell
 from outbox.models import OutgoingMessage
 
@@ -41,7 +41,7 @@ class ResultRow:
     state: str
     sent_at: datetime | None
     why: str
-    detail: str = ""  # Shopee's own text behind `why`, as it said it (a muted line)
+    detail: str = ""  # Shopee's own text behind `why`, as it said it (on hover only)
 
     @property
     def state_label(self) -> str:
@@ -118,7 +118,7 @@ RESULT_ROWS = 100
 def _result_row(link: NoticeBatchOrder) -> ResultRow:
     order = link.order
     state, sent_at, why = message_state(link.message, link.skip_reason)
-    detail = shopee_error_words(link.message.error_detail).raw if state in (FAILED, HELD) else ""
+    detail = link.message.error_said if state in (FAILED, HELD) else ""
     return ResultRow(
         order.order_sn,
         order.shop.name,
@@ -133,7 +133,7 @@ def _result_row(link: NoticeBatchOrder) -> ResultRow:
 def message_state(message: OutgoingMessage | None, skip_reason: str = "") -> tuple[str, datetime | None, str]:
     """(state, sent at, why) of a notice as staff read it; no message means it was skipped."""
     if message is None:
-        return SKIPPED, None, skip_reason
+        return SKIPPED, None, skip_words(skip_reason)
     state = _state_of(message.state)
     if state == SENT:
         return SENT, message.sent_at, ""
@@ -147,11 +147,11 @@ def message_state(message: OutgoingMessage | None, skip_reason: str = "") -> tup
 def _problem(message: OutgoingMessage) -> str:
     """What stopped the message, with Shopee's reason in our words where it gave one: a bare
     "Shopee refused the message" tells staff nothing they can act on."""
-    if not message.error_detail:
+    if not message.error_reason:
         return message.error_text
     return gettext("%(problem)s (%(reason)s)") % {
         "problem": message.error_text,
-        "reason": shopee_error_words(message.error_detail).words,
+        "reason": message.error_reason,
     }
 
 
@@ -174,7 +174,7 @@ def order_notice_cells(order_pks: list[int]) -> dict[int, Cell]:
         if auto.state == AutoNotice.State.REVIEW:
             state = (HELD, None, str(AutoNotice.State.REVIEW.label))
         elif auto.state == AutoNotice.State.REFUSED:
-            state = (SKIPPED, None, auto.reason)
+            state = (SKIPPED, None, skip_words(auto.reason))
         else:
             state = message_state(auto.message)
         keep(auto.order_id, auto.created_at, state)

@@ -19,11 +19,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Shop
 from audit.services import audit_batch_queued
+from db.once import create_once
+from notifications import skips
 from notifications.models import (
     AutoNotice,
     NoticeBatch,
@@ -86,10 +88,6 @@ class Plan:
     def order_count(self) -> int:
         return sum(len(m.orders) for m in self.messages) + len(self.skipped)
 
-    @property
-    def held_count(self) -> int:
-        return sum(1 for m in self.messages if m.held)
-
 
 def notice_plan(*, orders: list[PlanOrder] | list[Order], text: str, combine: bool = True) -> Plan:
     """What each order gets (see the module's docstring). Raises OutboxRefused for a text that
@@ -102,13 +100,8 @@ def notice_plan(*, orders: list[PlanOrder] | list[Order], text: str, combine: bo
         count = plan.per_shop.get(order.shop_id) or plan.per_shop.setdefault(
             order.shop_id, ShopCount(order.shop)
         )
-        if not order.buyer_user_id:
-            plan.skipped.append((order, _("Shopee hides this buyer: they cannot be reached by chat.")))
-            count.skipped += 1
-            continue
-        missing = missing_of(order)
-        if missing:
-            reason = _("No value for %(names)s on this order yet.") % {"names": "、".join(missing)}
+        reason = _skip(order, missing_of)
+        if reason:
             plan.skipped.append((order, reason))
             count.skipped += 1
             continue
@@ -189,44 +182,39 @@ def last_text_save(*, user, text: str) -> None:
 def batch_send(*, user, token: str, text: str, combine: bool, order_pks) -> tuple[NoticeBatch, bool]:
     """Queue the batch's messages (one per buyer, or per order) and record every order's fate.
     Returns (batch, created): the same token a second time returns the first batch, sending nothing."""
-    existing = NoticeBatch.objects.filter(token=token).first()
-    if existing is not None:
-        return existing, False
-    plan = notice_plan(orders=plan_orders(order_pks, text=text), text=text, combine=combine)
-    try:
-        with transaction.atomic():
-            batch = NoticeBatch.objects.create(
-                token=token,
-                created_by=user,
-                text=text,
-                combine=combine,
-                order_count=plan.order_count,
-                message_count=len(plan.messages),
+
+    def send() -> NoticeBatch:
+        plan = notice_plan(orders=plan_orders(order_pks, text=text), text=text, combine=combine)
+        batch = NoticeBatch.objects.create(
+            token=token,
+            created_by=user,
+            text=text,
+            combine=combine,
+            order_count=plan.order_count,
+            message_count=len(plan.messages),
+        )
+        drafts = [
+            Draft(
+                shop=m.shop,
+                buyer_id=m.buyer_id,
+                text=m.text,
+                order_sn=m.orders[0].order_sn,  # the order attached, as Shopee wants for a first message
+                idempotency_key=f"batch:{token}:{m.shop.pk}:{m.buyer_id}:{m.orders[0].pk}",
             )
-            drafts = [
-                Draft(
-                    shop=m.shop,
-                    buyer_id=m.buyer_id,
-                    text=m.text,
-                    order_sn=m.orders[0].order_sn,  # the order attached, as Shopee wants for a first message
-                    idempotency_key=f"batch:{token}:{m.shop.pk}:{m.buyer_id}:{m.orders[0].pk}",
-                )
-                for m in plan.messages
-            ]
-            rows = outbox_queue_many(
-                drafts=drafts, origin=OutgoingMessage.Origin.BATCH_NOTICE, queued_by=user
-            )
-            _link_orders(batch, plan, [rows[draft.idempotency_key] for draft in drafts])
-            by_shop = defaultdict(list)
-            for draft in drafts:
-                by_shop[draft.shop.pk].append(_Queued(rows[draft.idempotency_key], draft.order_sn))
-            for shop_pk, messages in by_shop.items():
-                audit_batch_queued(actor=user, shop=plan.per_shop[shop_pk].shop, messages=messages)
-            last_text_save(user=user, text=text)
-    except IntegrityError:
-        # The same form at the same moment in another request: its batch stands.
-        return NoticeBatch.objects.get(token=token), False
-    return batch, True
+            for m in plan.messages
+        ]
+        rows = outbox_queue_many(drafts=drafts, origin=OutgoingMessage.Origin.BATCH_NOTICE, queued_by=user)
+        _link_orders(batch, plan, [rows[draft.idempotency_key] for draft in drafts])
+        by_shop = defaultdict(list)
+        for draft in drafts:
+            by_shop[draft.shop.pk].append(_Queued(rows[draft.idempotency_key], draft.order_sn))
+        for shop_pk, messages in by_shop.items():
+            audit_batch_queued(actor=user, shop=plan.per_shop[shop_pk].shop, messages=messages)
+        last_text_save(user=user, text=text)
+        return batch
+
+    # The same form at the same moment in another request: its batch stands.
+    return create_once(NoticeBatch.objects.filter(token=token), send)
 
 
 class _Queued(NamedTuple):
@@ -317,14 +305,17 @@ def auto_notice_converted(*, order: Order, book_order=None, user=None) -> AutoNo
 def _refusal(text: str, order: Order) -> str:
     try:
         template_check(text)
-    except OutboxRefused as exc:
-        return exc.reason
+    except OutboxRefused:
+        return skips.TEXT_REFUSED
+    return _skip(order, lambda order: missing_values(text, order))
+
+
+def _skip(order, missing_of) -> str:
+    """Why the order gets no notice, as a stored code (notifications.skips); "" when it gets one."""
     if not order.buyer_user_id:
-        return _("Shopee hides this buyer: they cannot be reached by chat.")
-    missing = missing_values(text, order)
-    if missing:
-        return _("No value for %(names)s on this order yet.") % {"names": "、".join(missing)}
-    return ""
+        return skips.BUYER_HIDDEN
+    missing = missing_of(order)
+    return skips.skip_reason(skips.MISSING_VALUES, *missing) if missing else ""
 
 
 def _queue_auto(notice: AutoNotice, order: Order, user) -> OutgoingMessage:

@@ -19,7 +19,7 @@ from notifications import selectors, services
 from notifications.forms import ComposeForm, ShopNoticeForm, TemplateEditForm, TemplateForm
 from notifications.models import NoticeBatch
 from orders.selection import selected_orders
-from tmschat.params import bad_parameter, row_id
+from web.params import bad_parameter, row_id
 
 PREVIEW_MESSAGES = 5
 POLL_SECONDS = 2

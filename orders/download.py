@@ -26,12 +26,14 @@ from datetime import date, datetime, timedelta
 from datetime import time as day_time
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Shop
-from accounts.services import shop_api, shop_auth_failed
+from accounts.services import shop_auth_failed
+from accounts.tokens import shop_api
+from db.once import create_once
 from orders.imported import imported_q
 from orders.models import Order, OrderDownload
 from orders.scopes import Scope
@@ -45,6 +47,10 @@ State = OrderDownload.State
 BATCH = 50  # get_order_detail takes at most 50 order numbers
 BATCH_TRIES = 3  # a batch that fails transiently this often is recorded as failed and skipped
 MAX_FAILURES_KEPT = 200
+
+
+# A failure's reason when Shopee returned no details for an order (orders.templatetags.order_words).
+NOT_FOUND = "not_found"
 
 
 def lease_seconds() -> int:
@@ -76,23 +82,23 @@ def download_start(
             scope=scope,
             only_not_imported=only_not_imported,
         )
-        job = OrderDownload.objects.filter(key=key, state__in=OrderDownload.ACTIVE_STATES).first()
-        if job is None:
-            try:
-                with transaction.atomic():
-                    job = OrderDownload.objects.create(
-                        key=key,
-                        shop=shop,
-                        requested_by=user,
-                        created_from=created_from,
-                        created_to=created_to,
-                        scope=scope,
-                        only_not_imported=only_not_imported,
-                    )
-                    _kick_on_commit(job.pk)
-            except IntegrityError:  # another staff member started it a moment ago: join theirs
-                job = OrderDownload.objects.get(key=key, state__in=OrderDownload.ACTIVE_STATES)
-        jobs.append(job)
+
+        def start(shop=shop, key=key) -> OrderDownload:
+            job = OrderDownload.objects.create(
+                key=key,
+                shop=shop,
+                requested_by=user,
+                created_from=created_from,
+                created_to=created_to,
+                scope=scope,
+                only_not_imported=only_not_imported,
+            )
+            _kick_on_commit(job.pk)
+            return job
+
+        # Another staff member's running job with the same request (started a moment ago too) is joined.
+        running = OrderDownload.objects.filter(key=key, state__in=OrderDownload.ACTIVE_STATES)
+        jobs.append(create_once(running, start)[0])
     return jobs
 
 
@@ -200,7 +206,7 @@ def _store_batch(job: OrderDownload, api, token: int) -> None:
                 details = api.get_order_details(batch)
                 outcomes = orders_store(shop=job.shop, details=details, api=api)
                 missing = [sn for sn in batch if sn not in outcomes]
-                failures = [{"order_sn": sn, "reason": "not found on Shopee"} for sn in missing]
+                failures = [{"order_sn": sn, "reason": NOT_FOUND} for sn in missing]
                 _record(job, token, batch, outcomes, failures)
             return
         except AuthError:

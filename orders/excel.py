@@ -136,10 +136,17 @@ def orders_excel_write(*, orders: QuerySet[Order], out: IO[bytes], progress=None
     return count
 
 
-def export_filename(*, accounts: list[str], created_from: date | None, created_to: date | None) -> str:
-    """訂單_<account or all>_<from>-<to>.xlsx (dates as YYYYMMDD; missing ends left out)."""
+def export_filename(
+    *, accounts: list[str], created_from: date | None, created_to: date | None, selected: int | None = None
+) -> str:
+    """The file is named after what it holds: orders_<account or all>_<from>-<to>.xlsx for the
+    filtered list (dates as YYYYMMDD; missing ends left out), orders_<account>_selected-<N>.xlsx
+    for a selection (the filter's dates say nothing of which orders were ticked)."""
     shop = accounts[0] if len(accounts) == 1 else ("all" if not accounts else "+".join(accounts[:3]))
-    span = "-".join(day.strftime("%Y%m%d") for day in (created_from, created_to) if day)
+    if selected is not None:
+        span = f"selected-{selected}"
+    else:
+        span = "-".join(day.strftime("%Y%m%d") for day in (created_from, created_to) if day)
     safe = "".join(ch for ch in f"orders_{shop}_{span}".rstrip("_") if ch.isalnum() or ch in "_-+")
     return f"{safe}.xlsx"
 

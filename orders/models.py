@@ -31,27 +31,28 @@ class Order(models.Model):
         "accounts.Shop", verbose_name=_("Shop"), on_delete=models.CASCADE, related_name="orders"
     )
     order_sn = models.CharField(_("Order number"), max_length=32)
-    status = models.CharField(_("Status"), max_length=32)
-    buyer_user_id = models.CharField(max_length=32, blank=True)
+    # Shopee's status as its code; the choices name it in the reader's words (the admin's list and filter).
+    status = models.CharField(_("Status"), max_length=32, choices=list(STATUS_LABELS.items()))
+    buyer_user_id = models.CharField(_("Buyer ID"), max_length=32, blank=True)
     buyer_username = models.CharField(_("Buyer"), max_length=255, blank=True)
     total_amount = models.DecimalField(
         _("Checkout amount"), max_digits=12, decimal_places=2, null=True, blank=True
     )
-    currency = models.CharField(max_length=3, default="TWD")
+    currency = models.CharField(_("Currency"), max_length=3, default="TWD")
     shipping_carrier = models.CharField(_("Logistics"), max_length=64, blank=True)
-    logistics_channel_id = models.CharField(max_length=16, blank=True)
+    logistics_channel_id = models.CharField(_("Logistics channel ID"), max_length=16, blank=True)
     channel_kind = models.CharField(
         _("Delivery"), max_length=8, choices=ChannelKind.choices, default=ChannelKind.UNKNOWN
     )
-    package_number = models.CharField(max_length=64, blank=True)
+    package_number = models.CharField(_("Package number"), max_length=64, blank=True)
     tracking_number = models.CharField(_("Tracking number"), max_length=64, blank=True)
-    items = models.JSONField(default=list, blank=True)
-    message_to_seller = models.TextField(blank=True)
-    note = models.TextField(blank=True)
+    items = models.JSONField(_("Items"), default=list, blank=True)
+    message_to_seller = models.TextField(_("Buyer's message to the seller"), blank=True)
+    note = models.TextField(_("Seller's note"), blank=True)
     created_on_shopee = models.DateTimeField(_("Created"))
-    updated_on_shopee = models.DateTimeField(null=True, blank=True)
-    pay_time = models.DateTimeField(null=True, blank=True)
-    fetched_at = models.DateTimeField(auto_now=True)
+    updated_on_shopee = models.DateTimeField(_("Updated on Shopee"), null=True, blank=True)
+    pay_time = models.DateTimeField(_("Paid at"), null=True, blank=True)
+    fetched_at = models.DateTimeField(_("Fetched at"), auto_now=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["shop", "order_sn"], name="uniq_order")]
@@ -108,35 +109,44 @@ class OrderDownload(models.Model):
 
     ACTIVE_STATES = (State.QUEUED, State.RUNNING)
 
-    key = models.CharField(max_length=120)
-    shop = models.ForeignKey("accounts.Shop", on_delete=models.CASCADE, related_name="order_downloads")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    key = models.CharField(_("Key"), max_length=120)
+    shop = models.ForeignKey(
+        "accounts.Shop", on_delete=models.CASCADE, related_name="order_downloads", verbose_name=_("Shop")
     )
-    created_from = models.DateField()
-    created_to = models.DateField()
-    scope = models.CharField(max_length=20, choices=Scope.choices, default=Scope.ALL)
-    only_not_imported = models.BooleanField(default=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_from = models.DateField(_("Created from"))
+    created_to = models.DateField(_("Created to"))
+    scope = models.CharField(_("Scope"), max_length=20, choices=Scope.choices, default=Scope.ALL)
+    only_not_imported = models.BooleanField(_("Only orders not imported"), default=False)
 
-    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
-    cancel_requested = models.BooleanField(default=False)
-    listed = models.BooleanField(default=False)
-    order_sns = models.JSONField(default=list, blank=True)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    current_order_sn = models.CharField(max_length=32, blank=True)
-    new = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    unchanged = models.PositiveIntegerField(default=0)
-    skipped = models.PositiveIntegerField(default=0)  # already imported, when only not imported
-    failures = models.JSONField(default=list, blank=True)  # [{"order_sn", "reason"}]
-    error = models.CharField(max_length=500, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(_("State"), max_length=10, choices=State.choices, default=State.QUEUED)
+    cancel_requested = models.BooleanField(_("Cancel requested"), default=False)
+    listed = models.BooleanField(_("Order numbers listed"), default=False)
+    order_sns = models.JSONField(_("Order numbers"), default=list, blank=True)
+    total = models.PositiveIntegerField(_("Total"), default=0)
+    done = models.PositiveIntegerField(_("Done"), default=0)
+    current_order_sn = models.CharField(_("Current order number"), max_length=32, blank=True)
+    new = models.PositiveIntegerField(_("New"), default=0)
+    updated = models.PositiveIntegerField(_("Updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("Unchanged"), default=0)
+    skipped = models.PositiveIntegerField(_("Skipped"), default=0)  # already imported, when only not imported
+    failures = models.JSONField(_("Failures"), default=list, blank=True)  # [{"order_sn", "reason"}]
+    error = models.CharField(_("Error"), max_length=500, blank=True)
+    lease_until = models.DateTimeField(_("Lease until"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("Attempts"), default=0)
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("Finished at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("order download")
+        verbose_name_plural = _("order downloads")
         constraints = [
             models.UniqueConstraint(
                 fields=["key"],
@@ -170,9 +180,15 @@ class OrderSelection(models.Model):
     """The orders a staff member has selected on the order table, kept on the server so the
     selection survives paging and reloads; actions (import, notices, Excel) apply to it."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    order_pks = models.JSONField(default=list, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("User")
+    )
+    order_pks = models.JSONField(_("Orders"), default=list, blank=True)
+    updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("order selection")
+        verbose_name_plural = _("order selections")
 
     def __str__(self) -> str:
         return f"{self.user_id}: {len(self.order_pks)}"
@@ -187,14 +203,20 @@ class OrderExport(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    order_pks = models.JSONField(default=list, blank=True)
-    filename = models.CharField(max_length=200)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    error = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("User")
+    )
+    order_pks = models.JSONField(_("Orders"), default=list, blank=True)
+    filename = models.CharField(_("File name"), max_length=200)
+    state = models.CharField(_("State"), max_length=10, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField(_("Total"), default=0)
+    done = models.PositiveIntegerField(_("Done"), default=0)
+    error = models.CharField(_("Error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Excel export")
+        verbose_name_plural = _("Excel exports")
 
     def __str__(self) -> str:
         return self.filename

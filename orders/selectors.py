@@ -217,7 +217,7 @@ def exports_for_page(*, user, limit: int = 3) -> list[OrderExport]:
     return list(OrderExport.objects.filter(user=user).defer("order_pks").order_by("-created_at")[:limit])
 
 
-def download_for(*, user, pk: int) -> OrderDownload:
+def download_for(user, pk: int) -> OrderDownload:
     return get_object_or_404(OrderDownload.objects.filter(shop__in=shops_visible_to(user)), pk=pk)
 
 

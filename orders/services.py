@@ -17,7 +17,7 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import Shop, ShopSync
-from accounts.services import shop_api, shop_auth_failed
+from accounts.services import shop_auth_failed
 from accounts.syncs import (
     LeaseLost,
     sync_cursor,
@@ -26,6 +26,7 @@ from accounts.syncs import (
     sync_lease_take,
     sync_succeeded,
 )
+from accounts.tokens import shop_api
 from orders.channels import ChannelKind, channel_kind
 from orders.models import CANCELLED_STATUSES, Order
 from orders.signals import orders_cancelled, orders_synced, send_on_commit
@@ -83,7 +84,7 @@ def orders_refresh(*, shop: Shop, order_sns: Iterable[str], api: ShopClient | No
 
 def orders_store(*, shop: Shop, details: Iterable[Mapping[str, Any]], api: ShopClient) -> dict[str, str]:
     """Upsert orders from get_order_detail answers (the one way an order is written), asking
-    Shopee for tracking numbers not yet known once shipment is arranged. Returns each order's
+    Shopee for tracking numbers not yet known, and again when shipment was just arranged. Returns each order's
     outcome: "new", "updated" or "unchanged" (unchanged rows are not written)."""
     rows = [_order_row(detail, shop) for detail in details]
     known = {
@@ -97,9 +98,11 @@ def orders_store(*, shop: Shop, details: Iterable[Mapping[str, Any]], api: ShopC
     for row in rows:
         old = known.get(row.order_sn)
         row.tracking_number = old.tracking_number if old else ""
-        if not row.tracking_number and _tracking_due(row):
+        # Arranging shipment (here or in Seller Centre) can replace a store order's 寄件編號.
+        arranged_now = old is not None and old.status != row.status and row.status == "PROCESSED"
+        if (arranged_now or not row.tracking_number) and _tracking_due(row):
             answer = api.get_tracking_number(row.order_sn, row.package_number or None)
-            row.tracking_number = str(answer.get("tracking_number") or "")
+            row.tracking_number = str(answer.get("tracking_number") or "") or row.tracking_number
         if old is None:
             outcomes[row.order_sn] = "new"
         elif any(getattr(old, name) != getattr(row, name) for name in COMPARED_FIELDS):

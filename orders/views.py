@@ -32,6 +32,7 @@ from orders.selectors import (
     orders_for_list,
 )
 from shopee.errors import ShopeeError
+from web.params import row_id
 
 PAGE_SIZE = 100
 
@@ -141,7 +142,7 @@ def downloads_panel(request):
 
 @require_POST
 def download_cancel(request, pk: int):
-    job = download_for(user=request.user, pk=pk)
+    job = download_for(request.user, pk)
     download.download_cancel(job=job)
     if request.htmx:
         return downloads_panel(request)
@@ -178,7 +179,10 @@ def selection_change(request):
 def selection_toggle(request, pk: int):
     order = order_for(request.user, pk)
     count = selection.selection_toggle(user=request.user, order=order, selected=request.POST.get("on") == "1")
-    return render(request, "orders/_selected_count.html", {"selected_count": count})
+    # The page sends its filtered count along (the table's hx-include): 匯出Excel's button says it
+    # again once nothing is selected, without counting the filter anew on every tick.
+    context = {"selected_count": count, "filtered_count": row_id(request.POST.get("filtered")), "oob": True}
+    return render(request, "orders/_selection_changed.html", context)
 
 
 # -- one order ---------------------------------------------------------------------------------
@@ -224,16 +228,18 @@ def export(request):
     """匯出Excel: the selection, or the filtered orders when nothing is selected."""
     form, filtered = _filtered(request, QueryDict(request.POST.get("query", "")))
     chosen = selection.selected_orders(user=request.user)
-    orders = chosen.order_by("-created_on_shopee", "-id") if chosen.exists() else filtered
+    chosen_any = chosen.exists()
+    orders = chosen.order_by("-created_on_shopee", "-id") if chosen_any else filtered
     filters = form.filters() if form.is_bound and form.is_valid() else None
     shop_pks = set(orders.order_by().values_list("shop_id", flat=True).distinct()[:4])
     accounts = [s.account or s.name for s in shops_visible_to(request.user) if s.pk in shop_pks]
+    pks = list(orders.values_list("pk", flat=True))
     filename = excel.export_filename(
         accounts=accounts,
         created_from=filters.created_from if filters else None,
         created_to=filters.created_to if filters else None,
+        selected=len(pks) if chosen_any else None,
     )
-    pks = list(orders.values_list("pk", flat=True))
     if len(pks) > excel.INLINE_MAX:
         excel.export_start(user=request.user, order_pks=pks, filename=filename)
         messages.info(request, _("The export of %(count)d orders is being written.") % {"count": len(pks)})

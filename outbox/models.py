@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.shopee_words import error_parts, reason_words
 from chat.rich import kind_words
 from shopee.errors import PLATFORM_RULE_WORDS
 
@@ -158,19 +159,30 @@ class OutgoingMessage(models.Model):
 
     @property
     def error_text(self) -> str:
-        """The last error in the reader's language (empty when there is none)."""
+        """The last error in the reader's language (empty when there is none): never Shopee's
+        English, which is kept apart in `error_said`."""
         rule = PLATFORM_RULE_WORDS.get(self.error_code)
         if rule:
             return gettext(rule)
         if self.error_code in self.Problem.values:
             return str(self.Problem(self.error_code).label)
-        return self.last_error
+        if not (self.error_code or self.last_error):
+            return ""
+        return reason_words(self.error_code, self.last_error).words
 
     @property
-    def error_detail(self) -> str:
-        """Shopee's or the network's own words behind `error_text`, where they add something."""
-        detailed = self.error_code in (self.Problem.UNREACHABLE, self.Problem.REFUSED)
-        return self.last_error if detailed else ""
+    def error_reason(self) -> str:
+        """Shopee's (or the network's) reason behind a refusal or an outage, in our words, where it
+        adds something to `error_text`: a bare "Shopee refused the message" tells staff nothing."""
+        if self.error_code not in (self.Problem.UNREACHABLE, self.Problem.REFUSED) or not self.last_error:
+            return ""
+        return reason_words(error_parts(self.last_error)[0], self.last_error).words
+
+    @property
+    def error_said(self) -> str:
+        """What Shopee or the network said, as said: shown only on hover (staff quote it to
+        Shopee's support), never as the reason."""
+        return self.last_error if self.error_code else ""
 
 
 class SendBucket(models.Model):

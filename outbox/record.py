@@ -25,13 +25,13 @@ from django.utils import timezone
 from accounts.models import Shop
 from chat.services import chat_messages_store
 from chat.transport import ChatTransport
+from db.rows import rows_update
 from outbox.claim import Claim
 from outbox.models import OutgoingMessage
 from outbox.rate import send_rate
 from outbox.services import outbox_hold_shop
 from outbox.states import Problem, State
 from shopee.errors import AuthError, RateLimited
-from tmschat.rows import rows_update
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from chat.models import Conversation, Message
 from outbox.doubt import CLOCK_SKEW
 from outbox.models import OutgoingMessage
 from outbox.states import State, outbox_due
-from tmschat.health import HEARTBEAT_STALE_AFTER, last_heartbeat
+from telemetry.health import HEARTBEAT_STALE_AFTER, last_heartbeat
 
 # Due messages this long with nothing sent meanwhile: delivery has stopped (no worker, no beat).
 STALLED_AFTER = timedelta(seconds=60)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -31,6 +31,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record, audit_reply_sent
 from chat.models import Conversation
 from chat.transport import send_refusal
+from db.once import create_once
 from orders.models import Order
 from outbox.kick import kick_on_commit, outbox_kick, parallel_drains
 from outbox.models import OutgoingMessage
@@ -232,41 +233,36 @@ def _queue_one(
     content: Mapping[str, Any] | None = None,
     attachment: str = "",
 ) -> tuple[OutgoingMessage, bool]:
-    """outbox_queue's row, and whether this call wrote it (False: the key was queued before)."""
-    existing = OutgoingMessage.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing, False
-    if origin not in OutgoingMessage.Origin.values:
-        raise ValueError(f"unknown origin {origin!r}")
-    buyer_id = str(buyer_id)
-    # A form's textarea posts line breaks as CRLF; the composer counts (and the buyer reads) one.
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    _check(buyer_id=buyer_id, text=text, message_type=message_type, content=content)
-    held = not shop.can_send
-    message = OutgoingMessage(
-        shop=shop,
-        conversation=conversation,
-        buyer_id=buyer_id,
-        order_sn=order_sn,
-        message_type=message_type,
-        text=text,
-        content=dict(content or {}),
-        attachment=attachment,
-        origin=origin,
-        queued_by=queued_by,
-        idempotency_key=idempotency_key,
-        state=State.HELD if held else State.QUEUED,
-        error_code=Problem.SHOP_NOT_VERIFIED if held else "",
-    )
-    try:
-        with transaction.atomic():
-            message.save()
-    except IntegrityError:
-        # The same form arrived twice at once: the other request's row wins.
-        return OutgoingMessage.objects.get(idempotency_key=idempotency_key), False
-    if not held:
-        kick_on_commit()
-    return message, True
+    """outbox_queue's row, and whether this call wrote it (False: the key was queued before, or
+    the same form arrived twice at once and the other request's row stands)."""
+
+    def write() -> OutgoingMessage:
+        if origin not in OutgoingMessage.Origin.values:
+            raise ValueError(f"unknown origin {origin!r}")
+        # A form's textarea posts line breaks as CRLF; the composer counts (and the buyer reads) one.
+        written = text.replace("\r\n", "\n").replace("\r", "\n")
+        _check(buyer_id=str(buyer_id), text=written, message_type=message_type, content=content)
+        held = not shop.can_send
+        message = OutgoingMessage.objects.create(
+            shop=shop,
+            conversation=conversation,
+            buyer_id=str(buyer_id),
+            order_sn=order_sn,
+            message_type=message_type,
+            text=written,
+            content=dict(content or {}),
+            attachment=attachment,
+            origin=origin,
+            queued_by=queued_by,
+            idempotency_key=idempotency_key,
+            state=State.HELD if held else State.QUEUED,
+            error_code=Problem.SHOP_NOT_VERIFIED if held else "",
+        )
+        if not held:
+            kick_on_commit()
+        return message
+
+    return create_once(OutgoingMessage.objects.filter(idempotency_key=idempotency_key), write)
 
 
 @dataclass(frozen=True)

@@ -444,6 +444,15 @@ class ShopClient:
         body = _compact({"order_sn": order_sn, "package_number": package_number or None}) | chosen
         self._call("POST", "/api/v2/logistics/ship_order", body=body)
 
+    def update_shipping_order(
+        self, order_sn: str, *, pickup: Mapping[str, Any], package_number: str | None = None
+    ) -> None:
+        """A courier's pickup arranged again: for RETRY_SHIP (the pickup failed) or a new slot."""
+        body = _compact({"order_sn": order_sn, "package_number": package_number or None})
+        self._call(
+            "POST", "/api/v2/logistics/update_shipping_order", body=body | {"pickup": _with_int_ids(pickup)}
+        )
+
     def get_channel_list(self) -> list[dict[str, Any]]:
         result = self._call("GET", "/api/v2/logistics/get_channel_list")
         return result.get("logistics_channel_list") or []

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import itertools
 import os
-import signal
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.utils import ROOT, celery_command, celery_worker_command, need, redis_available
+from tests.utils import ServiceProcess, celery_command, celery_worker_command, need, redis_available
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -162,39 +160,6 @@ def service_env(settings, **extra) -> dict[str, str]:
     return env
 
 
-class ServiceProcess:
-    def __init__(self, args: list[str], env: dict[str, str], log_path: Path):
-        self.args = args
-        self.log_path = log_path
-        self._log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            args, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-    @property
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group: the worker gets no chance to clean up."""
-        if self.alive:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.alive:
-            # Cold shutdown: tests need no warm drain (acks are late, nothing is lost).
-            os.killpg(self.proc.pid, signal.SIGQUIT)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self._log.close()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-
 @pytest.fixture
 def _services(settings, tmp_path):
     """Start child processes for one test; each is stopped when the test ends."""
@@ -313,3 +278,59 @@ def others_shop(other_staff):
     return ShopFactory(
         verified=True, shop_id="318990021", account="tmsbaby", name="寶寶生活館", salesperson=other_staff
     )
+
+
+# --- shops verified on the sandbox, and a fast outbox (the outbox and notice tests) -------------
+
+_accounts = itertools.count(1)
+
+
+@pytest.fixture
+def make_shop(sandbox, salesperson):
+    """A shop on the sandbox, verified in the product, sending `rate` messages a second."""
+    from accounts.models import Shop
+    from tests.outbox.helpers import verify
+
+    def make(name: str = "我的測試賣場", *, rate: float = 100.0) -> Shop:
+        number = next(_accounts)
+        # The Open Platform transport: a non-TW shop (Shopee refuses TW sends there, §5.1).
+        remote = sandbox.create_shop(account=f"outbox{number}", password="pw", name=name, region="SG")
+        shop = verify(sandbox, remote["shop_id"], salesperson)
+        Shop.objects.filter(pk=shop.pk).update(send_rate_per_second=rate)
+        shop.refresh_from_db()
+        return shop
+
+    return make
+
+
+@pytest.fixture
+def fast_outbox(settings):
+    settings.OUTBOX_BACKOFF_BASE_SECONDS = 0.05
+    settings.OUTBOX_BACKOFF_MAX_SECONDS = 0.2
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    settings.SHOPEE_TIMEOUT_SECONDS = 0.5
+    return settings
+
+
+@pytest.fixture
+def make_sc_shop(sandbox, salesperson):
+    """A Taiwanese shop on the sandbox, verified by its Seller Centre login (聊聊登入認證: the
+    password, the link tapped, the second click), on the session transport."""
+    from accounts import chatlogin
+    from accounts.models import Shop
+    from accounts.services import shop_create
+
+    def make(name: str = "台灣賣場", *, rate: float = 100.0) -> Shop:
+        number = next(_accounts)
+        remote = sandbox.create_shop(account=f"outboxtw{number}", password="pw", name=name)
+        shop = shop_create(name=name, account=remote["account"], salesperson=salesperson)
+        chatlogin.chat_login_start(
+            shop=shop, login_name=remote["account"], password="pw", keep_password=True, user=salesperson
+        )
+        sandbox.sc_tap_link(remote["shop_id"])
+        shop = chatlogin.chat_login_confirm(shop=Shop.objects.get(pk=shop.pk), user=salesperson)
+        Shop.objects.filter(pk=shop.pk).update(send_rate_per_second=rate)
+        shop.refresh_from_db()
+        return shop
+
+    return make

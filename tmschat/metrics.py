@@ -26,7 +26,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeHistogramMetricFamily, GaugeMetricFamily
 
 from outbox.models import OutgoingMessage
-from tmschat.counters import SHOPEE_ERROR_TYPES, counter_value
+from telemetry.counters import SHOPEE_ERROR_TYPES, counter_value
 
 # Delivery latency (queued → sent), seconds; the histogram covers messages sent in the last hour.
 LATENCY_BUCKETS = (1, 2, 5, 10, 30, 60, 300, 900, 3600)

@@ -25,6 +25,12 @@ SCHEDULE = [
         60,
         "Pull new conversations and messages of every verified shop",
     ),
+    Entry(
+        "conversations wake",
+        "chat.tasks.conversations_wake",
+        60,
+        "Conversations put off until a time now passed are to do again",
+    ),
     Entry("lost pushes", "chat.tasks.lost_pushes_fetch", 300, "Fetch pushes Shopee could not deliver"),
     Entry(
         "chat reconcile", "chat.tasks.chat_reconcile_all", 6 * 3600, "Full re-read of recent conversations"

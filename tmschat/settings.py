@@ -11,7 +11,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from tmschat import logs
+from telemetry import logs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("TMSCHAT_VAR_DIR", default=str(BASE_DIR / "var")))

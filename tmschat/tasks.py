@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from tmschat import health
+from telemetry import health
 
 
 @shared_task(time_limit=30, soft_time_limit=20, expires=60)

@@ -13,6 +13,7 @@ urlpatterns = [
     # Anyone may switch language, also on the sign-in page.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("status/", views.status, name="status"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", views.healthz, name="healthz"),
     path("metrics", metrics.metrics_view, name="metrics"),
     path("shops/", include("accounts.urls")),

@@ -3,9 +3,10 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
-from tmschat import health
+from telemetry import health
 
 
 def home(request):
@@ -15,6 +16,14 @@ def home(request):
 @require_GET
 def status(request):
     return render(request, "status.html", {"checks": health.checks(), "sections": health.sections(request)})
+
+
+@login_not_required
+@require_GET
+def favicon(request):
+    """Pages without our icon link (the admin's) make the browser ask for /favicon.ico: our icon,
+    not a 404 in every admin page's console."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @login_not_required

@@ -2,7 +2,15 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from notifications import skips
+
 register = template.Library()
+
+
+@register.filter
+def skip_words(stored: str) -> str:
+    """Why an order gets no notice (a stored code) in the reader's words."""
+    return skips.skip_words(stored)
 
 
 @register.filter

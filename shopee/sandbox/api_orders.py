@@ -100,6 +100,12 @@ def ship_order(call: ApiCall) -> dict[str, Any]:
     return {}
 
 
+@endpoint("/api/v2/logistics/update_shipping_order", "POST")
+def update_shipping_order(call: ApiCall) -> dict[str, Any]:
+    logistics.update_shipping(call.core, _order(call), call.body)
+    return {}
+
+
 @endpoint("/api/v2/logistics/get_tracking_number", "GET")
 def get_tracking_number(call: ApiCall) -> dict[str, Any]:
     return logistics.tracking_number(_order(call), set(call.names("response_optional_fields")))

@@ -39,8 +39,11 @@ def require_ready_to_ship(order: Order) -> None:
 
 
 def shipping_parameter(core: Core, order: Order) -> dict[str, Any]:
-    """What ship_order needs: store channels drop off, couriers pick up, the seller ships alone."""
-    require_ready_to_ship(order)
+    """What ship_order needs: store channels drop off, couriers pick up, the seller ships alone.
+    A RETRY_SHIP order is answered too: its new pickup slots are what update_shipping_order takes
+    (UNCERTAIN whether Shopee answers it here; the document names no other source of slots)."""
+    if order.status != "RETRY_SHIP":
+        require_ready_to_ship(order)
     channel = CHANNELS[order.channel_id]
     method = _SHIP_METHOD[channel.kind]
     if method == "dropoff":
@@ -90,9 +93,29 @@ def ship(core: Core, order: Order, body: dict[str, Any]) -> None:
     if method == "pickup" and not (chosen.get("address_id") and chosen.get("pickup_time_id")):
         raise ApiError("logistics.error_param", "pickup needs address_id and pickup_time_id.")
     order_set_status(core, order.order_sn, "PROCESSED")
-    tracking_number = None if channel.integrated else chosen.get("tracking_number")
-    if channel.integrated or tracking_number:
-        order_set_tracking_number(core, order.order_sn, tracking_number)
+    if channel.integrated:
+        # The carrier's number: a store-pickup order's earlier 寄件編號 may be replaced by it.
+        keep = order.tracking_number and not core.config.store_number_changes_on_ship
+        if not keep:
+            order_set_tracking_number(core, order.order_sn)
+    elif chosen.get("tracking_number"):
+        order_set_tracking_number(core, order.order_sn, chosen["tracking_number"])
+
+
+def update_shipping(core: Core, order: Order, body: dict[str, Any]) -> None:
+    """update_shipping_order: a courier's pickup arranged again. RETRY_SHIP (the pickup failed)
+    -> PROCESSED; a PROCESSED order only gets its new slot. Only pickup channels have one: store
+    drop-off and seller delivery cannot be re-arranged through the API."""
+    channel = CHANNELS[order.channel_id]
+    if _SHIP_METHOD[channel.kind] != "pickup":
+        raise ApiError("logistics.error_param", f"{channel.name} has no pickup to update.")
+    if order.status not in ("RETRY_SHIP", "PROCESSED"):
+        raise ApiError("logistics.error_param", "The order status does not support updating the pickup.")
+    chosen = body.get("pickup")
+    if not isinstance(chosen, dict) or not (chosen.get("address_id") and chosen.get("pickup_time_id")):
+        raise ApiError("logistics.error_param", "pickup needs address_id and pickup_time_id.")
+    if order.status == "RETRY_SHIP":
+        order_set_status(core, order.order_sn, "PROCESSED")
 
 
 def tracking_number(order: Order, optional_fields: set[str]) -> dict[str, Any]:

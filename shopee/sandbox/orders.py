@@ -328,51 +328,47 @@ _ABSENT = object()
 
 
 def _optional_field(core: Core, order: Order, channel: Channel, name: str) -> Any:
-    shipped = order.status in ("SHIPPED", "TO_CONFIRM_RECEIVE", "COMPLETED", "TO_RETURN")
-    match name:
-        case "buyer_user_id":
-            return order.buyer_id
-        case "buyer_username":
-            return order.buyer_username
-        case "recipient_address":
-            return dict(order.recipient)
-        case "item_list":
-            return [_item(line, order) for line in order.items]
-        case "package_list":
-            return [_package(order, channel)]
-        case "total_amount":
-            return order.total_amount if order.pay_time is not None else _ABSENT  # only once paid
-        case "shipping_carrier" | "checkout_shipping_carrier":
-            return channel.name
-        case "estimated_shipping_fee":
-            return float(order.shipping_fee)
-        case "actual_shipping_fee":
-            return float(order.shipping_fee) if shipped else 0.0
-        case "actual_shipping_fee_confirmed":
-            return shipped
-        case "pay_time":
-            return order.pay_time if order.pay_time is not None else _ABSENT
-        case "payment_method":
-            return order.payment_method
-        case "note":
-            return order.note
-        case "note_update_time":
-            return order.update_time if order.note else 0
-        case "cancel_by":
-            return order.cancel_by
-        case "cancel_reason" | "buyer_cancel_reason":
-            return order.cancel_reason
-        case "pickup_done_time":
-            return order.pickup_done_time
-        case "fulfillment_flag":
-            return "fulfilled_by_local_seller"
-        case "goods_to_declare" | "split_up":
-            return False
-        case "dropshipper" | "dropshipper_phone":
-            return ""
-        case "order_chargeable_weight_gram":
-            return 500
-    return _ABSENT  # not a field the sandbox knows: left out, like Shopee ignores unknown names
+    value = _OPTIONAL_FIELDS.get(name)
+    return _ABSENT if value is None else value(order, channel)  # unknown names: left out, as Shopee does
+
+
+def _shipped(order: Order) -> bool:
+    return order.status in ("SHIPPED", "TO_CONFIRM_RECEIVE", "COMPLETED", "TO_RETURN")
+
+
+def _fixed(value: Any) -> Callable[[Order, Channel], Any]:
+    return lambda order, channel: value
+
+
+# Each optional field Shopee answers when `response_optional_fields` names it: its value for an order.
+_OPTIONAL_FIELDS: dict[str, Callable[[Order, Channel], Any]] = {
+    "buyer_user_id": lambda order, channel: order.buyer_id,
+    "buyer_username": lambda order, channel: order.buyer_username,
+    "recipient_address": lambda order, channel: dict(order.recipient),
+    "item_list": lambda order, channel: [_item(line, order) for line in order.items],
+    "package_list": lambda order, channel: [_package(order, channel)],
+    # only once paid
+    "total_amount": lambda order, channel: order.total_amount if order.pay_time is not None else _ABSENT,
+    "shipping_carrier": lambda order, channel: channel.name,
+    "checkout_shipping_carrier": lambda order, channel: channel.name,
+    "estimated_shipping_fee": lambda order, channel: float(order.shipping_fee),
+    "actual_shipping_fee": lambda order, channel: float(order.shipping_fee) if _shipped(order) else 0.0,
+    "actual_shipping_fee_confirmed": lambda order, channel: _shipped(order),
+    "pay_time": lambda order, channel: order.pay_time if order.pay_time is not None else _ABSENT,
+    "payment_method": lambda order, channel: order.payment_method,
+    "note": lambda order, channel: order.note,
+    "note_update_time": lambda order, channel: order.update_time if order.note else 0,
+    "cancel_by": lambda order, channel: order.cancel_by,
+    "cancel_reason": lambda order, channel: order.cancel_reason,
+    "buyer_cancel_reason": lambda order, channel: order.cancel_reason,
+    "pickup_done_time": lambda order, channel: order.pickup_done_time,
+    "fulfillment_flag": _fixed("fulfilled_by_local_seller"),
+    "goods_to_declare": _fixed(False),
+    "split_up": _fixed(False),
+    "dropshipper": _fixed(""),
+    "dropshipper_phone": _fixed(""),
+    "order_chargeable_weight_gram": _fixed(500),
+}
 
 
 def _item(line: dict[str, Any], order: Order) -> dict[str, Any]:

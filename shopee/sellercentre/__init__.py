@@ -34,7 +34,7 @@ from shopee.sellercentre.errors import (
     TooManyAttempts,
     WrongPassword,
 )
-from shopee.sellercentre.transport import PageSigner, PlainSigner, RawResponse, Signer, make_signer
+from shopee.sellercentre.signers import PageSigner, PlainSigner, RawResponse, Signer, make_signer
 from shopee.sellercentre.types import (
     PendingLogin,
     SellerCentreSession,

@@ -30,7 +30,7 @@ from shopee.sellercentre.errors import (
     TooManyAttempts,
     WrongPassword,
 )
-from shopee.sellercentre.transport import PlainSigner, RawResponse, Signer
+from shopee.sellercentre.signers import PlainSigner, RawResponse, Signer
 from shopee.sellercentre.types import (
     PendingLogin,
     SellerCentreSession,

@@ -29,16 +29,22 @@
     const target = list();
     if (!target) return incoming.remove();
     const rows = Array.from(incoming.children).reverse(); // oldest first: the newest ends on top
+    // The viewer's own waiting buyers (data-first) come before the rest.
+    const rank = (el) => BigInt(el.dataset.first || "0") * 2n ** 64n + BigInt(el.dataset.ts || "0");
     for (const row of rows) {
       const old = target.querySelector(`#${row.id}`);
+      if (row.classList.contains("gone")) { // the filters no longer take it
+        if (old && !old.classList.contains("active")) old.remove();
+        row.remove();
+        continue;
+      }
       if (old && old.classList.contains("active")) row.classList.add("active");
-      if (old && old.dataset.ts === row.dataset.ts) {
+      if (old && rank(old) === rank(row)) {
         old.replaceWith(row);
         continue;
       }
       if (old) old.remove();
-      const ts = BigInt(row.dataset.ts || "0");
-      const before = Array.from(target.querySelectorAll(".conv")).find((el) => BigInt(el.dataset.ts || "0") < ts);
+      const before = Array.from(target.querySelectorAll(".conv")).find((el) => rank(el) < rank(row));
       if (before) target.insertBefore(row, before);
       else if (!target.querySelector(".conv-more")) target.appendChild(row);
       target.querySelector(".conv-empty")?.remove();

@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import Shop, ShopSync
 from chat.sync import chat_sync_shop
 from orders.services import orders_sync_recent
-from tests.accounts.conftest import KTMST, verify_in_sandbox
+from tests.accounts.helpers import KTMST, verify_in_sandbox
 from tests.utils import signed_in
 
 pytestmark = pytest.mark.django_db

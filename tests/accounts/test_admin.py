@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Shop
-from tests.accounts.conftest import KTMST
+from tests.accounts.helpers import KTMST
 
 pytestmark = pytest.mark.django_db
 

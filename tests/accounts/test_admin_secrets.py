@@ -16,7 +16,7 @@ from django.urls import reverse
 from accounts import chatlogin
 from accounts.models import Shop
 from accounts.services import shop_create, shop_verify
-from tests.accounts.conftest import chat_login_in_sandbox
+from tests.accounts.helpers import chat_login_in_sandbox
 
 pytestmark = pytest.mark.django_db
 

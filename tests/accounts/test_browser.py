@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import Shop
-from tests.accounts.conftest import KTMST
+from tests.accounts.helpers import KTMST
 from tests.factories import ShopFactory
 from tests.utils import screenshot_on_failure
 

@@ -9,7 +9,7 @@ import pytest
 from accounts import chatlogin
 from accounts.models import Shop
 from accounts.services import shop_create
-from tests.accounts.conftest import KTMST, TMSBABY, chat_login_in_sandbox
+from tests.accounts.helpers import KTMST, TMSBABY, chat_login_in_sandbox
 
 pytestmark = pytest.mark.django_db
 

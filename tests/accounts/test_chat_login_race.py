@@ -10,7 +10,7 @@ from accounts import chatlogin
 from accounts.models import Shop
 from accounts.services import shop_create
 from chat import sync
-from tests.accounts.conftest import chat_login_in_sandbox
+from tests.accounts.helpers import chat_login_in_sandbox
 
 pytestmark = pytest.mark.django_db
 

@@ -10,12 +10,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import services, tasks
+from accounts import tasks, tokens
 from accounts.models import Shop
 from chat.tasks import chat_sync_all
 from outbox.models import OutgoingMessage
 from outbox.services import outbox_queue
-from tests.accounts.conftest import KTMST, back_from_shopee, flash, seller_at_shopee, start
+from tests.accounts.helpers import KTMST, back_from_shopee, flash, seller_at_shopee, start
 from tests.utils import signed_in, wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -57,8 +57,8 @@ def test_two_workers_refreshing_the_same_shop_use_the_refresh_token_once(
     assert shop.access_token_expires_at > timezone.now() + timedelta(hours=3)
     # Both the stored access token and the stored (new) refresh token are good at Shopee.
     sandbox_shops.set_faults(clear=True)
-    assert services.shop_api(shop).get_shop_info()["shop_name"] == "我的測試賣場"
-    services.shop_tokens_refresh(shop_pk=shop.pk, force=True)
+    assert tokens.shop_api(shop).get_shop_info()["shop_name"] == "我的測試賣場"
+    tokens.shop_tokens_refresh(shop_pk=shop.pk, force=True)
     assert refresh_calls(sandbox_shops) == 2
     assert Shop.objects.get(pk=shop.pk).state == Shop.State.VERIFIED
 

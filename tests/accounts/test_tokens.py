@@ -7,10 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import services, tasks
+from accounts import services, tasks, tokens
 from accounts.models import Shop
 from shopee.errors import AuthError, Transient
-from tests.accounts.conftest import KTMST, TMSBABY, verify_in_sandbox
+from tests.accounts.helpers import KTMST, TMSBABY, verify_in_sandbox
 from tests.factories import ShopFactory
 from tests.utils import signed_in
 
@@ -38,7 +38,7 @@ def test_shop_api_refreshes_a_token_about_to_expire_and_calls_with_the_new_one(s
     old_access, old_refresh = verified_shop.access_token, verified_shop.refresh_token
     expire_access_token_in(verified_shop, 2)
 
-    info = services.shop_api(verified_shop).get_shop_info()
+    info = tokens.shop_api(verified_shop).get_shop_info()
 
     assert info["shop_name"] == "我的測試賣場"
     stored = Shop.objects.get(pk=verified_shop.pk)
@@ -48,13 +48,13 @@ def test_shop_api_refreshes_a_token_about_to_expire_and_calls_with_the_new_one(s
 
 
 def test_shop_api_uses_a_fresh_token_without_refreshing(sandbox_shops, verified_shop):
-    services.shop_api(verified_shop).get_shop_info()
+    tokens.shop_api(verified_shop).get_shop_info()
     assert calls(sandbox_shops, REFRESH) == 0
 
 
 def test_shop_api_refuses_a_shop_that_is_not_verified(shop):
     with pytest.raises(AuthError):
-        services.shop_api(shop)
+        tokens.shop_api(shop)
 
 
 def test_beat_refreshes_only_tokens_due_within_the_hour(sandbox_shops, verified_shop, salesperson):
@@ -100,7 +100,7 @@ def test_revoke_shows_within_one_authorization_check(sandbox_shops, verified_sho
     assert "蝦皮已不再列出此賣場的授權" in page
     assert reverse("accounts:verify", args=[shop.pk]) in page
     with pytest.raises(AuthError):
-        services.shop_api(shop)
+        tokens.shop_api(shop)
 
 
 def test_revoke_push_flips_the_shop(verified_shop, salesperson):
@@ -118,7 +118,7 @@ def test_authorization_ending_within_a_week_shows_days_left(sandbox_shops, verif
     assert shop.state == Shop.State.EXPIRING
     page = account_page(salesperson)
     assert "6 天後到期" in page and "即將到期" in page
-    services.shop_api(shop).get_shop_info()  # still usable meanwhile
+    tokens.shop_api(shop).get_shop_info()  # still usable meanwhile
 
 
 def test_expiry_warning_push_marks_the_shop_expiring(verified_shop, salesperson):
@@ -144,7 +144,7 @@ def test_auth_error_with_tokens_replaced_meanwhile_changes_nothing(sandbox_shops
 def test_auth_error_during_sync_flips_the_shop(sandbox_shops, verified_shop):
     sandbox_shops.revoke(KTMST["shop_id"])
     with pytest.raises(AuthError) as failure:
-        services.shop_api(verified_shop).get_shop_info()
+        tokens.shop_api(verified_shop).get_shop_info()
 
     services.shop_auth_failed(shop=verified_shop, reason=str(failure.value))
 
@@ -181,9 +181,9 @@ def test_shop_api_keeps_using_a_token_with_minutes_left_while_shopee_cannot_refr
     expire_access_token_in(verified_shop, 2)
     sandbox_shops.set_faults(error_share=1.0, paths=[REFRESH])
 
-    assert services.shop_api(verified_shop).get_shop_info()["shop_name"] == "我的測試賣場"
+    assert tokens.shop_api(verified_shop).get_shop_info()["shop_name"] == "我的測試賣場"
 
     expire_access_token_in(verified_shop, -1)  # a token that has run out is no use
     with pytest.raises(Transient):
-        services.shop_api(verified_shop)
+        tokens.shop_api(verified_shop)
     assert Shop.objects.get(pk=verified_shop.pk).state == Shop.State.VERIFIED

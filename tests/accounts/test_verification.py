@@ -8,9 +8,9 @@ import pytest
 from django.core import signing
 from django.urls import reverse
 
-from accounts import services
+from accounts.client import shopee_client
 from accounts.models import Shop
-from tests.accounts.conftest import KTMST, TMSBABY, back_from_shopee, flash, seller_at_shopee, start
+from tests.accounts.helpers import KTMST, TMSBABY, back_from_shopee, flash, seller_at_shopee, start
 from tests.factories import ShopFactory
 from tests.utils import signed_in
 
@@ -27,7 +27,8 @@ def test_verification_marks_the_shop_verified_with_its_id_and_name_from_shopee(
     shop.refresh_from_db()
     assert shop.state == Shop.State.VERIFIED
     assert (shop.shop_id, shop.name) == (KTMST["shop_id"], KTMST["name"])
-    assert "已驗證" in flash(page)
+    # What 蝦皮API授權 verified and what it opened, in words apart from the chat login's.
+    assert flash(page) == "我的測試賣場：蝦皮API授權已驗證。現在可以下載訂單、轉出貨、產生寄件單及使用聊聊。"
     assert reverse("accounts:verify", args=[shop.pk]) not in page.text  # the button is gone
     assert shop.authorization_days_left == 364
     # Confirmed with a real API call before it was marked verified.
@@ -190,7 +191,7 @@ def test_shopee_error_while_confirming_the_login_is_shown_and_changes_nothing(
 def test_a_code_shopee_no_longer_accepts_changes_nothing(sandbox_shops, verified_shop, salesperson):
     """Renewing a verified shop with a code that was already traded: Shopee refuses it."""
     used = sandbox_shops.authorize_code(KTMST["shop_id"])
-    services.shopee_client().get_access_token(code=used, shop_id=KTMST["shop_id"])
+    shopee_client().get_access_token(code=used, shop_id=KTMST["shop_id"])
     client = signed_in(salesperson)
     callback = parse_qs(urlsplit(start(client, verified_shop)).query)["redirect"][0]
     state = parse_qs(urlsplit(callback).query)["state"][0]

@@ -5,6 +5,7 @@ signals go out after commit and the book's own tasks (eager here) do the work.""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -71,9 +72,10 @@ def test_a_cancellation_whose_signal_was_lost_is_applied_after_the_next_sync(
     assert stock("CUP") == (7, 0)  # the reservation released; the returning parcel not back yet
 
 
-def test_auto_import_imports_new_eligible_orders_after_each_sync(sandbox, shop, committed):
+def test_auto_import_imports_new_eligible_orders_after_each_sync(sandbox, shop, committed, staff_client):
     product("CUP", 3)
     BookShopSettings.objects.create(shop=shop, auto_import=True)
+    assert "尚未執行：每次同步此賣場的訂單後執行" in auto_import_line(staff_client, shop)
     fits = remote_order(sandbox, shop, line("CUP", 2))
     too_many = remote_order(sandbox, shop, line("CUP", 2))
     unpaid = remote_order(sandbox, shop, line("CUP", 1), status="UNPAID")
@@ -85,6 +87,12 @@ def test_auto_import_imports_new_eligible_orders_after_each_sync(sandbox, shop, 
     assert imported == {fits["order_sn"]: None}  # None: imported automatically
     assert stock("CUP") == (3, 2)
     assert not {too_many["order_sn"], unpaid["order_sn"], done_already["order_sn"]} & set(imported)
+    # Beside its switch, when it last ran and what it imported, and what it left for staff.
+    when = r"\d{4}/\d\d/\d\d \d\d:\d\d"
+    assert re.fullmatch(
+        rf".*上次執行 {when}；1 筆未匯入.* 最近一次匯入 {when}：1 筆 \({fits['order_sn']}\)",
+        auto_import_line(staff_client, shop),
+    )
 
     Product.objects.filter(sku="CUP").update(on_hand=5)  # stock arrives
     committed(orders_sync_recent, shop=shop)  # nothing new on Shopee, but the sync ran
@@ -92,6 +100,15 @@ def test_auto_import_imports_new_eligible_orders_after_each_sync(sandbox, shop, 
         fits["order_sn"],
         too_many["order_sn"],
     }
+    committed(orders_sync_recent, shop=shop)  # a run that imports nothing keeps what the last one took
+    last = auto_import_line(staff_client, shop)
+    assert re.fullmatch(rf".*上次執行 {when} 最近一次匯入 {when}：1 筆 \({too_many['order_sn']}\)", last)
+
+
+def auto_import_line(client, shop) -> str:
+    page = client.get("/orders/").content.decode()
+    item = re.search(rf'<li data-auto-import-shop="{shop.pk}">(.*?)</li>', page, re.S).group(1)
+    return " ".join(re.sub(r"<[^>]+>", " ", item).split())
 
 
 def test_auto_import_is_off_unless_switched_on(sandbox, shop, committed):

@@ -62,9 +62,9 @@ def test_stock_enough_counts_what_earlier_imported_orders_reserve(
     queries = len(few)  # now: the next request resets Django's query log
     flags = stock_column(page.content.decode())
     assert flags[first.order_sn] == "是"  # it holds its stock
-    # Not enough names the SKUs short: an unknown SKU is short too.
+    # Not enough names the SKUs short, and those the catalogue does not know.
     assert flags[second.order_sn] == flags[short.order_sn] == "否 缺貨: CUP"
-    assert flags[unknown.order_sn] == "否 缺貨: NOPE"
+    assert flags[unknown.order_sn] == "否 未知商品: NOPE"
     staff_client.post("/orders/selection/", {"action": "stock"})
     assert set(selected_pks(user=salesperson)) == {first.pk}
 
@@ -73,6 +73,25 @@ def test_stock_enough_counts_what_earlier_imported_orders_reserve(
     staff_client.get("/orders/")  # new orders: the carrier menu's cache is filled again
     with django_assert_max_num_queries(queries):
         assert staff_client.get("/orders/").status_code == 200
+
+
+def test_a_forced_import_of_an_unknown_sku_is_not_stock_enough_until_the_product_covers_it(
+    staff_client, own_shop, salesperson
+):
+    product("CUP", 5)
+    forced = order(own_shop, "NOPE", 2)
+    covered = order(own_shop, "CUP", 1)
+    act(staff_client, "force_import", [forced, covered])
+    assert BookOrder.objects.get(order=forced).stock_reserved  # imported, holding nothing for NOPE
+
+    flags = stock_column(staff_client.get("/orders/").content.decode())
+    assert flags[forced.order_sn] == "否 未知商品: NOPE" and flags[covered.order_sn] == "是"
+    staff_client.post("/orders/selection/", {"action": "stock"})
+    assert set(selected_pks(user=salesperson)) == {covered.pk}
+
+    product("NOPE", 2)  # the product joins the catalogue: its stock covers the line
+    flags = stock_column(staff_client.get("/orders/").content.decode())
+    assert flags[forced.order_sn] == "是"
 
 
 def test_actions_take_the_tables_selection_of_the_users_own_shops(
@@ -103,6 +122,8 @@ def test_results_are_shown_only_to_who_started_them(staff_client, client, own_sh
     client.force_login(other_staff)
 
     assert client.get(f"/orders/actions/{action.pk}/").status_code == 404
+    assert client.get(f"/orders/actions/{action.pk}/?format=json").status_code == 404
+    assert client.get(f"/orders/actions/{action.pk}/document/").status_code == 404
 
 
 def test_an_empty_selection_or_unknown_action_changes_nothing(staff_client, own_shop):

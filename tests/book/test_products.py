@@ -4,12 +4,14 @@ half-imported; the products page and the admin."""
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 
 import pytest
 from openpyxl import Workbook
 
 from book.models import Product
-from book.products import products_import_xlsx
+from book.products import MAX_ROWS, products_import_xlsx
 from tests.book.helpers import product
 
 pytestmark = [pytest.mark.django_db]
@@ -75,6 +77,51 @@ def test_a_file_that_is_not_a_workbook_or_lacks_the_columns_is_refused():
         "檔案不是 Excel 活頁簿（.xlsx）。"
     ]
     assert "第 1 列" in products_import_xlsx(file=workbook(("貨品", "數目"), ("CUP", 1))).errors[0]
+    assert not Product.objects.exists()
+
+
+def rezipped(source: io.BytesIO, change) -> io.BytesIO:
+    """The workbook with each member's bytes passed through change(name, data)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
+        for member in old.infolist():
+            new.writestr(member.filename, change(member.filename, old.read(member.filename)))
+    out.seek(0)
+    return out
+
+
+def test_a_small_file_declaring_a_huge_sheet_is_refused_in_words_before_its_rows_are_read(staff_client):
+    bomb = workbook(("料號", "品名", "庫存"), ("CUP", "杯", 10))
+    bomb = rezipped(
+        bomb, lambda name, data: re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:XFD20001"', data)
+    )
+
+    response = staff_client.post("/orders/products/", {"file": bomb})
+
+    assert response.status_code == 400
+    assert "工作表宣告了 16384 欄、20001 列；商品清單最多 100 欄、20000 列" in response.content.decode()
+    assert not Product.objects.exists()
+
+
+def test_a_sheet_with_more_rows_than_it_declares_is_refused_while_streaming():
+    rows = [("料號", "品名", "庫存")] + [(f"S{n}", "品", 1) for n in range(MAX_ROWS + 1)]
+    lying = rezipped(
+        workbook(*rows),
+        lambda name, data: re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:C2"', data),
+    )
+
+    assert products_import_xlsx(file=lying).errors == ["一次最多 20000 列。"]
+    assert not Product.objects.exists()
+
+
+def test_a_file_that_unpacks_to_far_more_than_a_product_list_is_refused():
+    bomb = rezipped(workbook(("料號", "品名", "庫存"), ("CUP", "杯", 10)), lambda name, data: data)
+    with zipfile.ZipFile(bomb, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/padding.bin", bytes(65 * 1024 * 1024))
+    bomb.seek(0)
+    assert len(bomb.getvalue()) < 200_000
+
+    assert products_import_xlsx(file=bomb).errors == ["檔案解壓縮後超過 64 MB：商品清單不會這麼大。"]
     assert not Product.objects.exists()
 
 

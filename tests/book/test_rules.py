@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from book.rules import (
     AUTO_IMPORT_STATUSES,
@@ -186,7 +187,15 @@ def test_a_refusal_names_the_status_or_the_lines_in_the_readers_words():
         products=[stock(10, "CUP", 9)],
     )
 
-    assert plan.outcomes[0].params == {"status": str(STATUS_LABELS["UNPAID"])}
+    # Stored as Shopee's code, said in the reader's words when shown.
+    assert plan.outcomes[0].params == {"status": "UNPAID"}
+    assert (
+        plan.outcomes[0].message
+        == f"蝦皮上尚未可處理（{STATUS_LABELS['UNPAID']}）"
+        == "蝦皮上尚未可處理（未付款）"
+    )
+    with translation.override("en"):
+        assert plan.outcomes[0].message == "Not ready on Shopee yet (Unpaid)"
     assert plan.outcomes[1].params == {"names": "吊飾、贈品"}
 
 

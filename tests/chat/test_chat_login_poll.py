@@ -60,7 +60,9 @@ def test_the_page_polls_while_the_link_waits_and_confirms_by_itself_once_tapped(
     shop.refresh_from_db()
     assert shop.chat_state == Shop.ChatState.VERIFIED
     listed = staff_client.get("/shops/").content.decode()
-    assert "已驗證" in listed and "台灣賣場 已驗證" in listed  # the flash
+    # The flash says what the chat login verified and what now works, not 蝦皮API授權's words.
+    assert "台灣賣場：聊聊登入認證已驗證（蝦皮賣家中心）。買家的聊聊現在會進入聊聊收件匣" in listed
+    assert "蝦皮API授權已驗證" not in listed
 
 
 def test_the_poll_stops_once_the_link_is_older_than_its_lifetime_and_the_button_still_works(

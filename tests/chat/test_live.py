@@ -294,7 +294,7 @@ def test_with_the_page_socket_hook_a_message_frame_makes_the_signal_asked_at_onc
 
 
 def test_the_status_page_says_whether_the_live_loop_runs(manager, loop):
-    from tmschat.health import LIVE_HEARTBEAT_KEY
+    from telemetry.health import LIVE_HEARTBEAT_KEY
 
     cache.delete(LIVE_HEARTBEAT_KEY)
     page = signed_in(manager).get("/status/").content.decode()

@@ -22,6 +22,17 @@ def buyers_listed(page) -> list[str]:
     return re.findall(r'class="conv-buyer">([^<]*)<', html)
 
 
+def buyers_on_every_page(client, first) -> list[str]:
+    """The buyers of a list's first page and of every page its infinite scroll loads after it."""
+    seen = buyers_listed(first)
+    more = re.search(r'hx-get="(/chat/list/more/[^"]+)"', first.content.decode())
+    while more:
+        page = client.get(more.group(1).replace("&amp;", "&"))
+        seen += buyers_listed(page)
+        more = re.search(r'hx-get="(/chat/list/more/[^"]+)"', page.content.decode())
+    return seen
+
+
 def list_poll_url(html: str) -> str:
     """Where the live list asks next for the rows that changed."""
     return re.search(r'hx-get="(/chat/list/changes/[^"]+)"', html).group(1).replace("&amp;", "&")

@@ -13,7 +13,7 @@ from notifications.models import AutoNotice
 from outbox.models import OutgoingMessage
 from outbox.rate import send_rate
 from tests.book.helpers import line, product, pull, remote_order
-from tests.notifications.conftest import deliver_all
+from tests.notifications.helpers import deliver_all
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -11,7 +11,7 @@ from accounts.models import Shop
 from notifications.models import NoticeTemplate
 from outbox.models import OutgoingMessage
 from tests.factories import OrderFactory, ShopFactory
-from tests.notifications.conftest import select
+from tests.notifications.helpers import select
 
 pytestmark = [pytest.mark.django_db]
 

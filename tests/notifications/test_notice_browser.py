@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from outbox.delivery import outbox_deliver_due
-from tests.notifications.conftest import new_buyer, pull, remote_order
+from tests.notifications.helpers import new_buyer, pull, remote_order
 from tests.utils import screenshot_on_failure, wait_until
 
 pytestmark = [

@@ -13,7 +13,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from outbox.models import OutgoingMessage
-from tests.notifications.conftest import deliver_all, new_buyer, pull, remote_order, select
+from tests.notifications.helpers import deliver_all, new_buyer, pull, remote_order, select
 from tests.notifications.test_batch import confirm
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks", "require_postgres")]

@@ -20,7 +20,7 @@ from audit.services import audit_batch_queued
 from notifications.models import NoticeBatch, NoticeBatchOrder
 from outbox.models import OutgoingMessage
 from outbox.services import outbox_reply_queue
-from tests.accounts.conftest import KTMST, sandbox_shops, shop, verify_in_sandbox  # noqa: F401
+from tests.accounts.helpers import sandbox_sellers, verify_in_sandbox
 from tests.factories import ConversationFactory, OrderFactory, OutgoingMessageFactory, ShopFactory
 from tests.utils import wait_until
 
@@ -189,7 +189,8 @@ def test_queueing_a_batch_records_one_action_with_its_buyers(salesperson):
     assert "馬上處理" not in str(event.detail)
 
 
-def test_editing_a_shop_records_who_and_which_fields(staff_client, salesperson, shop):  # noqa: F811
+def test_editing_a_shop_records_who_and_which_fields(staff_client, salesperson):
+    shop = ShopFactory(name="測試賣場", salesperson=salesperson)
     staff_client.post(
         reverse("accounts:edit", args=[shop.pk]),
         {
@@ -209,9 +210,10 @@ def test_editing_a_shop_records_who_and_which_fields(staff_client, salesperson, 
     assert change.changes_dict["name"] == ["測試賣場", "新名字"]
 
 
-def test_verifying_and_reverifying_a_shop_are_recorded(sandbox_shops, shop, salesperson):  # noqa: F811
-    verify_in_sandbox(sandbox_shops, shop, salesperson)
-    verify_in_sandbox(sandbox_shops, shop, salesperson)
+def test_verifying_and_reverifying_a_shop_are_recorded(sandbox, salesperson):
+    shop = ShopFactory(name="測試賣場", salesperson=salesperson)
+    verify_in_sandbox(sandbox_sellers(sandbox), shop, salesperson)
+    verify_in_sandbox(sandbox, shop, salesperson)
     actions = list(AuditEvent.objects.order_by("id").values_list("action", "actor", "shop"))
     assert actions == [
         (AuditEvent.Action.SHOP_VERIFIED, salesperson.pk, shop.pk),

@@ -11,14 +11,14 @@ import logging.config
 
 import pytest
 
-from accounts import chatlogin, services
+from accounts import chatlogin, services, tokens
 from accounts.models import Shop
 from accounts.services import shop_create
 from shopee.errors import ShopeeError
 from shopee.sellercentre.client import password_hash
-from tests.accounts.conftest import chat_login_in_sandbox
+from telemetry import logs
+from tests.accounts.helpers import chat_login_in_sandbox
 from tests.utils import free_port
-from tmschat import logs
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +91,7 @@ def test_a_failing_token_refresh_writes_no_token_to_the_log(sandbox, salesperson
     )
     settings.SHOPEE_BASE_URL = f"http://127.0.0.1:{free_port()}"  # Shopee stops answering
 
-    fail_logged(lambda: services.shop_tokens_refresh(shop_pk=shop.pk, force=True))
+    fail_logged(lambda: tokens.shop_tokens_refresh(shop_pk=shop.pk, force=True))
 
     logged = production_log.getvalue()
     assert "shop_tokens_refresh" in logged and "refresh_access_token" in logged

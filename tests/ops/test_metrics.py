@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts import services
+from accounts.client import shopee_client
 from accounts.models import Shop, ShopSync
 from outbox.models import OutgoingMessage
 from shopee.errors import ShopeeError
@@ -123,7 +123,7 @@ def test_push_signature_failures_are_counted(client, scrape):
 def test_shopee_errors_are_counted_by_type(sandbox, scrape):
     before = scrape()
     with pytest.raises(ShopeeError) as raised:
-        services.shopee_client().get_access_token(code="not-a-code", shop_id="242826267")
+        shopee_client().get_access_token(code="not-a-code", shop_id="242826267")
     kind = type(raised.value).__name__
     after = scrape()
     key = f'tmschat_shopee_errors_total{{type="{kind}"}}'

@@ -3,6 +3,7 @@ order numbers, only-not-imported, long ranges, the summary, sharing and cancelli
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from orders.channels import ChannelKind, channel_kind, delivery_kind, has_shopee
 from orders.download import download_cancel, download_run, download_start
 from orders.models import Order, OrderDownload
 from orders.scopes import Scope
-from tests.orders.conftest import (
+from tests.orders.helpers import (
     SCOPE_EXPECTED,
     SCOPE_ORDERS,
     api_calls,
@@ -146,6 +147,10 @@ def test_a_batch_shopee_keeps_failing_is_reported_per_order(sandbox, shop, staff
     assert all("error_server" in failure["reason"] for failure in job.failures)
     page = staff_client.get(reverse("orders:downloads_panel")).content.decode()
     assert "失敗 3" in page and sns[0] in page
+    # Each failure in our words; Shopee's English only on hover.
+    assert page.count(">蝦皮內部發生錯誤；稍後會再試</span>") == 3
+    assert re.search(r'title="詳細內容： error_server: [^"]+">', page)
+    assert ">error_server" not in page
 
 
 def test_two_staff_asking_for_the_same_download_share_one_job(

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from orders.download import download_start, downloads_sweep
 from orders.models import Order, OrderDownload
-from tests.orders.conftest import seed_orders
+from tests.orders.helpers import seed_orders
 from tests.utils import wait_until
 
 pytestmark = [

@@ -4,6 +4,7 @@ formula-safe text, the selection or the filter, large exports as a job."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -105,7 +106,7 @@ def test_the_excel_file_has_the_tables_columns_values_and_formats(staff_client, 
     assert newest[2].value == datetime(2024, 11, 2, 23, 5) and newest[2].number_format == "yyyy/mm/dd hh:mm"
     assert newest[5].value == "宅配" and newest[10].value == "已匯入"
     oldest = [cell.value for cell in sheet[3]]
-    assert oldest[10:12] == ["否", "否 缺貨: A1、B2"]  # not imported; no product for either SKU
+    assert oldest[10:12] == ["否", "否 未知商品: A1、B2"]  # not imported; no product for either SKU
     assert oldest[:2] == ["ktmst", "241101AAAA0001"]
     assert oldest[4:8] == ["全家", "超商取貨", "12345678901", 1238]
     assert sheet["H3"].number_format == '"NT$"#,##0' and sheet["H3"].data_type == "n"
@@ -143,8 +144,43 @@ def test_text_that_looks_like_a_formula_stays_text(staff_client, orders):
 
 def test_the_selection_is_exported_when_there_is_one(staff_client, orders):
     staff_client.post(reverse("orders:selection_toggle", args=[orders[0].pk]), {"on": "1"})
-    _response, book = export(staff_client)
+    response, book = export(staff_client)
     assert [row[1] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)] == ["241101AAAA0001"]
+    assert response["Content-Disposition"] == 'attachment; filename="orders_ktmst_selected-1.xlsx"'
+
+
+def export_button(html: str) -> str:
+    return re.search(r'<button type="submit" id="export-button"[^>]*>(.*?)</button>', html, re.S).group(1)
+
+
+def test_the_export_button_says_it_exports_the_filtered_list_until_orders_are_ticked(staff_client, orders):
+    page = staff_client.get(
+        reverse("orders:list"), {"created_from": "2024-11-01", "created_to": "2024-11-02"}
+    )
+    assert export_button(page.content.decode()) == "匯出篩選結果 (2 筆)"
+
+    ticked = staff_client.post(
+        reverse("orders:selection_toggle", args=[orders[1].pk]), {"on": "1", "filtered": "2"}
+    ).content.decode()
+    assert export_button(ticked) == "匯出所選 1 筆"  # swapped in out of band by htmx
+    assert "已選 1 筆" in ticked
+    page = staff_client.get(reverse("orders:list"))
+    assert export_button(page.content.decode()) == "匯出所選 1 筆"
+
+    unticked = staff_client.post(
+        reverse("orders:selection_toggle", args=[orders[1].pk]), {"on": "", "filtered": "2"}
+    ).content.decode()
+    assert export_button(unticked) == "匯出篩選結果 (2 筆)"
+    junk = staff_client.post(
+        reverse("orders:selection_toggle", args=[orders[1].pk]), {"on": "", "filtered": "2x"}
+    ).content.decode()
+    assert export_button(junk) == "匯出篩選結果"
+
+
+def test_the_filtered_list_is_exported_under_the_filters_dates_when_nothing_is_ticked(staff_client, orders):
+    response, book = export(staff_client, "created_from=2024-11-02&created_to=2024-11-02")
+    assert [row[1] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)] == ["241102BBBB0002"]
+    assert response["Content-Disposition"] == 'attachment; filename="orders_ktmst_20241102-20241102.xlsx"'
 
 
 def test_a_large_export_runs_as_a_job_with_a_download_link(staff_client, orders, monkeypatch, salesperson):

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tests.orders.conftest import SCOPE_EXPECTED, SCOPE_ORDERS, seed_scope_orders
+from tests.orders.helpers import SCOPE_EXPECTED, SCOPE_ORDERS, seed_scope_orders
 from tests.utils import screenshot_on_failure, wait_until
 
 WORKER_SETTINGS = "tests.orders.download_worker_settings"

@@ -233,9 +233,12 @@ def test_a_message_shopee_refuses_keeps_shopees_own_words_for_the_pages(sandbox,
     message.refresh_from_db()
     assert (message.state, message.attempts) == (State.FAILED, 1)
     assert message.error_text == "蝦皮拒絕了這則訊息"
-    assert message.error_detail == "error_param: to_id is not a valid user."  # Shopee's code and words
+    assert message.error_said == "error_param: to_id is not a valid user."  # Shopee's code and words
     page = staff_client.get(reverse("outbox:list")).content.decode()
-    assert "蝦皮拒絕了這則訊息" in page and "error_param: to_id is not a valid user." in page
+    # Our words on the page, Shopee's own only on hover.
+    assert "蝦皮拒絕了這則訊息 (蝦皮拒絕了請求中的某個值)" in page
+    assert 'title="詳細內容： error_param: to_id is not a valid user."' in page
+    assert ">error_param" not in page
 
 
 def test_without_shopees_chat_approval_a_reply_fails_at_once_and_the_shop_stays_verified(
@@ -269,7 +272,8 @@ def test_shopee_down_backs_off_then_fails_and_a_retry_sends_it(
     assert message.attempts == 3
     assert len(set(seen_waits)) == 2  # two backoffs, then the third attempt failed for good
     assert message.error_text == "無法連線蝦皮"
-    assert message.error_detail.startswith("error_server")  # Shopee's own words, shown beside it
+    assert message.error_said.startswith("error_server")  # Shopee's own words, on hover
+    assert message.error_reason == "蝦皮內部發生錯誤；稍後會再試"
     sandbox.set_faults(clear=True)
     outbox_retry(message=message, user=salesperson)
     deliver()

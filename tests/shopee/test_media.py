@@ -13,7 +13,7 @@ from shopee.client import ShopeeClient
 from shopee.errors import BadRequest
 from shopee.sandbox.media import demo_picture
 from shopee.sellercentre import SellerCentreClient, new_device_id
-from tests.shopee.conftest import PARTNER_ID, PARTNER_KEY
+from tests.shopee.helpers import PARTNER_ID, PARTNER_KEY
 from tests.shopee.test_sellercentre import SHOP_ID, verified_session
 
 BUYER = 300_050_001

@@ -487,6 +487,79 @@ def test_home_delivery_ships_by_pickup(sb, shop):
     ok(shop.post("/api/v2/logistics/ship_order", {"order_sn": order["order_sn"], "pickup": pickup}))
 
 
+def test_arranging_a_store_order_gives_it_a_new_number_that_the_label_prints(sb, shop):
+    order = sb.create_order(shop_id=SHOP_ID, carrier="全家", tracking_number="auto")
+    sn, before = order["order_sn"], order["tracking_number"]
+    assert ok(shop.get("/api/v2/logistics/get_tracking_number", order_sn=sn))["tracking_number"] == before
+
+    ok(shop.post("/api/v2/logistics/ship_order", {"order_sn": sn, "dropoff": {}}))
+
+    after = ok(shop.get("/api/v2/logistics/get_tracking_number", order_sn=sn))["tracking_number"]
+    assert after and after != before
+    assert [p["body"]["data"]["tracking_no"] for p in sb.pushes() if p["body"]["code"] == 4][-1] == after
+    assert documents(shop, "create_shipping_document", sn)[0]["fail_error"] == ""
+    sb.shift_clock(3)
+    documents(shop, "get_shipping_document_result", sn)
+    assert documents(shop, "get_shipping_document_result", sn)[0]["status"] == "READY"
+    entry = {"order_list": [{"order_sn": sn}], "shipping_document_type": "NORMAL_AIR_WAYBILL"}
+    label = shop.post("/api/v2/logistics/download_shipping_document", entry).content.decode()
+    assert after in label and before not in label
+
+
+def test_a_store_number_can_be_kept_on_shipping_by_setting(sb, shop):
+    sb.configure(store_number_changes_on_ship=False)
+    order = sb.create_order(shop_id=SHOP_ID, carrier="7-ELEVEN", tracking_number="auto")
+    ok(shop.post("/api/v2/logistics/ship_order", {"order_sn": order["order_sn"], "dropoff": {}}))
+    answer = ok(shop.get("/api/v2/logistics/get_tracking_number", order_sn=order["order_sn"]))
+    assert answer["tracking_number"] == order["tracking_number"]
+
+
+def test_a_failed_pickup_is_arranged_again_by_update_shipping_order(sb, shop):
+    order = sb.create_order(shop_id=SHOP_ID, carrier="新竹物流", status="RETRY_SHIP", tracking_number="auto")
+    sn = order["order_sn"]
+    refused(
+        shop.post("/api/v2/logistics/ship_order", {"order_sn": sn, "pickup": {}}),
+        400,
+        "logistics.error_param",
+        "The order status is not ready to ship.",
+    )
+    address = ok(shop.get("/api/v2/logistics/get_shipping_parameter", order_sn=sn))["pickup"]["address_list"][
+        0
+    ]
+    pickup = {
+        "address_id": address["address_id"],
+        "pickup_time_id": address["time_slot_list"][0]["pickup_time_id"],
+    }
+    refused(
+        shop.post("/api/v2/logistics/update_shipping_order", {"order_sn": sn, "pickup": {}}),
+        400,
+        "logistics.error_param",
+    )
+    assert sb.state()["orders"][sn]["status"] == "RETRY_SHIP"
+
+    ok(shop.post("/api/v2/logistics/update_shipping_order", {"order_sn": sn, "pickup": pickup}))
+
+    assert sb.state()["orders"][sn]["status"] == "PROCESSED"
+    assert (
+        ok(shop.get("/api/v2/logistics/get_tracking_number", order_sn=sn))["tracking_number"]
+        == order["tracking_number"]
+    )
+    assert documents(shop, "create_shipping_document", sn)[0]["fail_error"] == ""
+
+
+@pytest.mark.parametrize("carrier", ["7-ELEVEN", "賣家宅配"])
+def test_a_re_ship_without_a_pickup_cannot_be_arranged_through_the_api(sb, shop, carrier):
+    order = sb.create_order(shop_id=SHOP_ID, carrier=carrier, status="RETRY_SHIP", tracking_number="auto")
+    body = {"order_sn": order["order_sn"], "pickup": {"address_id": 200001, "pickup_time_id": "1"}}
+    refused(
+        shop.post("/api/v2/logistics/update_shipping_order", body),
+        400,
+        "logistics.error_param",
+        f"{carrier} has no pickup to update.",
+    )
+    assert sb.state()["orders"][order["order_sn"]]["status"] == "RETRY_SHIP"
+
+
 def test_channel_list_has_taiwan_carriers(shop):
     channels = ok(shop.get("/api/v2/logistics/get_channel_list"))["logistics_channel_list"]
     names = {c["logistics_channel_id"]: c["logistics_channel_name"] for c in channels}

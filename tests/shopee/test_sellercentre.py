@@ -28,7 +28,7 @@ from shopee.sellercentre import (
     WrongPassword,
     new_device_id,
 )
-from tests.shopee.conftest import Caller
+from tests.shopee.helpers import Caller
 
 SHOP_ID = "242826267"  # demo shop ktmst
 ACCOUNT = "ktmst"

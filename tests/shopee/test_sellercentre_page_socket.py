@@ -63,7 +63,7 @@ def in_page(signer: PageSigner, script: str, shop_id: str = SHOP_ID) -> None:
 def test_a_page_without_the_socket_says_so_and_no_page_is_opened_for_it(paged):
     signer, client, session = paged
     assert signer.page_news() == {SHOP_ID: None}  # the chat login opened the page; it has no socket
-    signer.close_shop(SHOP_ID)
+    signer._submit(lambda: signer._close_page(SHOP_ID)).result(timeout=30)
     assert signer.page_news() == {}
     assert signer.open_shops() == []
 

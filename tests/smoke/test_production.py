@@ -31,10 +31,10 @@ from cryptography.fernet import Fernet
 from playwright.sync_api import expect
 
 from orders.excel import INLINE_MAX
-from tests.conftest import ServiceProcess
 from tests.ops.helpers import compose_workers
 from tests.utils import (
     ROOT,
+    ServiceProcess,
     celery_command,
     celery_worker_command,
     free_port,

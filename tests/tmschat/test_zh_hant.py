@@ -20,6 +20,7 @@ from django.utils.translation import trans_real
 from accounts import services
 from accounts.models import Shop, ShopSync
 from audit.services import audit_shop_changed
+from book.outcomes import Outcome, shopee_said
 from chat.models import PushReceipt, QuickReply
 from outbox.models import OutgoingMessage
 from tests.factories import (
@@ -40,7 +41,19 @@ STORED = {
     "orders sync": "error_server: Internal error, please try later.",
     "held": "shop_not_verified: shop 242826267/ktmst/我的測試賣場 has no chat login",
 }
-STORED_WORDS = ["Invalid access_token", "is lost", "Internal error", "has no chat login", "wrong_password"]
+STORED_WORDS = [
+    "Invalid access_token",
+    "is lost",
+    "Internal error",
+    "has no chat login",
+    "wrong_password",
+    # a send Shopee refused, one refused for a rule we do not know yet, a document Shopee failed
+    "to_id is not a valid user",
+    "Some new rule",
+    "Package can not print",
+    # Shopee's order status as its code (the admin's order list and filter)
+    "READY_TO_SHIP",
+]
 CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -113,7 +126,35 @@ def world(salesperson, sandbox):
             name="出貨", text="您的訂單:[訂單單號] 已出貨", shop=shop
         )
         audit_shop_changed(actor=salesperson, shop=shop, fields=["name"])
-    model_named("NoticeBatch").objects.create(token="t" * 32, created_by=salesperson, text="已出貨")
+    for code, said in (
+        (OutgoingMessage.Problem.REFUSED, "error_param: to_id is not a valid user."),
+        ("some_new_rule", "Some new rule of Shopee's."),
+    ):
+        OutgoingMessageFactory(
+            shop=shop,
+            conversation=conversation,
+            state=OutgoingMessage.State.FAILED,
+            error_code=code,
+            last_error=said,
+        )
+    batch = model_named("NoticeBatch").objects.create(token="t" * 32, created_by=salesperson, text="已出貨")
+    model_named("NoticeBatchOrder").objects.create(
+        batch=batch, order=order, skip_reason="missing_values:[寄件編號]"
+    )
+    model_named("AutoNotice").objects.create(order=order, shop=shop, state="refused", reason="buyer_hidden")
+    refused = Outcome(order.order_sn, "shopee_refused", shopee_said("error_auth", STORED["shop"]), order.pk)
+    failed = Outcome(
+        order.order_sn, "document_failed", shopee_said("", "Package can not print now."), order.pk
+    )
+    model_named("BookAction").objects.create(
+        kind="documents",
+        user=salesperson,
+        order_pks=[order.pk],
+        total=2,
+        done=2,
+        results=[refused.as_json(), failed.as_json()],
+        finished_at=timezone.now(),
+    )
     Client().post("/login/", {"username": "sales", "password": "wrong"}, REMOTE_ADDR="203.0.113.5")
     salesperson.is_superuser = True
     salesperson.save()
@@ -155,6 +196,17 @@ def rendered(client: Client) -> dict[str, str]:
         response = client.get(url, follow=True) if url else None
         if response is not None and response.status_code == 200 and "html" in response["Content-Type"]:
             found[url] = response.content.decode()
+    # Result pages of every action and batch (the walk above opens one id per route, maybe another's).
+    result_pages = [
+        f"/orders/actions/{pk}/" for pk in model_named("BookAction").objects.values_list("pk", flat=True)
+    ]
+    result_pages += [
+        f"/notices/batches/{pk}/" for pk in model_named("NoticeBatch").objects.values_list("pk", flat=True)
+    ]
+    for url in result_pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        found[url] = response.content.decode()
     found["/admin/"] = client.get("/admin/").content.decode()
     for model in admin.site._registry:
         url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
@@ -180,6 +232,16 @@ def test_no_reason_stored_as_data_is_shown_as_it_was_stored(world):
     assert "蝦皮拒絕此賣場的授權：權杖或本系統的權限遭拒" in accounts
     assert "[聊聊] 蝦皮賣家中心的登入帳號或密碼錯誤（若已在蝦皮變更密碼，請輸入新密碼）。" in status
     assert "[訂單] 蝦皮內部發生錯誤；稍後會再試" in status
+    notices = shown["/notices/"]
+    assert "蝦皮拒絕了這則訊息 (蝦皮拒絕了請求中的某個值)" in notices
+    assert "本系統尚不認得的錯誤（some_new_rule）" in notices
+    [result] = [text for url, text in shown.items() if re.fullmatch(r"/orders/actions/\d+/", url)]
+    assert (
+        "蝦皮拒絕：權杖或本系統的權限遭拒" in result and "蝦皮無法產生寄件單：本系統尚不認得的錯誤" in result
+    )
+    [batch] = [text for url, text in shown.items() if re.fullmatch(r"/notices/batches/\d+/", url)]
+    assert "這筆訂單還沒有 [寄件編號] 的資料。" in batch
+    assert "蝦皮隱藏了這位買家，無法以聊聊聯絡。" in shown["/notices/batches/auto/"]
 
 
 def test_every_app_model_and_column_of_the_admin_is_named_in_zh_hant(world):

@@ -7,6 +7,7 @@ import importlib
 from dataclasses import dataclass
 from datetime import timedelta
 
+from celery import current_app
 from django.apps import apps
 from django.core.cache import cache
 from django.db import connection
@@ -38,10 +39,8 @@ def _database() -> Check:
 
 
 def _broker() -> Check:
-    from tmschat.celery import app
-
     try:
-        with app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
             return Check("broker", _("Task broker"), True, conn.transport_cls)
     except Exception as exc:

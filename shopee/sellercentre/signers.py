@@ -243,7 +243,7 @@ class PageSigner:
             raise Transient(f"the Seller Centre page did not answer within {timeout:g} s") from None
 
     def open_shops(self) -> list[str]:
-        """Shops with an open browser context (for tests and the status page)."""
+        """Shops with an open browser context: those used within the idle time (read by the tests)."""
         return self._submit(lambda: sorted(self._pages)).result(timeout=self.page_timeout)
 
     def page_news(self) -> dict[str, int | None]:
@@ -251,9 +251,6 @@ class PageSigner:
         since the last ask (None: the page has no socket). Never opens a page, costs Shopee
         nothing (DEFAULT_NEWS_SCRIPT)."""
         return self._submit(self._news_in_pages).result(timeout=self.page_timeout)
-
-    def close_shop(self, shop_key: str) -> None:
-        self._submit(lambda: self._close_page(shop_key)).result(timeout=self.page_timeout)
 
     def close(self) -> None:
         thread = self._thread
