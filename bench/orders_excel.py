@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import logging
 import os
 import resource
 import sys
@@ -27,6 +28,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tmschat.settings")
 import django  # noqa: E402
 
 django.setup()
+logging.disable(logging.WARNING)  # the request log would bury the figures
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402

@@ -13,6 +13,7 @@ are made once and reused while their count matches.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import random
 import statistics
@@ -29,6 +30,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tmschat.settings")
 import django  # noqa: E402
 
 django.setup()
+logging.disable(logging.WARNING)  # the request log would bury the figures
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402

@@ -152,6 +152,27 @@ class QuickReply(models.Model):
         return self.title
 
 
+class InboxSettings(models.Model):
+    """One staff member's own choices in the inbox."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("User"),
+        on_delete=models.CASCADE,
+        related_name="inbox_settings",
+    )
+    # The browser's permission is asked when they switch it on; the server keeps the choice so
+    # it follows them to every browser they sign in on.
+    desktop_alerts = models.BooleanField(_("Desktop notifications and sound"), default=False)
+
+    class Meta:
+        verbose_name = _("inbox settings")
+        verbose_name_plural = _("inbox settings")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
 # -- teamwork (F14): what staff keep about a conversation, never sent to the buyer ----------------
 
 

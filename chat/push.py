@@ -18,7 +18,6 @@ import json
 import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,6 +27,7 @@ from accounts.models import Shop
 from accounts.services import shop_authorization_revoked, shop_expiry_warning
 from chat.models import PushReceipt
 from chat.services import chat_message_store
+from shopee.text import without_nul
 from shopee.types import Push
 
 log = logging.getLogger(__name__)
@@ -99,18 +99,6 @@ def push_digest(push: Push) -> str:
         [push.code, push.shop_id, push.timestamp, push.data], sort_keys=True, ensure_ascii=False
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def without_nul(value: Any) -> Any:
-    """`value` (decoded JSON) without NUL characters: JSON may carry "\\u0000", which no text or
-    jsonb column of PostgreSQL stores. Nothing a person writes holds one."""
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, list):
-        return [without_nul(item) for item in value]
-    if isinstance(value, dict):
-        return {without_nul(key): without_nul(item) for key, item in value.items()}
-    return value
 
 
 def push_accept(*, push: Push, via: str = PushReceipt.Via.LIVE) -> PushReceipt | None:

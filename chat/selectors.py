@@ -6,13 +6,34 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Case, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Shop
 from accounts.selectors import shops_visible_to
-from chat.models import Conversation, ConversationTag, Message, Note, PushReceipt, QuickReply, Tag, UnreadMark
+from chat.models import (
+    Conversation,
+    ConversationTag,
+    InboxSettings,
+    Message,
+    Note,
+    PushReceipt,
+    QuickReply,
+    Tag,
+    UnreadMark,
+)
 from chat.team import staff_for_shop
 from orders.models import Order
 from orders.selectors import orders_of_buyer
@@ -20,6 +41,7 @@ from orders.selectors import orders_of_buyer
 LIST_PAGE = 50
 PANE_MESSAGES = 300  # the document's "up to 300 messages"
 OLDER_PAGE = 100
+SEARCH_IDS = 5000  # conversations a text search matches, read by id
 
 
 class Assigned:
@@ -109,10 +131,16 @@ def _filtered(shop_pks: list[int], filters: InboxFilter) -> QuerySet[Conversatio
         conversations = conversations.filter(pk__in=tagged)
     if filters.search:
         term = filters.search.strip()
-        matching_messages = Message.objects.filter(shop_id__in=shop_pks, text__icontains=term)
-        conversations = conversations.filter(
-            Q(buyer_name__icontains=term) | Q(pk__in=matching_messages.values("conversation_id"))
+        # One set of ids from both trigram indexes, so the conversations are read by id: an OR
+        # of the two tests every conversation of the dates. Up to SEARCH_IDS the ids come here
+        # and go back as a list (the planner then knows how few they are); beyond, a subquery.
+        by_message = Message.objects.filter(shop_id__in=shop_pks, text__icontains=term)
+        by_buyer = Conversation.objects.filter(shop_id__in=shop_pks, buyer_name__icontains=term)
+        matching = by_message.values_list("conversation_id", flat=True).union(
+            by_buyer.values_list("id", flat=True)
         )
+        ids = list(matching[: SEARCH_IDS + 1])
+        conversations = conversations.filter(pk__in=ids if len(ids) <= SEARCH_IDS else matching)
     return conversations
 
 
@@ -137,37 +165,52 @@ def _waiting_for_viewer(filters: InboxFilter) -> Q:
 
 
 def _list_rows(conversations: QuerySet[Conversation], filters: InboxFilter) -> QuerySet[Conversation]:
-    """The list's rows with what each shows (shop, assignee, tags, the viewer's unread mark),
-    in the list's order: the viewer's waiting buyers first, then newest last message first."""
+    """The list's rows with what each shows (shop, assignee, the viewer's unread mark, whether
+    they come first: `first`), newest last message first. Tags: `with_tags` on the page's rows."""
     first = _waiting_for_viewer(filters)
     return (
         conversations.select_related("shop", "assignee")
-        .prefetch_related("tags")
         .annotate(
             marked_unread=Exists(_marked(filters)),
             first=Case(When(first, then=Value(1)), default=Value(0), output_field=IntegerField()),
         )
-        .order_by("-first", "-last_message_at", "-id")
+        .order_by("-last_message_at", "-id")
     )
+
+
+def _later_than(rows: QuerySet[Conversation], after: ListCursor | None) -> QuerySet[Conversation]:
+    if after is None:
+        return rows
+    return rows.filter(
+        Q(last_message_at__lt=after.last_message_at)
+        | Q(last_message_at=after.last_message_at, pk__lt=after.pk)
+    )
+
+
+def with_tags(rows: list[Conversation]) -> list[Conversation]:
+    """The rows' tags in one query, whatever the number of rows."""
+    prefetch_related_objects(rows, "tags")
+    return rows
 
 
 def conversations_for_inbox(
     *, shop_pks: list[int], filters: InboxFilter, after: ListCursor | None = None
 ) -> ConversationPage:
     """One page of the conversation list: the viewer's own conversations whose buyer spoke last
-    first, then the rest, each newest last message first."""
+    first, then the rest, each newest last message first. Two reads each walk an index in its
+    order (the viewer's rows by assignee, the rest by time) rather than sorting every row the
+    filters take."""
     conversations = _filtered(shop_pks, filters)
     total = None if after else conversations.count()
-    page = _list_rows(conversations, filters)
-    if after:
-        later = Q(last_message_at__lt=after.last_message_at) | Q(
-            last_message_at=after.last_message_at, pk__lt=after.pk
-        )
-        first = _waiting_for_viewer(filters)
-        page = page.filter((first & later) | ~first) if after.first else page.filter(~first & later)
-    rows = list(page[: LIST_PAGE + 1])
+    first = _waiting_for_viewer(filters)
+    past_first = after is not None and not after.first  # this page starts among the rest
+    head = conversations.none() if past_first else conversations.filter(first)
+    rows = list(_later_than(_list_rows(head, filters), after)[: LIST_PAGE + 1])
+    room = max(1, LIST_PAGE + 1 - len(rows))
+    rest = _list_rows(conversations.exclude(first), filters)
+    rows += list(_later_than(rest, after if past_first else None)[:room])
     more = len(rows) > LIST_PAGE
-    rows = rows[:LIST_PAGE]
+    rows = with_tags(rows[:LIST_PAGE])
     cursor = ListCursor(rows[-1].last_message_at, rows[-1].pk, rows[-1].first) if more else None
     return ConversationPage(rows=rows, next_cursor=cursor, total=total)
 
@@ -215,6 +258,7 @@ def conversations_changed(
     A row sent twice is the same row again: the page replaces it by its id."""
     horizon = change_horizon()
     rows = list(_list_rows(_filtered(shop_pks, filters).filter(change_xid__gte=since), filters)[:LIST_PAGE])
+    with_tags(rows)
     return rows, horizon
 
 
@@ -286,6 +330,11 @@ def order_cards(conversation: Conversation, messages: list[Message]) -> dict[str
     if not order_sns:
         return {}
     return {o.order_sn: o for o in Order.objects.filter(shop_id=conversation.shop_id, order_sn__in=order_sns)}
+
+
+def alerts_on(user) -> bool:
+    """Whether `user` chose desktop notifications and sound for new buyer messages."""
+    return InboxSettings.objects.filter(user=user, desktop_alerts=True).exists()
 
 
 # -- the team's side of a conversation (F14) ----------------------------------------------------

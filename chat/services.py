@@ -19,9 +19,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Shop
-from chat.models import Conversation, Message
+from chat.models import Conversation, InboxSettings, Message
 from chat.team import buyer_spoke, conversation_auto_assign, conversation_unread_clear
 from db.rows import rows_update
+from shopee.text import without_nul
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ def conversations_locked(shop: Shop, buyers: Mapping[str, str]) -> tuple[dict[st
 
 def message_from_shopee(raw: Mapping[str, Any], *, shop: Shop, conversation: Conversation) -> Message | None:
     """An unsaved Message from Shopee's message object (get_message, send_message or a push)."""
+    raw = without_nul(raw)
     message_id = str(raw.get("message_id") or "")
     if not message_id:
         return None
@@ -219,3 +221,11 @@ def chat_live_quicken(*, shop_pk: int) -> None:
     reply): the buyer is likely to write again soon, so chat.live asks the shop's signal every CHAT_LIVE_FAST_SECONDS instead
     of CHAT_LIVE_SIGNAL_SECONDS for the next CHAT_LIVE_FAST_FOR_SECONDS."""
     cache.set(live_fast_key(shop_pk), 1, timeout=settings.CHAT_LIVE_FAST_FOR_SECONDS)
+
+
+# -- one person's inbox ------------------------------------------------------------------------
+
+
+def inbox_alerts_set(*, user, on: bool) -> None:
+    """Desktop notifications and sound for new buyer messages, on or off for `user`."""
+    InboxSettings.objects.update_or_create(user=user, defaults={"desktop_alerts": on})

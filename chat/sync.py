@@ -40,6 +40,7 @@ from chat.services import NS, PREVIEW_CHARS, chat_live_quicken, conversation_loc
 from chat.team import buyer_spoke, conversation_auto_assign
 from chat.transport import MARK_READ, UNREAD_IN_LIST, ChatTransport, transport_for
 from shopee.errors import AuthError, ShopeeError
+from shopee.text import without_nul
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +182,7 @@ def _store(
     shop: Shop, entry: Mapping[str, Any], raw_messages: list[dict[str, Any]], result: SyncResult
 ) -> None:
     """One conversation as listed plus its messages, in one transaction."""
+    entry = without_nul(entry)
     ns = int(entry.get("last_message_timestamp") or 0)
     buyer_id = str(entry.get("to_id") or "")
     with transaction.atomic():

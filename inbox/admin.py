@@ -13,7 +13,8 @@ from inbox.forms import QuickReplyForm
 @admin.register(QuickReply)
 class QuickReplyAdmin(ShopScopedAdmin):
     """A salesperson keeps their own shops' quick replies and uses the shared ones (no shop);
-    only staff who see every shop change the shared ones."""
+    only staff who see every shop change the shared ones. Every staff member may keep them (the
+    inbox's 新增 link leads here), without a permission of the admin's: the rows are scoped."""
 
     form = QuickReplyForm
     list_display = ("title", "shop", "position", "text")
@@ -26,20 +27,34 @@ class QuickReplyAdmin(ShopScopedAdmin):
     def shop_scope(self, request) -> Q:
         return super().shop_scope(request) | Q(shop__isnull=True)
 
+    def has_module_permission(self, request) -> bool:
+        return _staff(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return _staff(request) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request) -> bool:
+        return _staff(request) or super().has_add_permission(request)
+
     def has_change_permission(self, request, obj=None) -> bool:
-        shared = obj is not None and obj.shop_id is None
-        return super().has_change_permission(request, obj) and not (
-            shared and not sees_all_shops(request.user)
-        )
+        allowed = _staff(request) or super().has_change_permission(request, obj)
+        return allowed and _theirs(request, obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        shared = obj is not None and obj.shop_id is None
-        return super().has_delete_permission(request, obj) and not (
-            shared and not sees_all_shops(request.user)
-        )
+        allowed = _staff(request) or super().has_delete_permission(request, obj)
+        return allowed and _theirs(request, obj)
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         if "shop" in form.base_fields and not sees_all_shops(request.user):
             form.base_fields["shop"].required = True  # a shared reply is not theirs to add
         return form
+
+
+def _staff(request) -> bool:
+    return request.user.is_active and request.user.is_staff
+
+
+def _theirs(request, reply: QuickReply | None) -> bool:
+    """A shared reply (no shop) is changed only by staff who see every shop."""
+    return reply is None or reply.shop_id is not None or sees_all_shops(request.user)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import time
 import uuid
+from datetime import UTC, datetime
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,8 @@ from outbox.pictures import Picture, too_large_words
 from outbox.services import MAX_TEXT_CHARS, template_check
 
 SEARCH_MAX = 100
+SEEN_AT_MAX = 253402300799999  # milliseconds: the last of year 9999
+STALE_PAGE = _("This page is out of date: reload it, then send again.")
 
 
 class InboxFilterForm(DateRangeForm):
@@ -102,11 +106,26 @@ class ReplyForm(forms.Form):
     )
     image = forms.FileField(label=_("Picture"), required=False)
     idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    # When the sender last saw the conversation (opened it, or sent): a colleague's answer since
+    # then is asked about before this one is queued, unless `confirm` says they know.
+    seen_at = forms.IntegerField(
+        min_value=0,
+        max_value=SEEN_AT_MAX,
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), STALE_PAGE),
+    )
+    confirm = forms.BooleanField(required=False)
     limit = MAX_TEXT_CHARS  # shown as a counter; the outbox enforces it
 
     @classmethod
     def blank(cls) -> ReplyForm:
-        return cls(initial={"idempotency_key": new_idempotency_key()})
+        return cls(initial={"idempotency_key": new_idempotency_key(), "seen_at": int(time.time() * 1000)})
+
+    def seen(self) -> datetime | None:
+        """When the sender last saw the conversation (the form is valid); None from a form without it."""
+        seen_at = self.cleaned_data.get("seen_at")
+        return datetime.fromtimestamp(seen_at / 1000, tz=UTC) if seen_at is not None else None
 
     def clean_image(self):
         image = self.cleaned_data.get("image")
@@ -124,6 +143,10 @@ class ReplyForm(forms.Form):
         """The attached picture, read (the form is valid)."""
         image = self.cleaned_data.get("image")
         return Picture(data=image.read(), name=image.name) if image else None
+
+
+class AlertsForm(forms.Form):
+    on = forms.TypedChoiceField(choices=[("0", "0"), ("1", "1")], coerce=lambda value: value == "1")
 
 
 class CardForm(forms.Form):

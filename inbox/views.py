@@ -19,12 +19,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from chat import selectors
 from chat.models import Conversation
-from chat.services import chat_live_quicken, conversation_mark_read
-from inbox.forms import CardForm, InboxFilterForm, NoteForm, ReplyForm, StatusForm
+from chat.services import chat_live_quicken, conversation_mark_read, inbox_alerts_set
+from inbox.forms import AlertsForm, CardForm, InboxFilterForm, NoteForm, ReplyForm, StatusForm
+from inbox.presence import colleagues_in, presence_beat, presence_leave
 from orders.selectors import order_for
 from outbox.models import OutgoingMessage
-from outbox.placeholders import render_for
-from outbox.selectors import conversation_of, outgoing_for, pending_key, pending_of
+from outbox.placeholders import conversation_values, render_known
+from outbox.selectors import conversation_of, other_answer_since, outgoing_for, pending_key, pending_of
 from outbox.services import OutboxRefused, outbox_cancel, outbox_card_queue, outbox_reply_queue, outbox_retry
 
 LIST_TARGET = "conversation-list"
@@ -37,6 +38,7 @@ class _Inbox:
     """The filters of one request, shared by the page and its fragments."""
 
     def __init__(self, request):
+        self.user = request.user
         self.shops = selectors.visible_shops(request.user)
         self.shop_pks = [shop.pk for shop in self.shops]
         self.form = InboxFilterForm(
@@ -60,11 +62,12 @@ class _Inbox:
 
     def first_page(self) -> dict:
         """The list's first page; none while the filters are invalid (the form says why)."""
+        alerts_on = selectors.alerts_on(self.user)
         if not self.valid:
-            return self.context(page=None)
+            return self.context(page=None, alerts_on=alerts_on)
         since = selectors.change_horizon()  # before the read: what commits after it is asked for
         page = selectors.conversations_for_inbox(shop_pks=self.shop_pks, filters=self.filters)
-        return self.context(page=page, since=since)
+        return self.context(page=page, since=since, alerts_on=alerts_on)
 
 
 @require_GET
@@ -119,19 +122,21 @@ def list_changes(request):
 # -- one conversation --------------------------------------------------------------------------
 
 
-def _pane_context(conversation, form: ReplyForm | None = None, *, user) -> dict:
+def _pane_context(conversation, form: ReplyForm | None = None, *, user, **extra) -> dict:
     pane = selectors.conversation_pane(conversation=conversation)
     pending = pending_of(conversation)
-    newest_order = pane.orders[0] if pane.orders else None
+    values = conversation_values(conversation, pane.orders[0] if pane.orders else None)
     return {
         "pane": pane,
         "pending": pending,
         "pending_key": pending_key(pending),
-        "quick_replies": [(reply, render_for(reply.text, newest_order)) for reply in pane.quick_replies],
+        # Each with its placeholders filled from this buyer, and those this buyer has no value for.
+        "quick_replies": [(reply, *render_known(reply.text, values)) for reply in pane.quick_replies],
         "reply_form": form or ReplyForm.blank(),
         "team": selectors.team_side(conversation=conversation, viewer=user),
         "note_form": NoteForm(),
         "status_form": StatusForm(),
+        **extra,
     }
 
 
@@ -204,10 +209,29 @@ def conversation_updates(request, pk: int):
 
 
 @require_POST
+def conversation_presence(request, pk: int):
+    """The open pane's beat every 2 s (and at once when its user starts typing): who else has the
+    conversation open and who is typing. `leave` says the pane was closed."""
+    conversation = selectors.conversation_for(request.user, pk)
+    if request.POST.get("leave"):
+        presence_leave(conversation_pk=conversation.pk, user=request.user)
+        return HttpResponse(status=204)
+    presence_beat(
+        conversation_pk=conversation.pk, user=request.user, typing=request.POST.get("typing") == "1"
+    )
+    colleagues = colleagues_in(conversation_pk=conversation.pk, user=request.user)
+    return render(request, "inbox/_presence.html", {"conversation": conversation, "colleagues": colleagues})
+
+
+@require_POST
 def reply_send(request, pk: int):
-    """[傳送訊息]: queue the reply in the outbox; it shows at once in red until delivered."""
+    """[傳送訊息]: queue the reply in the outbox; it shows at once in red until delivered. When
+    someone else answered the buyer since the sender last saw the conversation, nothing is queued:
+    the sender is asked first (仍要傳送 sends it with `confirm`)."""
     conversation = selectors.conversation_for(request.user, pk)
     form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid() and (other := _answered_meanwhile(request, conversation, form)):
+        return _ask_first(request, conversation, form, other)
     if form.is_valid():
         picture = form.picture()
         try:
@@ -230,6 +254,40 @@ def reply_send(request, pk: int):
         "inbox/_composer_sent.html",
         {"conversation": conversation, "reply_form": form, "pending": pending_of(conversation)},
     )
+
+
+def _answered_meanwhile(request, conversation, form: ReplyForm):
+    seen = form.seen()
+    if form.cleaned_data["confirm"] or seen is None:
+        return None
+    return other_answer_since(conversation, user=request.user, since=seen)
+
+
+def _ask_first(request, conversation, form: ReplyForm, other):
+    """The question before a second answer, in the composer (its text and picture stay)."""
+    if not request.htmx:
+        view = _Inbox(request)
+        return render(
+            request,
+            "inbox/index.html",
+            view.first_page() | _pane_context(conversation, form, user=request.user, other=other),
+        )
+    response = render(request, "inbox/_other_answer.html", {"other": other})
+    response["HX-Retarget"] = "#composer-question"
+    response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+@require_POST
+def alerts_switch(request):
+    """桌面通知 on or off for the signed-in person (the browser's permission is asked first)."""
+    form = AlertsForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("on: 0 or 1")
+    inbox_alerts_set(user=request.user, on=form.cleaned_data["on"])
+    if not request.htmx:
+        return redirect("inbox:inbox")
+    return render(request, "inbox/_alerts.html", {"alerts_on": form.cleaned_data["on"]})
 
 
 @require_POST

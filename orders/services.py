@@ -32,6 +32,7 @@ from orders.models import CANCELLED_STATUSES, Order
 from orders.signals import orders_cancelled, orders_synced, send_on_commit
 from shopee.client import ShopClient
 from shopee.errors import AuthError
+from shopee.text import without_nul
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +168,7 @@ def _tracking_due(row: Order) -> bool:
 
 
 def _order_row(detail: Mapping[str, Any], shop: Shop) -> Order:
+    detail = without_nul(detail)  # JSON may carry "\u0000"; PostgreSQL stores no NUL
     package = (detail.get("package_list") or [{}])[0]
     amount = detail.get("total_amount")
     buyer_id = str(detail.get("buyer_user_id") or "")

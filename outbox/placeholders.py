@@ -1,14 +1,16 @@
 """Placeholders in messages to buyers: `[訂單單號]` and friends, filled in per order.
 
 Batch notices, automatic shipping notices and quick replies share this list, and the outbox
-refuses a message that still holds a placeholder, so a buyer never reads "[訂單單號]".
+refuses a message that still holds a placeholder, so a buyer never reads "[訂單單號]". In a chat
+the buyer's chat name and the shop fill theirs without an order (`conversation_values`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
+from chat.models import Conversation
 from orders.models import Order
 
 
@@ -24,6 +26,8 @@ PLACEHOLDERS: dict[str, Callable[[Order], str]] = {
     "[結帳金額]": _amount,
     "[商品名稱]": lambda order: order.product_names,
     "[賣場名稱]": lambda order: order.shop.name,
+    "[買家名稱]": lambda order: order.buyer_username,
+    "[物流單號]": lambda order: order.tracking_number,  # the words quick replies use for 寄件編號
 }
 
 # Anything in half-width brackets made of Chinese characters reads as a placeholder;
@@ -37,9 +41,31 @@ def render_notice(template: str, order: Order) -> str:
     return _PLACEHOLDER.sub(lambda found: _fill(found.group(0), order), template)
 
 
-def render_for(template: str, order: Order | None) -> str:
-    """`template` filled from `order` when there is one (a quick reply offered in a chat)."""
-    return render_notice(template, order) if order is not None else template
+def conversation_values(conversation: Conversation, order: Order | None) -> dict[str, str]:
+    """What each placeholder says in a chat with the buyer: the order's values (their newest,
+    when they have one), the buyer's name as the chat shows it, and the shop's."""
+    own = {"[賣場名稱]": conversation.shop.name}  # the order's shop is the same, not read again
+    values = (
+        {name: value(order) or "" for name, value in PLACEHOLDERS.items() if name not in own} if order else {}
+    )
+    return values | own | {"[買家名稱]": conversation.buyer_name or values.get("[買家名稱]", "")}
+
+
+def render_known(template: str, values: Mapping[str, str]) -> tuple[str, list[str]]:
+    """`template` with every placeholder that has a value filled in, and the known ones that have
+    none: those stay as written, for staff to see and replace before sending (the outbox refuses
+    a message that still holds one), so a buyer never reads them."""
+    empty: list[str] = []
+
+    def fill(found: re.Match) -> str:
+        name = found.group(0)
+        if value := values.get(name):
+            return value
+        if name in PLACEHOLDERS:
+            empty.append(name)
+        return name
+
+    return _PLACEHOLDER.sub(fill, template), list(dict.fromkeys(empty))
 
 
 def _fill(placeholder: str, order: Order) -> str:

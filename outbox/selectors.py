@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import Shop
 from accounts.selectors import shops_visible_to
 from chat.models import Conversation, Message
+from chat.rich import AUTO_REPLY_STATUSES, BOT_TYPES
 from outbox.doubt import CLOCK_SKEW
 from outbox.models import OutgoingMessage
 from outbox.states import State, outbox_due
@@ -202,3 +203,61 @@ def conversation_of(message: OutgoingMessage) -> Conversation | None:
     if message.conversation is not None:
         return message.conversation
     return Conversation.objects.filter(shop_id=message.shop_id, buyer_id=message.buyer_id).first()
+
+
+# -- a second answer to one buyer ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OtherAnswer:
+    """An answer to the buyer by someone else since a time: before a second one, staff are asked."""
+
+    who: str  # their name; "" for one written in Seller Centre (or Shopee's app), not through us
+    at: datetime
+    text: str
+
+    @property
+    def seconds_ago(self) -> int:
+        return max(0, int((timezone.now() - self.at).total_seconds()))
+
+    @property
+    def minutes_ago(self) -> int:
+        return self.seconds_ago // 60
+
+
+def other_answer_since(conversation: Conversation, *, user, since: datetime) -> OtherAnswer | None:
+    """The newest reply to the conversation's buyer queued (or sent) after `since` by anyone but
+    `user`: a colleague's through the inbox, or a seller's message that none of ours delivered
+    (typed in Seller Centre). Shopee's own automatic replies are no one's answer."""
+    queued = (
+        OutgoingMessage.objects.filter(
+            shop_id=conversation.shop_id,
+            buyer_id=conversation.buyer_id,
+            origin=OutgoingMessage.Origin.REPLY,
+            created_at__gt=since,
+        )
+        .exclude(queued_by=user)
+        .exclude(state=State.CANCELLED)
+        .select_related("queued_by")
+        .order_by("-created_at")
+        .first()
+    )
+    delivered_by_us = OutgoingMessage.objects.filter(
+        shop_id=conversation.shop_id, shopee_message_id=OuterRef("message_id")
+    )
+    typed = (
+        Message.objects.filter(conversation=conversation, from_buyer=False, created_at__gt=since)
+        .exclude(status__in=AUTO_REPLY_STATUSES)
+        .exclude(message_type__in=BOT_TYPES)
+        .exclude(Exists(delivered_by_us))
+        .order_by("-created_at")
+        .first()
+    )
+    answers = []
+    if queued is not None:
+        person = queued.queued_by
+        who = (person.get_full_name() or person.get_username()) if person else ""
+        answers.append(OtherAnswer(who=who, at=queued.created_at, text=queued.preview))
+    if typed is not None:
+        answers.append(OtherAnswer(who="", at=typed.created_at, text=typed.text))
+    return max(answers, key=lambda answer: answer.at, default=None)

@@ -105,14 +105,19 @@
     const typing = box.closest && box.closest("input, textarea, select, [contenteditable]");
     const emptyReply = box.id === "reply-text" && !box.value;
     if ((typing && !emptyReply && !event.altKey) || event.ctrlKey || event.metaKey) return;
+    if (move(event.key === "ArrowDown" ? 1 : -1)) event.preventDefault();
+  });
+
+  // The next (1) or previous (-1) buyer in the list, opened; false when the list is empty.
+  function move(step) {
     const rows = Array.from(document.querySelectorAll(".conv-list .conv"));
-    if (!rows.length) return;
-    event.preventDefault();
+    if (!rows.length) return false;
     const current = rows.findIndex((row) => row.classList.contains("active"));
-    const step = event.key === "ArrowDown" ? 1 : -1;
     const next = current === -1 ? 0 : Math.min(rows.length - 1, Math.max(0, current + step));
     if (next !== current) openRow(rows[next]);
-  });
+    return true;
+  }
+  window.inbox = { move, insertIntoComposer };
 
   // New messages arrive at the bottom; one pulled late (typed in Seller Centre before the
   // buyer's latest) moves up to where its time puts it, or goes if it is older than everything

@@ -1,0 +1,79 @@
+// The inbox's keys, listed on the "?" overlay (inbox/_keys.html): j / k the next / previous buyer,
+// r the message box, e resolved, / quick replies, ? the list, Esc closes. None of them fires
+// while typing in a box (Esc there leaves the box, so the keys work again).
+(() => {
+  const help = () => document.getElementById("keys-help");
+  const typingIn = (target) => target.closest?.("input, textarea, select, [contenteditable]");
+  let returnFocus = null;
+
+  function showHelp() {
+    const el = help();
+    if (!el) return;
+    returnFocus = document.activeElement;
+    el.hidden = false;
+    el.querySelector(".keys-help-close")?.focus();
+  }
+
+  function hideHelp() {
+    const el = help();
+    if (!el || el.hidden) return false;
+    el.hidden = true;
+    returnFocus?.focus?.();
+    return true;
+  }
+
+  function say(words) {
+    const note = document.getElementById("keys-note");
+    if (!note) return;
+    note.textContent = words;
+    note.hidden = false;
+    clearTimeout(say.timer);
+    say.timer = setTimeout(() => (note.hidden = true), 4000);
+  }
+
+  // The team bar's [已解決] (or a button marked data-key="e"): its own request, as a click.
+  function resolve() {
+    const button = document.querySelector('#pane [data-key="e"], #pane #team-bar button.resolve');
+    if (button && !button.disabled) button.click();
+    else if (document.querySelector("#pane .pane")) say(document.getElementById("keys-note").dataset.noResolve);
+  }
+
+  // A pane opened by j / k leaves the focus out of its message box, so j / k keep moving.
+  let movedByKey = false;
+  const moveBy = (step) => {
+    movedByKey = window.inbox.move(step);
+  };
+  document.addEventListener("htmx:load", (event) => {
+    if (!movedByKey || !event.detail.elt.classList?.contains("pane")) return;
+    movedByKey = false;
+    document.getElementById("reply-text")?.blur();
+  });
+
+  const ACTIONS = {
+    j: () => moveBy(1),
+    k: () => moveBy(-1),
+    r: () => document.getElementById("reply-text")?.focus(),
+    e: resolve,
+    "/": () => window.inbox.pickQuickReply?.(),
+    "?": showHelp,
+  };
+
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing || event.defaultPrevented) return;
+    if (event.key === "Escape") {
+      if (hideHelp()) event.preventDefault();
+      else if (typingIn(event.target) && !document.querySelector(".image-viewer:not([hidden])")) event.target.blur();
+      return;
+    }
+    if (typingIn(event.target) || !help()?.hidden) return;
+    const action = ACTIONS[event.key];
+    if (!action) return;
+    event.preventDefault();
+    action();
+  });
+
+  document.addEventListener("click", (event) => {
+    if (event.target.closest(".keys-help-open")) showHelp();
+    else if (event.target.closest(".keys-help-close") || event.target === help()) hideHelp();
+  });
+})();
