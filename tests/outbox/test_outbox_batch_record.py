@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from chat.models import Conversation, Message
+from chat.sync import chat_sync_shop
 from outbox.delivery import outbox_deliver_due
 from outbox.models import OutgoingMessage
 from tests.outbox.helpers import buyers_who_wrote, delivered_texts, queue
@@ -37,6 +38,7 @@ def test_a_batch_of_replies_is_recorded_in_the_statements_of_one_plus_one_per_me
     settings.OUTBOX_CLAIM_BATCH = 10
     shop = make_shop(rate=1000.0)
     first, *others = buyers_who_wrote(sandbox, shop, 11)
+    chat_sync_shop(shop=shop)  # replies go into conversations the inbox knows
     queue(shop, first, "單則回覆")
     one = statements_to_deliver()
     messages = [queue(shop, buyer, f"第{n}則通知") for n, buyer in enumerate(others)]
