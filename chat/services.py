@@ -287,3 +287,21 @@ def chat_live_quicken(*, shop_pk: int) -> None:
 def inbox_alerts_set(*, user, on: bool) -> None:
     """Desktop notifications and sound for new buyer messages, on or off for `user`."""
     InboxSettings.objects.update_or_create(user=user, defaults={"desktop_alerts": on})
+
+
+def conversations_deadlines_backfill(*, now: datetime | None = None) -> int:
+    """Read Shopee's window of every conversation with a message in the last RATE_DAYS days: for
+    conversations stored before the window was kept (an upgrade, a restore), which otherwise have no
+    deadline and no counted chats until their next message. One transaction per conversation, so a
+    long run holds no lock for long. Returns how many were read."""
+    now = now or timezone.now()
+    since = now - timedelta(days=RATE_DAYS) - WINDOW
+    pks = Conversation.objects.filter(last_message_at__gte=since).order_by("pk").values_list("pk", flat=True)
+    done = 0
+    for pk in pks.iterator(chunk_size=2000):
+        with transaction.atomic():
+            conversation = Conversation.objects.select_for_update().filter(pk=pk).first()
+            if conversation is not None:
+                conversation_deadline_update(conversation=conversation, now=now)
+                done += 1
+    return done

@@ -52,3 +52,30 @@ def test_a_shop_with_fewer_than_two_chats_has_no_rate_yet(staff_client, salesper
     shop = ShopFactory(verified=True, salesperson=salesperson)
     chat(shop, ago_hours=20, answer_after_hours=1)
     assert rate_cell(staff_client, shop) == "— 依 1 則聊聊"
+
+
+def test_conversations_stored_before_the_window_was_kept_get_their_deadline_and_rate_from_the_command(
+    staff_client, salesperson
+):
+    """An upgrade: messages stored before the deadline fields existed show no countdown and no
+    rate until `manage.py chat_deadlines` reads them; afterwards 帳號 and the inbox agree."""
+    from django.core.management import call_command
+
+    from chat.models import Conversation, CountedChat
+
+    shop = ShopFactory(verified=True, salesperson=salesperson)
+    now = timezone.now()
+    waiting = ConversationFactory(shop=shop, last_message_at=now - timedelta(hours=2))
+    MessageFactory(conversation=waiting, created_at=now - timedelta(hours=2))
+    answered = ConversationFactory(shop=shop, last_message_at=now - timedelta(hours=47))
+    MessageFactory(conversation=answered, created_at=now - timedelta(hours=48))
+    MessageFactory(conversation=answered, from_buyer=False, created_at=now - timedelta(hours=47))
+    assert not CountedChat.objects.exists() and rate_cell(staff_client, shop) == "— 依 0 則聊聊"
+
+    call_command("chat_deadlines", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    waiting.refresh_from_db()
+    assert abs(waiting.reply_due_at - (now + timedelta(hours=10))) < timedelta(seconds=5)
+    assert Conversation.objects.get(pk=answered.pk).reply_due_at is None
+    assert CountedChat.objects.filter(shop=shop).count() == 2
+    assert rate_cell(staff_client, shop) == "— 依 1 則聊聊 若目前 1 則未回覆逾時，回覆率將降至 50%"
