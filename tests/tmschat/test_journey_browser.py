@@ -140,6 +140,8 @@ def test_every_page_of_the_journey_works_under_its_policy_without_an_error(
         expect(page.locator("tr[data-message]")).to_have_count(4)  # the reply and the batch
         trouble.visit("/status/")  # 狀態
         expect(page.locator("h1")).to_contain_text("狀態")
+        trouble.visit("/reports/")  # 報表: the charts are drawn by the server, no script
+        expect(page.locator("h1")).to_have_text("報表")
 
         page.get_by_role("navigation", name="主選單").get_by_role("link", name="管理後台").click()
         expect(page).to_have_title(re.compile("TMS Chat 管理"))
