@@ -92,21 +92,26 @@ class Size:
         return self.conversations * MESSAGES_EACH + LONG_CONVERSATIONS * LONG_EXTRA
 
 
+def bench_shops(user, *, prefix: str, count: int, first_id: int, name: str) -> list[int]:
+    """`count` verified shops, the first two of them `user`'s (a salesperson's view); their pks."""
+    shops = Shop.objects.bulk_create(
+        Shop(
+            shop_id=str(first_id + n),
+            account=f"{prefix}-{n}",
+            name=f"{name}{n}",
+            state=Shop.State.VERIFIED,
+            salesperson=user if n < 2 else None,
+        )
+        for n in range(count)
+    )
+    return [shop.pk for shop in shops]
+
+
 def generate(size: Size) -> None:
     started = time.perf_counter()
     user = get_user_model().objects.get(username=PREFIX)
     with transaction.atomic():
-        shops = Shop.objects.bulk_create(
-            Shop(
-                shop_id=str(900_000_000 + n),
-                account=f"{PREFIX}-{n}",
-                name=f"測試賣場{n}",
-                state=Shop.State.VERIFIED,
-                salesperson=user if n < 2 else None,
-            )
-            for n in range(size.shops)
-        )
-        shop_pks = [shop.pk for shop in shops]
+        shop_pks = bench_shops(user, prefix=PREFIX, count=size.shops, first_id=900_000_000, name="測試賣場")
         with connection.cursor() as cursor:
             # Last messages spread over the days; one conversation in 7 unread; half unreplied.
             cursor.execute(

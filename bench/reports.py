@@ -37,7 +37,7 @@ from django.contrib.auth.models import Permission  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from inbox_queries import measure, report  # noqa: E402  (the same timing as the inbox's benchmark)
+from inbox_queries import bench_shops, measure, report  # noqa: E402  (the same timing as the inbox's benchmark)
 
 from accounts.models import Shop  # noqa: E402
 from chat.models import Conversation, CountedChat, Message  # noqa: E402
@@ -56,17 +56,7 @@ def generate() -> None:
     started = time.perf_counter()
     user = get_user_model().objects.get(username=PREFIX)
     with transaction.atomic():
-        shops = Shop.objects.bulk_create(
-            Shop(
-                shop_id=str(910_000_000 + n),
-                account=f"{PREFIX}-{n}",
-                name=f"報表賣場{n}",
-                state=Shop.State.VERIFIED,
-                salesperson=user if n < 2 else None,
-            )
-            for n in range(SHOPS)
-        )
-        shop_pks = [shop.pk for shop in shops]
+        shop_pks = bench_shops(user, prefix=PREFIX, count=SHOPS, first_id=910_000_000, name="報表賣場")
         with connection.cursor() as cursor:
             cursor.execute(
                 """
