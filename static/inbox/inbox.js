@@ -117,7 +117,8 @@
     if (next !== current) openRow(rows[next]);
     return true;
   }
-  window.inbox = { move, insertIntoComposer };
+  // keyMode: the person moves with j / k (keys.js), so arriving panes leave the message box alone.
+  window.inbox = { move, insertIntoComposer, keyMode: false };
 
   // New messages arrive at the bottom; one pulled late (typed in Seller Centre before the
   // buyer's latest) moves up to where its time puts it, or goes if it is older than everything
@@ -158,14 +159,14 @@
     if (elt.classList?.contains("list-incoming")) return mergeIncoming(elt);
     if (elt.classList?.contains("pane")) {
       scrollToBottom();
-      document.getElementById("reply-text")?.focus({ preventScroll: true });
+      if (!window.inbox.keyMode) document.getElementById("reply-text")?.focus({ preventScroll: true });
       // The row was marked when it was chosen; a pane arriving late must not move the mark back.
       const row = document.getElementById(`conv-${elt.dataset.conversation}`);
       if (row && !document.querySelector(".conv.active")) markActive(row);
     }
     if (elt.id === "composer") {
       const box = document.getElementById("reply-text");
-      box?.focus();
+      if (!window.inbox.keyMode) box?.focus();
       if (box) updateCounter(box);
       scrollToBottom();
     }

@@ -38,23 +38,34 @@
     else if (document.querySelector("#pane .pane")) say(document.getElementById("keys-note").dataset.noResolve);
   }
 
-  // A pane opened by j / k leaves the focus out of its message box, so j / k keep moving.
-  let movedByKey = false;
-  const moveBy = (step) => {
-    movedByKey = window.inbox.move(step);
+  // A pane opened by j / k leaves the focus out of its message box, so j / k keep moving, until
+  // the person clicks or presses r or / (inbox.js reads keyMode before it focuses the box).
+  const keyMode = (on) => {
+    window.inbox.keyMode = on;
   };
-  document.addEventListener("htmx:load", (event) => {
-    if (!movedByKey || !event.detail.elt.classList?.contains("pane")) return;
-    movedByKey = false;
-    document.getElementById("reply-text")?.blur();
+  const moveBy = (step) => {
+    if (window.inbox.move(step)) {
+      keyMode(true);
+      document.getElementById("reply-text")?.blur();
+    }
+  };
+  document.addEventListener("mousedown", () => keyMode(false));
+  document.addEventListener("focusin", (event) => {
+    if (event.target.id === "reply-text") keyMode(false); // Tab into the box: typing again
   });
 
   const ACTIONS = {
     j: () => moveBy(1),
     k: () => moveBy(-1),
-    r: () => document.getElementById("reply-text")?.focus(),
+    r: () => {
+      keyMode(false);
+      document.getElementById("reply-text")?.focus();
+    },
     e: resolve,
-    "/": () => window.inbox.pickQuickReply?.(),
+    "/": () => {
+      keyMode(false);
+      window.inbox.pickQuickReply?.();
+    },
     "?": showHelp,
   };
 
