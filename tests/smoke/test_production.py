@@ -8,8 +8,8 @@ that refuses unsigned chat calls. A staff member signs in through gunicorn, adds
 Shopee's authorization pages, verifies its chat login, answers a buyer the live worker brought in
 without a push (delivered exactly once, counted on the sandbox), sees the shop's orders downloaded
 and exports more of them than a request writes (a worker writes the file, the web serves it);
-/healthz, /metrics and WhiteNoise's static
-files answer; every log line of the web process is JSON and no process logs the reply's text.
+/healthz, /metrics and WhiteNoise's static files answer; every log line of the web process is
+JSON and no process logs the reply's text.
 
 Run by `.ci/smoke` (and so by `.ci/run`): `pytest -m smoke tests/smoke`.
 """
