@@ -22,6 +22,7 @@ from chat.models import Conversation
 from chat.services import chat_live_quicken, conversation_mark_read, inbox_alerts_set
 from inbox.forms import AlertsForm, CardForm, InboxFilterForm, NoteForm, ReplyForm, StatusForm
 from inbox.presence import colleagues_in, presence_beat, presence_leave
+from inbox.rows import list_rows
 from inbox.templatetags.inbox import deadline_context
 from orders.selectors import order_for
 from outbox.models import OutgoingMessage
@@ -53,12 +54,15 @@ class _Inbox:
         self.query = urlencode({k: v for k, v in _filter_data(request.GET).items() if v})
 
     def context(self, **extra) -> dict:
+        page, changed = extra.get("page"), extra.pop("rows", None)
+        conversations = page.rows if page is not None else changed or []
+        by_due = self.filters.due_soon or self.filters.by_time_left
         return {
+            "rows": list_rows(conversations, viewer_pk=self.user.pk, filter_query=self.query, by_due=by_due),
             "form": self.form,
             "filter_query": self.query,
             "shops": self.shops,
             "shops_syncing": any(shop.can_send for shop in self.shops),
-            "list_by_due": self.filters.due_soon or self.filters.by_time_left,
             **extra,
         }
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 
 from django import template
 from django.conf import settings
@@ -13,46 +12,12 @@ from django.utils.translation import gettext
 
 from accounts.chat_words import ChatStop
 from accounts.models import Shop
-from chat.rich import Shown, kind_words, message_shown
-from chat.selectors import deadlines_of, reply_warning, visible_shops
+from chat.rich import Shown, message_shown
+from chat.selectors import deadlines_of, visible_shops
 from chat.transport import chat_stop, send_refusal
 from outbox.pictures import ACCEPT
 
 register = template.Library()
-
-
-@register.filter
-def inbox_time(moment: datetime | None) -> str:
-    """Today: 14:05; this year: 11/27; before: 2025/11/27 (Taipei time)."""
-    if moment is None:
-        return ""
-    local = timezone.localtime(moment)
-    today = timezone.localdate()
-    if local.date() == today:
-        return local.strftime("%H:%M")
-    if local.year == today.year:
-        return local.strftime("%m/%d")
-    return local.strftime("%Y/%m/%d")
-
-
-@register.simple_tag
-def reply_countdown(conversation) -> dict | None:
-    """The countdown of a conversation whose buyer waits for a reply that counts: the time left in
-    Shopee's 12-hour window (hours and minutes), amber under the warning time, red 已逾時 when past."""
-    due = conversation.reply_due_at
-    if due is None:
-        return None
-    left = (due - timezone.now()).total_seconds()
-    warn = reply_warning().total_seconds()
-    state = "late" if left <= 0 else "near" if left < warn else "ok"
-    minutes = max(0, int(left // 60))
-    return {"state": state, "due": due, "left": f"{minutes // 60}:{minutes % 60:02d}", "warn": int(warn)}
-
-
-@register.filter
-def preview(conversation) -> str:
-    """The list row's last message: its text, or what it is in words ([圖片], [貼圖], [商品]…)."""
-    return conversation.last_message_text or kind_words(conversation.last_message_type)
 
 
 @dataclass(frozen=True, slots=True)
