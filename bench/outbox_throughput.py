@@ -17,7 +17,9 @@ Setup (database, sandbox process, shop, buyers) is shared with outbox_latency.py
 from __future__ import annotations
 
 import argparse
+import cProfile
 import time
+from contextlib import nullcontext
 
 from django.db import connection, transaction
 from outbox_latency import (  # sets Django up: import it before the apps
@@ -62,7 +64,7 @@ def with_worker(sandbox: SandboxProcess, count: int) -> tuple[float, float]:
     return count / (accepted[-1] - committed), count / (accepted[-1] - accepted[0])
 
 
-def in_process(sandbox: SandboxProcess, count: int) -> tuple[float, float, float, int]:
+def in_process(sandbox: SandboxProcess, count: int, profile: str = "") -> tuple[float, float, float, int]:
     """The drain in this process: messages/s, seconds in total and inside send_message, and its
     SQL statements."""
     shop = bench_shop(sandbox, rate=1_000_000)
@@ -90,10 +92,15 @@ def in_process(sandbox: SandboxProcess, count: int) -> tuple[float, float, float
         return execute(sql, params, many, context)
 
     try:
-        with connection.execute_wrapper(counted):
+        with (
+            connection.execute_wrapper(counted),
+            cProfile.Profile() if profile else nullcontext() as profiler,
+        ):
             started = time.perf_counter()
             sent = outbox_deliver_due(budget_seconds=600)
             total = time.perf_counter() - started
+        if profiler:
+            profiler.dump_stats(profile)
     finally:
         ShopClient.send_message = send_message
     assert sent == count, f"sent {sent} of {count}"
@@ -105,6 +112,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--profile", default="", help="write cProfile stats of the in-process drain here")
     args = parser.parse_args()
     count = args.messages - args.messages % PER_BUYER
     require_services()
@@ -112,7 +120,7 @@ def main() -> None:
     try:
         prepare(sandbox)
         from_commit, steady = with_worker(sandbox, count)
-        rate, total, in_http, round_trips = in_process(sandbox, count)
+        rate, total, in_http, round_trips = in_process(sandbox, count, args.profile)
     finally:
         sandbox.stop()
     print(f"outbox throughput, {count} messages to {count // PER_BUYER} buyers, sandbox without rate limit,")

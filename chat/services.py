@@ -157,8 +157,7 @@ def chat_messages_store(*, shop: Shop, raws: Sequence[Mapping[str, Any]], buyer_
             {pk: {name: getattr(c, name) for name in MOVED_BY_A_MESSAGE} for pk, c in moved.items()},
             updated_at=timezone.now(),
         )
-        for conversation in moved.values():
-            conversation_deadline_update(conversation=conversation)
+        conversations_deadline_update(conversations=list(moved.values()))
     return Stored(messages=[stored[m.message_id] for m in messages], new_conversations=len(created))
 
 
@@ -197,39 +196,50 @@ def _conversation_moves(conversation: Conversation, message: Message, *, buyer_n
 
 
 def conversation_deadline_update(*, conversation: Conversation, now: datetime | None = None) -> None:
-    """Re-read the conversation's chats that count (chat.response_rate) after messages were stored,
-    inside the storing transaction: its CountedChat rows of the last RATE_DAYS (older ones are
-    history the reports keep) and its deadline fields. Messages may come late and out of order (a
-    pull after a push), so the window is read again whole rather than patched."""
+    """One conversation's window read again (conversations_deadline_update)."""
+    conversations_deadline_update(conversations=[conversation], now=now)
+
+
+def conversations_deadline_update(
+    *, conversations: Sequence[Conversation], now: datetime | None = None
+) -> None:
+    """Re-read the conversations' chats that count (chat.response_rate) after messages were stored,
+    inside the storing transaction: their CountedChat rows of the last RATE_DAYS (older ones are
+    history the reports keep) and their deadline fields. Messages may come late and out of order (a
+    pull after a push), so each window is read again whole rather than patched. A fixed number of
+    statements however many conversations (an outbox batch answers one buyer per message)."""
+    if not conversations:
+        return
     now = now or timezone.now()
     since = now - timedelta(days=RATE_DAYS) - WINDOW
+    by_pk = {conversation.pk: conversation for conversation in conversations}
+    said: dict[int, list[Said]] = {pk: [] for pk in by_pk}
     rows = (
-        Message.objects.filter(conversation=conversation, created_at__gte=since)
-        .order_by("created_at", "id")
-        .values_list("message_id", "created_at", "from_buyer", "message_type", "status")
+        Message.objects.filter(conversation_id__in=list(by_pk), created_at__gte=since)
+        .order_by("conversation_id", "created_at", "id")
+        .values_list("conversation_id", "message_id", "created_at", "from_buyer", "message_type", "status")
     )
-    reading = chats_of(
-        Said(
-            key=mid,
-            at=at,
-            from_buyer=buyer,
-            automatic=is_automatic(message_type=kind, status=st, from_buyer=buyer),
-        )
-        for mid, at, buyer, kind, st in rows
-    )
-    CountedChat.objects.filter(conversation=conversation, started_at__gte=since).delete()
-    CountedChat.objects.bulk_create(counted_chats(conversation.shop_id, conversation.pk, reading))
-    waiting = reading.waiting
-    missed = [chat.due_at for chat in reading.chats if chat.missed(now)]
-    fields = {
-        "awaiting_since": waiting.started_at if waiting else None,
-        "reply_due_at": waiting.due_at if waiting else None,
-        "missed_due_at": missed[-1] if missed else conversation.missed_due_at,
-    }
-    if any(getattr(conversation, name) != value for name, value in fields.items()):
-        Conversation.objects.filter(pk=conversation.pk).update(**fields)
-        for name, value in fields.items():
-            setattr(conversation, name, value)
+    for pk, mid, at, buyer, kind, st in rows:
+        automatic = is_automatic(message_type=kind, status=st, from_buyer=buyer)
+        said[pk].append(Said(key=mid, at=at, from_buyer=buyer, automatic=automatic))
+    CountedChat.objects.filter(conversation_id__in=list(by_pk), started_at__gte=since).delete()
+    counted, changed = [], {}
+    for pk, conversation in by_pk.items():
+        reading = chats_of(said[pk])
+        counted += counted_chats(conversation.shop_id, pk, reading)
+        waiting = reading.waiting
+        missed = [chat.due_at for chat in reading.chats if chat.missed(now)]
+        fields = {
+            "awaiting_since": waiting.started_at if waiting else None,
+            "reply_due_at": waiting.due_at if waiting else None,
+            "missed_due_at": missed[-1] if missed else conversation.missed_due_at,
+        }
+        if any(getattr(conversation, name) != value for name, value in fields.items()):
+            changed[pk] = fields
+            for name, value in fields.items():
+                setattr(conversation, name, value)
+    CountedChat.objects.bulk_create(counted)
+    rows_update(Conversation.objects.all(), changed)
 
 
 def counted_chats(shop_pk: int, conversation_pk: int, reading: Reading) -> list[CountedChat]:
