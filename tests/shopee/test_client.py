@@ -745,3 +745,58 @@ def test_html_error_pages_from_a_gateway_are_transient_or_rate_limited():
 
     assert bad_gateway.value.http_status == 502
     assert throttled.value.retry_after == 7.0
+
+
+class _ForwardingProxy(BaseHTTPRequestHandler):
+    """An HTTP proxy as an office network has one: it forwards each request and keeps its line."""
+
+    seen: list[str] = []
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        self.seen.append(self.requestline)
+        direct = requests.Session()
+        direct.trust_env = False  # the proxy itself goes straight out
+        answer = direct.get(self.path, headers={"Accept": "application/json"}, timeout=5)
+        self.send_response(answer.status_code)
+        self.send_header("Content-Type", answer.headers.get("Content-Type", "application/json"))
+        self.send_header("Content-Length", str(len(answer.content)))
+        self.end_headers()
+        self.wfile.write(answer.content)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def environment_read_again():
+    from shopee.client import _Session
+
+    _Session._environment.clear()
+    yield _Session._environment.clear
+    _Session._environment.clear()
+
+
+def test_calls_go_through_the_proxy_the_environment_names_unless_no_proxy_says_the_host(
+    shop, monkeypatch, environment_read_again
+):
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), _ForwardingProxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    _ForwardingProxy.seen = []
+    try:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        environment_read_again()
+        assert shop.get_shop_info()["shop_name"] == "我的測試賣場"
+        assert shop.get_shop_info()["shop_name"] == "我的測試賣場"
+        assert len(_ForwardingProxy.seen) == 2
+        assert _ForwardingProxy.seen[0].startswith("GET http://127.0.0.1:")
+        assert "/api/v2/shop/get_shop_info?" in _ForwardingProxy.seen[0]
+
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        environment_read_again()  # a process reads its environment once per host
+        assert shop.get_shop_info()["shop_name"] == "我的測試賣場"
+        assert len(_ForwardingProxy.seen) == 2  # straight to Shopee
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
