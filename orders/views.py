@@ -60,7 +60,7 @@ def order_list(request):
     # Page over ids first (sorted from an index, narrow rows), then read just that page's rows.
     page = Paginator(orders.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
     pks = list(page.object_list)
-    selected_count, selected = selection.selection_on_page(user=user, order_pks=pks)
+    selected_count, selected = selection.selection_on_page(user=user, order_pks=pks, shops=shops)
     rows = order_table_rows(order_pks=pks, selected=selected)
     columns = column_cells([row.pk for row in rows])
     for row in rows:
@@ -156,19 +156,22 @@ def download_cancel(request, pk: int):
 def selection_change(request):
     """全選 / 全不選 / 選已匯入 and the registered helpers (選庫存足夠) over the whole filtered result."""
     action = request.POST.get("action", "")
-    form, orders = _filtered(request, QueryDict(request.POST.get("query", "")))
+    user = request.user
+    shops = list(shops_visible_to(user))
+    form, _orders = _filtered(request, QueryDict(request.POST.get("query", "")), shops)
     if form.is_bound and not form.is_valid() and action != "none":
         messages.error(request, _("The filter is not valid, so nothing was selected: correct it first."))
         return back_to_list(request)
-    user = request.user
+    # Kept as the rule (the filter as of now), not the orders: 全選 of a million is one row.
+    filters = form.filters()
     if action == "all":
-        count = selection.selection_select_all(user=user, orders=orders)
+        count = selection.selection_select_all(user=user, filters=filters, shops=shops)
     elif action == "none":
         count = selection.selection_clear(user=user)
     elif action == "imported":
-        count = selection.selection_select_imported(user=user, orders=orders)
+        count = selection.selection_select_imported(user=user, filters=filters, shops=shops)
     else:
-        count = selection.selection_select_by(user=user, key=action, orders=orders)
+        count = selection.selection_select_by(user=user, key=action, filters=filters, shops=shops)
     if count is None:
         return HttpResponse(status=400)
     messages.info(request, _("%(count)d orders selected.") % {"count": count})
