@@ -192,8 +192,10 @@ class OrderSelection(models.Model):
     filters = models.JSONField(_("Filter"), null=True, blank=True)
     helper = models.CharField(_("Helper"), max_length=40, blank=True)  # "" 全選, "imported", a helper's key
     newest_order = models.BigIntegerField(_("Newest order then"), null=True, blank=True)
-    # How many orders the rule chose in each shop (pk as text) when clicked: the count shown.
-    counts = models.JSONField(_("Counts"), default=dict, blank=True)
+    shops = models.JSONField(
+        _("Shops then"), default=list, blank=True
+    )  # pks the user saw: no shop joins later
+    count = models.PositiveIntegerField(_("Orders then"), default=0)  # the rule's, as the table said
     updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
 
     class Meta:
@@ -201,7 +203,7 @@ class OrderSelection(models.Model):
         verbose_name_plural = _("order selections")
 
     def __str__(self) -> str:
-        return f"{self.user_id}: {sum(self.counts.values())}"
+        return f"{self.user_id}: {self.count}"
 
 
 class OrderSelectionTick(models.Model):

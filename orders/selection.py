@@ -8,12 +8,14 @@ the same for ten orders or a million. Ticking or unticking one order after it ad
 (`OrderSelectionTick`) on top of the rule.
 
 What the selection holds, read whenever it is used:
-- an order that arrived after the click is never in it (only orders up to the newest one then);
+- the orders the table showed at the click: one arriving later never joins (only orders up to the
+  newest one then), nor do a shop's given to the user since;
 - an order whose status has since taken it out of the filter (shipped, cancelled) leaves it, one
   that has come into the filter joins it: a 待出貨 selection never acts on an order shipped since;
 - only orders the user may still see come back, so a shop taken away drops out of it.
-The count shown is the rule's, per shop, at the click, plus and minus the ticks: exact for ticks
-and shops taken away; a status change since shows in the count at the next 全選, and actions
+The count shown is the one the table showed at the click (the page's 全選 posts it back, signed,
+`table_shown`, so 全選 never counts a million orders again), plus and minus the ticks; a shop
+taken away is counted out once. A status change since shows in it at the next 全選; actions
 (which read the selection itself) say how many orders they took.
 
 Actions on a selection (import, shipping notices, Excel) read it with `selected_orders(user=)`.
@@ -30,17 +32,20 @@ applied again to any part of the orders, e.g. one page).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from django.core import signing
 from django.db import transaction
-from django.db.models import Count, Max, Q, QuerySet, Subquery
+from django.db.models import Count, Q, QuerySet, Subquery
 
 from accounts.selectors import shops_visible_to
 from orders.imported import imported_q
 from orders.models import Order, OrderSelection, OrderSelectionTick
-from orders.selectors import OrderFilter, orders_for_list
+from orders.selectors import OrderFilter, newest_order_pk, orders_for_list
 
 IMPORTED = "imported"  # 選已匯入's rule
 
@@ -87,7 +92,7 @@ def _rule_orders(row: OrderSelection | None, *, user, shops, among=None) -> Quer
     if row is None or row.filters is None:
         return None
     orders = orders_for_list(user=user, filters=_filters_of(row.filters), shops=shops).order_by()
-    orders = orders.filter(pk__lte=row.newest_order or 0)
+    orders = orders.filter(pk__lte=row.newest_order or 0, shop_id__in=row.shops)
     if among is not None:
         orders = orders.filter(pk__in=among)
     if row.helper == IMPORTED:
@@ -138,12 +143,17 @@ def selected_pks(*, user) -> list[int]:
     return sorted(selected_orders(user=user).values_list("pk", flat=True))
 
 
-def _count(row: OrderSelection | None, shop_pks: list[int]) -> int:
-    """The rule's count at the click in the shops still visible, plus and minus the ticks there."""
+def _count(row: OrderSelection | None, *, user, shops) -> int:
+    """The rule's count at the click, plus and minus the ticks. A shop taken away since has its
+    orders counted out once (the rule is counted again in the shops left, and kept)."""
     if row is None:
         return 0
-    visible = set(shop_pks)
-    ruled = sum(n for shop, n in row.counts.items() if int(shop) in visible)
+    visible = {shop.pk for shop in shops}
+    if row.filters is not None and not visible.issuperset(row.shops):
+        row.shops = [pk for pk in row.shops if pk in visible]
+        row.count = _rule_orders(row, user=user, shops=shops).count()
+        row.save(update_fields=["shops", "count", "updated_at"])
+    ruled = row.count if row.filters is not None else 0
     return max(0, ruled + (row.added or 0) - (row.dropped or 0))
 
 
@@ -153,11 +163,12 @@ def selection_on_page(*, user, order_pks: list[int], shops=None) -> tuple[int, s
     shops = list(shops_visible_to(user)) if shops is None else shops
     shop_pks = [shop.pk for shop in shops]
     row = _row(user, counted_in=shop_pks)
+    count = _count(row, user=user, shops=shops)
     if not order_pks:
-        return _count(row, shop_pks), set()
+        return count, set()
     chosen = _chosen_q(row, user=user, shops=shops, among=order_pks)
     page = Order.objects.filter(chosen, pk__in=order_pks, shop__in=shop_pks)
-    return _count(row, shop_pks), set(page.values_list("pk", flat=True))
+    return count, set(page.values_list("pk", flat=True))
 
 
 # -- changing -----------------------------------------------------------------------------------
@@ -168,7 +179,7 @@ def selection_replace(*, user, order_pks) -> int:
     pks = set(Order.objects.filter(pk__in=sorted({int(pk) for pk in order_pks})).values_list("pk", flat=True))
     with transaction.atomic():
         OrderSelection.objects.update_or_create(
-            user=user, defaults={"filters": None, "helper": "", "newest_order": None, "counts": {}}
+            user=user, defaults={"filters": None, "helper": "", "newest_order": None, "shops": [], "count": 0}
         )
         OrderSelectionTick.objects.filter(user=user).delete()
         OrderSelectionTick.objects.bulk_create(
@@ -177,25 +188,62 @@ def selection_replace(*, user, order_pks) -> int:
     return len(pks)
 
 
-def _select_rule(*, user, filters: OrderFilter, helper: str = "", shops=None) -> int:
-    """Keep the rule (filter and helper as of now) in place of the selection; returns its count."""
+SHOWN_SECONDS = 600
+_SHOWN_SALT = "orders.selection.shown"
+
+
+def _shown_digest(user, filters: OrderFilter, shops) -> str:
+    shown = json.dumps([user.pk, _stored_filters(filters), sorted(shop.pk for shop in shops)], sort_keys=True)
+    return hashlib.sha256(shown.encode()).hexdigest()
+
+
+def table_shown(*, user, filters: OrderFilter, shops, count: int, newest: int) -> str:
+    """What the table showed: `count` orders for this filter, `newest` the newest order then. The
+    page's 全選 posts it back (signed), so 全選 selects those orders and takes that count rather
+    than counting a million orders again."""
+    return signing.dumps([_shown_digest(user, filters, shops), count, newest], salt=_SHOWN_SALT)
+
+
+def _shown(token: str, *, user, filters: OrderFilter, shops) -> tuple[int, int] | None:
+    """The count and newest order of `table_shown`, if the token is this user's for this filter
+    and shops and at most ten minutes old."""
+    try:
+        digest, count, newest = signing.loads(token, salt=_SHOWN_SALT, max_age=SHOWN_SECONDS)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return (count, newest) if digest == _shown_digest(user, filters, shops) else None
+
+
+def _select_rule(*, user, filters: OrderFilter, helper: str = "", shops=None, shown: str = "") -> int:
+    """Keep the rule (the filter and helper, the newest order and the shops as of now, or as the
+    table showed them) in place of the selection; returns its count."""
     shops = list(shops_visible_to(user)) if shops is None else shops
-    newest = Order.objects.aggregate(newest=Max("pk"))["newest"] or 0
-    row = OrderSelection(user=user, filters=_stored_filters(filters), helper=helper, newest_order=newest)
-    counts = _rule_orders(row, user=user, shops=shops).values_list("shop_id").annotate(n=Count("pk"))
-    row.counts = {str(shop): n for shop, n in counts}
+    known = None if helper or not shown else _shown(shown, user=user, filters=filters, shops=shops)
+    count, newest = known or (None, newest_order_pk())
+    row = OrderSelection(
+        user=user,
+        filters=_stored_filters(filters),
+        helper=helper,
+        newest_order=newest,
+        shops=[shop.pk for shop in shops],
+    )
+    row.count = _rule_orders(row, user=user, shops=shops).count() if count is None else count
     with transaction.atomic():
         OrderSelection.objects.update_or_create(
             user=user,
-            defaults={"filters": row.filters, "helper": helper, "newest_order": newest, "counts": row.counts},
+            defaults={
+                field: getattr(row, field)
+                for field in ("filters", "helper", "newest_order", "shops", "count")
+            },
         )
         OrderSelectionTick.objects.filter(user=user).delete()
-    return sum(row.counts.values())
+    return row.count
 
 
-def selection_select_all(*, user, filters: OrderFilter, shops=None) -> int:
-    """全選: every order of the filtered result (all pages) there is now."""
-    return _select_rule(user=user, filters=filters, shops=shops)
+def selection_select_all(*, user, filters: OrderFilter, shops=None, shown: str = "") -> int:
+    """全選: every order of the filtered result (all pages): those the page showed (`shown`, from
+    `table_shown`), or there are now."""
+    return _select_rule(user=user, filters=filters, shops=shops, shown=shown)
 
 
 def selection_clear(*, user) -> int:
@@ -234,5 +282,4 @@ def selection_toggle(*, user, order: Order, selected: bool) -> int:
         else:
             ticks.update_or_create(user=user, order=order, defaults={"selected": selected})
         row.save(update_fields=["updated_at"])
-    shop_pks = [shop.pk for shop in shops]
-    return _count(_row(user, counted_in=shop_pks), shop_pks)
+    return _count(_row(user, counted_in=[shop.pk for shop in shops]), user=user, shops=shops)

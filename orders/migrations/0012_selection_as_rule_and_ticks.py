@@ -42,8 +42,13 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name='orderselection',
-            name='counts',
-            field=models.JSONField(blank=True, default=dict, verbose_name='Counts'),
+            name='count',
+            field=models.PositiveIntegerField(default=0, verbose_name='Orders then'),
+        ),
+        migrations.AddField(
+            model_name='orderselection',
+            name='shops',
+            field=models.JSONField(blank=True, default=list, verbose_name='Shops then'),
         ),
         migrations.AddField(
             model_name='orderselection',

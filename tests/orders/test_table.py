@@ -261,6 +261,24 @@ def test_an_order_arriving_after_select_all_is_not_in_it(staff_client, many_orde
     assert newcomer.pk in selected_pks(user=salesperson) and len(selected_pks(user=salesperson)) == 226
 
 
+def test_select_all_takes_the_orders_the_page_showed(staff_client, many_orders, own_shop, salesperson):
+    shown = staff_client.get(f"{LIST}?scope=pending&page=2").context["shown"]
+    newcomer = OrderFactory(shop=own_shop, status="READY_TO_SHIP", created_on_shopee=timezone.now())
+    # 全選 clicked on the page shown before the order came: that page's orders, and its count.
+    page = staff_client.post(
+        reverse("orders:selection"), {"action": "all", "query": "scope=pending", "shown": shown}, follow=True
+    )
+    assert "已選取 225 筆訂單。" in page.content.decode()
+    assert selected_count(page) == 225 and rows(page)[0].pk == newcomer.pk and not rows(page)[0].selected
+    assert newcomer.pk not in selected_pks(user=salesperson)
+    # What another filter's page showed is not taken for this one: it is counted.
+    select_carrier = {"action": "all", "query": "scope=pending&q=241100000", "shown": shown}
+    assert (
+        "已選取 9 筆訂單。"
+        in staff_client.post(reverse("orders:selection"), select_carrier, follow=True).content.decode()
+    )
+
+
 def test_an_order_shipped_since_select_all_leaves_a_pending_selection(staff_client, many_orders, salesperson):
     select(staff_client, "all", "scope=pending")
     Order.objects.filter(pk=many_orders[1].pk).update(status="SHIPPED")
