@@ -178,12 +178,24 @@ class OrderDownload(models.Model):
 
 class OrderSelection(models.Model):
     """The orders a staff member has selected on the order table, kept on the server so the
-    selection survives paging and reloads; actions (import, notices, Excel) apply to it."""
+    selection survives paging and reloads; actions (import, notices, Excel) apply to it.
+
+    A 全選 (or 選已匯入, or a helper that chooses by a filter) is kept as its rule, not its orders:
+    the table's filter, the helper, and the newest order then, so a million orders selected are
+    one row and an order arriving later never joins. Orders ticked or unticked one by one are
+    `OrderSelectionTick` rows on top of the rule (see orders.selection)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("User")
     )
-    order_pks = models.JSONField(_("Orders"), default=list, blank=True)
+    # The table's filter (OrderFilter's fields) of the last 全選; None when no rule is kept.
+    filters = models.JSONField(_("Filter"), null=True, blank=True)
+    helper = models.CharField(_("Helper"), max_length=40, blank=True)  # "" 全選, "imported", a helper's key
+    newest_order = models.BigIntegerField(_("Newest order then"), null=True, blank=True)
+    shops = models.JSONField(
+        _("Shops then"), default=list, blank=True
+    )  # pks the user saw: no shop joins later
+    count = models.PositiveIntegerField(_("Orders then"), default=0)  # the rule's, as the table said
     updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
 
     class Meta:
@@ -191,7 +203,25 @@ class OrderSelection(models.Model):
         verbose_name_plural = _("order selections")
 
     def __str__(self) -> str:
-        return f"{self.user_id}: {len(self.order_pks)}"
+        return f"{self.user_id}: {self.count}"
+
+
+class OrderSelectionTick(models.Model):
+    """One order ticked (selected) or unticked (left out of the rule) by hand."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("User")
+    )
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="+", verbose_name=_("Order"))
+    selected = models.BooleanField(_("Selected"))
+
+    class Meta:
+        verbose_name = _("ticked order")
+        verbose_name_plural = _("ticked orders")
+        constraints = [models.UniqueConstraint(fields=["user", "order"], name="order_selection_tick_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.order_id} {'+' if self.selected else '-'}"
 
 
 class OrderExport(models.Model):

@@ -172,11 +172,14 @@ def order_table_rows(*, order_pks: list[int], selected: set[int]) -> list[OrderR
     return rows
 
 
-def order_choices(*, user) -> tuple[list[str], list[str]]:
+def newest_order_pk() -> int:
+    return Order.objects.aggregate(newest=Max("id"))["newest"] or 0
+
+
+def order_choices(*, user, newest: int) -> tuple[list[str], list[str]]:
     """Statuses (all of Shopee's) and the carriers present in the user's orders, for the filter
     menus. The carriers are a DISTINCT over every order: kept in the cache until an order is added
-    (a status change never brings a new carrier)."""
-    newest = Order.objects.aggregate(newest=Max("id"))["newest"] or 0
+    (a status change never brings a new carrier): `newest` is the newest order's pk."""
     key = f"orders:carriers:{user.pk}:{newest}"
     carriers = cache.get(key)
     if carriers is None:

@@ -26,6 +26,7 @@ from orders.selectors import (
     download_for,
     downloads_for_page,
     exports_for_page,
+    newest_order_pk,
     order_choices,
     order_for,
     order_table_rows,
@@ -38,9 +39,11 @@ PAGE_SIZE = 100
 
 
 def _filtered(request, data, shops=None):
-    """The filter form bound to `data` and the orders it selects (none when it is invalid)."""
+    """The filter form bound to `data` and the orders it selects (none when it is invalid), and
+    the newest order's pk as the form read them."""
     shops = list(shops_visible_to(request.user)) if shops is None else shops
-    statuses, carriers = order_choices(user=request.user)
+    newest = newest_order_pk()
+    statuses, carriers = order_choices(user=request.user, newest=newest)
     form = OrderFilterForm(data or None, shops=shops, statuses=statuses, carriers=carriers)
     # Invalid filters list nothing rather than everything: the form says what to fix.
     valid = not form.is_bound or form.is_valid()
@@ -49,18 +52,18 @@ def _filtered(request, data, shops=None):
         if valid
         else Order.objects.none()
     )
-    return form, orders
+    return form, orders, newest
 
 
 @require_GET
 def order_list(request):
     user = request.user
     shops = list(shops_visible_to(user))
-    form, orders = _filtered(request, request.GET, shops)
+    form, orders, newest = _filtered(request, request.GET, shops)
     # Page over ids first (sorted from an index, narrow rows), then read just that page's rows.
     page = Paginator(orders.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
     pks = list(page.object_list)
-    selected_count, selected = selection.selection_on_page(user=user, order_pks=pks)
+    selected_count, selected = selection.selection_on_page(user=user, order_pks=pks, shops=shops)
     rows = order_table_rows(order_pks=pks, selected=selected)
     columns = column_cells([row.pk for row in rows])
     for row in rows:
@@ -86,6 +89,12 @@ def order_list(request):
         "downloads": downloads_for_page(user=user, shops=shops),
         "exports": exports_for_page(user=user),
         "selection_helpers": selection.selection_helpers(),
+        # What the table shows, for its 全選 to take rather than count again.
+        "shown": selection.table_shown(
+            user=user, filters=form.filters(), shops=shops, count=page.paginator.count, newest=newest
+        )
+        if not form.is_bound or form.is_valid()
+        else "",
         "panels": page_panels(user=user, shops=shops),
     }
     return render(request, "orders/index.html", context)
@@ -156,19 +165,23 @@ def download_cancel(request, pk: int):
 def selection_change(request):
     """全選 / 全不選 / 選已匯入 and the registered helpers (選庫存足夠) over the whole filtered result."""
     action = request.POST.get("action", "")
-    form, orders = _filtered(request, QueryDict(request.POST.get("query", "")))
+    user = request.user
+    shops = list(shops_visible_to(user))
+    form, _orders, _newest = _filtered(request, QueryDict(request.POST.get("query", "")), shops)
     if form.is_bound and not form.is_valid() and action != "none":
         messages.error(request, _("The filter is not valid, so nothing was selected: correct it first."))
         return back_to_list(request)
-    user = request.user
+    # Kept as the rule (the filter as of now), not the orders: 全選 of a million is one row.
+    filters = form.filters()
     if action == "all":
-        count = selection.selection_select_all(user=user, orders=orders)
+        shown = request.POST.get("shown", "")
+        count = selection.selection_select_all(user=user, filters=filters, shops=shops, shown=shown)
     elif action == "none":
         count = selection.selection_clear(user=user)
     elif action == "imported":
-        count = selection.selection_select_imported(user=user, orders=orders)
+        count = selection.selection_select_imported(user=user, filters=filters, shops=shops)
     else:
-        count = selection.selection_select_by(user=user, key=action, orders=orders)
+        count = selection.selection_select_by(user=user, key=action, filters=filters, shops=shops)
     if count is None:
         return HttpResponse(status=400)
     messages.info(request, _("%(count)d orders selected.") % {"count": count})
@@ -226,7 +239,7 @@ def import_one(request):
 @require_POST
 def export(request):
     """匯出Excel: the selection, or the filtered orders when nothing is selected."""
-    form, filtered = _filtered(request, QueryDict(request.POST.get("query", "")))
+    form, filtered, _newest = _filtered(request, QueryDict(request.POST.get("query", "")))
     chosen = selection.selected_orders(user=request.user)
     chosen_any = chosen.exists()
     orders = chosen.order_by("-created_on_shopee", "-id") if chosen_any else filtered

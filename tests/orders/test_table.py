@@ -3,6 +3,7 @@ filtered result, 匯入[訂單編號], and [聊聊] from an order."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -10,11 +11,20 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from book.models import BookOrder, Product
 from chat.models import Conversation
 from orders.models import Order
-from orders.selection import selected_orders, selection_on_page, selection_replace
+from orders.selection import (
+    selected_orders,
+    selected_pks,
+    selection_on_page,
+    selection_replace,
+    selection_select_all,
+    selection_toggle,
+)
+from orders.selectors import OrderFilter
 from tests.factories import OrderFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,17 +139,18 @@ def test_the_table_sorts_and_pages(staff_client, many_orders):
 
 def test_the_table_queries_stay_constant(staff_client, many_orders, django_assert_num_queries):
     """Session and user (4), the user's shops (once for every form and filter), newest order
-    (carrier menu cached), count, the page's ids, selection, rows, downloads, exports; the
+    (carrier menu cached), count, the page's ids, the selection (its row with the ticks counted,
+    and which of the page's orders it holds: 2), rows, downloads, exports; the
     registered columns: the order book's state (1) and stock (orders, lines imported unreserved and
     their products: 3), the
     notice column's batch and automatic notices (2); the order book's panel: its sender and its
     auto-import switches (2); the header's count of replies due (the user's shops and two counts:
     3). The same for any page, filter or selection size."""
     staff_client.get(LIST)  # fills the carrier menu's cache
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(24):
         staff_client.get(LIST)
     select(staff_client, "all")
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(24):
         staff_client.get(f"{LIST}?scope=pending&page=3&sort=amount")
 
 
@@ -203,15 +214,85 @@ def test_a_search_in_chinese_finds_the_buyer_and_an_empty_result_offers_every_or
         assert rows(staff_client.get(f"{LIST}?sort={sort}"))[-1].order_sn == "241101CHINA01"
 
 
-def test_which_orders_of_a_page_are_selected_whatever_the_selection(salesperson, other_staff):
-    """The page asks the database which of its pks are selected (a search in the sorted selection)."""
-    assert selection_on_page(user=salesperson, order_pks=[1, 2, 3]) == (0, set())  # never selected
-    selection_replace(user=salesperson, order_pks=range(2, 20_001, 2))
-    page = [1, 2, 3, 9_999, 10_000, 19_999, 20_000, 20_002, 0]
-    assert selection_on_page(user=salesperson, order_pks=page) == (10_000, {2, 10_000, 20_000})
-    assert selection_on_page(user=salesperson, order_pks=[]) == (10_000, set())
-    selection_replace(user=salesperson, order_pks=[7])
-    assert selection_on_page(user=salesperson, order_pks=[6, 7, 8]) == (1, {7})
+def test_which_orders_of_a_page_are_selected_whatever_the_selection(salesperson, other_staff, many_orders):
+    """The page asks about its own orders only: ticked ones, and the rule of a 全選 less those unticked."""
+    pks = [o.pk for o in many_orders]
+    assert selection_on_page(user=salesperson, order_pks=pks[:3]) == (0, set())  # never selected
+    selection_replace(user=salesperson, order_pks=pks[::2])
+    assert selection_on_page(user=salesperson, order_pks=pks[:4]) == (125, {pks[0], pks[2]})
+    assert selection_on_page(user=salesperson, order_pks=[]) == (125, set())
+    selection_select_all(user=salesperson, filters=OrderFilter(scope="pending"))
+    selection_toggle(user=salesperson, order=many_orders[1], selected=False)
+    selection_toggle(user=salesperson, order=many_orders[10], selected=True)  # delivered: not pending
+    assert selection_on_page(user=salesperson, order_pks=pks[:12]) == (
+        225,
+        set(pks[2:10]) | {pks[10], pks[11]},
+    )
     selection_replace(user=salesperson, order_pks=[])
-    assert selection_on_page(user=salesperson, order_pks=[7]) == (0, set())
-    assert selection_on_page(user=other_staff, order_pks=[7]) == (0, set())
+    assert selection_on_page(user=salesperson, order_pks=pks[:3]) == (0, set())
+    assert selection_on_page(user=other_staff, order_pks=pks[:3]) == (0, set())
+
+
+def test_select_all_then_untick_one_and_the_action_takes_the_rest(staff_client, many_orders):
+    select(staff_client, "all", "scope=pending")
+    staff_client.post(reverse("orders:selection_toggle", args=[many_orders[1].pk]))
+    page = staff_client.get(f"{LIST}?scope=pending")
+    assert selected_count(page) == 224
+    assert not next(row for row in rows(page) if row.pk == many_orders[1].pk).selected
+
+    exported = staff_client.post(reverse("orders:export"), {"query": ""})  # 匯出Excel takes the selection
+    sheet = load_workbook(io.BytesIO(exported.content)).worksheets[0]
+    numbers = {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert len(numbers) == 224 and many_orders[1].order_sn not in numbers
+    assert many_orders[2].order_sn in numbers and many_orders[10].order_sn not in numbers
+
+
+def test_an_order_arriving_after_select_all_is_not_in_it(staff_client, many_orders, own_shop, salesperson):
+    select(staff_client, "all", "scope=pending")
+    newcomer = OrderFactory(shop=own_shop, status="READY_TO_SHIP", created_on_shopee=timezone.now())
+    page = staff_client.get(f"{LIST}?scope=pending")
+    assert selected_count(page) == 225
+    assert rows(page)[0].pk == newcomer.pk and not rows(page)[0].selected
+    assert newcomer.pk not in selected_pks(user=salesperson)
+    # Ticked by hand it joins; 全選 again takes it in as well.
+    staff_client.post(reverse("orders:selection_toggle", args=[newcomer.pk]), {"on": "1"})
+    assert selected_count(staff_client.get(LIST)) == 226
+    select(staff_client, "all", "scope=pending")
+    assert newcomer.pk in selected_pks(user=salesperson) and len(selected_pks(user=salesperson)) == 226
+
+
+def test_select_all_takes_the_orders_the_page_showed(staff_client, many_orders, own_shop, salesperson):
+    shown = staff_client.get(f"{LIST}?scope=pending&page=2").context["shown"]
+    newcomer = OrderFactory(shop=own_shop, status="READY_TO_SHIP", created_on_shopee=timezone.now())
+    # 全選 clicked on the page shown before the order came: that page's orders, and its count.
+    page = staff_client.post(
+        reverse("orders:selection"), {"action": "all", "query": "scope=pending", "shown": shown}, follow=True
+    )
+    assert "已選取 225 筆訂單。" in page.content.decode()
+    assert selected_count(page) == 225 and rows(page)[0].pk == newcomer.pk and not rows(page)[0].selected
+    assert newcomer.pk not in selected_pks(user=salesperson)
+    # What another filter's page showed is not taken for this one: it is counted.
+    select_carrier = {"action": "all", "query": "scope=pending&q=241100000", "shown": shown}
+    assert (
+        "已選取 9 筆訂單。"
+        in staff_client.post(reverse("orders:selection"), select_carrier, follow=True).content.decode()
+    )
+
+
+def test_an_order_shipped_since_select_all_leaves_a_pending_selection(staff_client, many_orders, salesperson):
+    select(staff_client, "all", "scope=pending")
+    Order.objects.filter(pk=many_orders[1].pk).update(status="SHIPPED")
+    assert many_orders[1].pk not in selected_pks(user=salesperson)
+    assert len(selected_pks(user=salesperson)) == 224
+
+
+def test_a_shop_taken_away_drops_out_of_the_selection(staff_client, many_orders, salesperson, other_staff):
+    second = ShopFactory(verified=True, account="second", salesperson=salesperson)
+    theirs = [OrderFactory(shop=second, status="READY_TO_SHIP") for _n in range(5)]
+    select(staff_client, "all", "scope=pending")
+    staff_client.post(reverse("orders:selection_toggle", args=[theirs[0].pk]))
+    assert selected_count(staff_client.get(LIST)) == 229
+    second.salesperson = other_staff
+    second.save()
+    assert selected_count(staff_client.get(LIST)) == 225
+    assert not {o.pk for o in theirs} & set(selected_pks(user=salesperson))
