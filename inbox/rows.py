@@ -17,7 +17,6 @@ from chat.models import Conversation
 from chat.rich import kind_words
 from chat.selectors import reply_warning
 from chat.transport import chat_stop
-from tmschat.templatetags.people import display_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,10 +128,14 @@ def list_rows(
                 status_label=""
                 if conversation.status == Conversation.Status.OPEN
                 else conversation.get_status_display(),
-                assignee_label=(mine if assignee_pk == viewer_pk else display_name(conversation.assignee))
+                assignee_label=(mine if assignee_pk == viewer_pk else _name(conversation.assignee))
                 if assignee_pk
                 else "",
                 alert=conversation.last_message_from_buyer and assignee_pk in (None, viewer_pk),
             )
         )
     return rows
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
