@@ -37,6 +37,15 @@ def pytest_sessionstart(session):
         # forgetting Python's own cache of them too, as its autoreloader does for a changed .mo.
         translation_file_changed(sender=None, file_path=compiled[0].with_suffix(".mo"))
 
+    # The test database starts afresh, and its ids with it: what a last run left in the file
+    # cache of var/ (keyed by such ids, e.g. the order filter's carriers) would answer for it.
+    # CI empties its Redis database itself (.ci/run), which may hold another process's keys here.
+    from django.core.cache import caches
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    if isinstance(caches["default"], FileBasedCache):
+        caches["default"].clear()
+
 
 @pytest.fixture(autouse=True)
 def _default_language():
