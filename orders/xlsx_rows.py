@@ -76,6 +76,14 @@ class SheetRows:
 
     def _append(self, values: Iterable, styles: Sequence[Style | None]) -> None:
         self.row_idx += 1
+        try:
+            text = self._row(values, styles)
+        except Exception:  # a value Excel can't hold: the row is not written, the next takes its number
+            self.row_idx -= 1
+            raise
+        self.writer.file.write(text.encode("ascii", "xmlcharrefreplace"))
+
+    def _row(self, values: Iterable, styles: Sequence[Style | None]) -> str:
         row = self.row_idx
         letters = self.letters
         parts = [f'<row r="{row}">']
@@ -111,7 +119,7 @@ class SheetRows:
         text = "".join(parts)
         if ILLEGAL_CHARACTERS_RE.search(text):
             raise IllegalCharacterError(f"row {row} has characters that cannot be used in worksheets")
-        self.writer.file.write(text.encode("ascii", "xmlcharrefreplace"))
+        return text
 
     def _text(self, ref: str, column: int, value: str, style: Style | None) -> str:
         if value.startswith(FORMULA_STARTS):
