@@ -28,6 +28,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from accounts.models import Shop
+from db.lookups import any_of
 from orders.channels import ChannelKind
 from orders.columns import column_cells, extra_columns
 from orders.models import STATUS_LABELS, Order, OrderExport
@@ -174,7 +175,7 @@ def export_run(*, export_pk: int) -> OrderExport | None:
     OrderExport.objects.filter(pk=export.pk).update(state=OrderExport.State.RUNNING)
     path = export_path(export)
     path.parent.mkdir(parents=True, exist_ok=True)
-    orders = Order.objects.filter(pk__in=export.order_pks).order_by("-created_on_shopee", "-id")
+    orders = Order.objects.filter(any_of("pk", export.order_pks)).order_by("-created_on_shopee", "-id")
     try:
         with open(path.with_suffix(".part"), "wb") as out:
             orders_excel_write(
