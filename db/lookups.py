@@ -3,7 +3,7 @@ PostgreSQL (`= ANY(%s)`).
 
 Django writes `IN (%s, %s, …)`, one parameter per value, each prepared by Django and quoted by
 psycopg in Python: 2,000 order pks cost about 12 ms of CPU per statement (1.4 ms as an array),
-and a 匯出Excel chunk of 2,000 orders runs six of them for its extra columns. Elsewhere (SQLite,
+and a 匯出Excel chunk of 2,000 orders runs five of them for its extra columns. Elsewhere (SQLite,
 the embedded setup) it is the plain IN.
 """
 
