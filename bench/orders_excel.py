@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tmschat.settings")
+os.environ.setdefault("DEBUG", "1")  # development settings: the demo secrets and defaults
 
 import django  # noqa: E402
 

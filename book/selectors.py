@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.selectors import shops_visible_to
 from book.models import BookAction, BookOrder, BookOrderLine, BookShopSettings, BookUserSettings, Product
 from book.rules import stock_short, wanted_units
+from db.lookups import any_of
 from orders.columns import Cell
 from orders.models import Order
 
@@ -50,7 +51,7 @@ def _shortages(orders: QuerySet[Order]) -> tuple[dict[int, list[str] | None], di
         units[sku] = units.get(sku, 0) + quantity
     skus = {sku for units in wanted.values() if units for sku in units} - {""}
     available = (
-        dict(Product.objects.filter(sku__in=skus).values_list("sku", F("on_hand") - F("reserved")))
+        dict(Product.objects.filter(any_of("sku", skus)).values_list("sku", F("on_hand") - F("reserved")))
         if skus
         else {}
     )
@@ -65,24 +66,38 @@ def stock_enough_pks(orders: QuerySet[Order]) -> list[int]:
 def stock_cells(order_pks: list[int]) -> dict[int, Cell]:
     """The order table's 庫存足夠 column: 是, or 否 with the SKUs short and those the catalogue
     does not know (未知商品)."""
-    shortages, available = _shortages(Order.objects.filter(pk__in=order_pks))
+    shortages, available = _shortages(Order.objects.filter(any_of("pk", order_pks)))
+    words = _StockWords()
     return {
-        pk: Cell(_("Yes")) if short is None else _short_cell(short, known=available.keys())
+        pk: words.yes if short is None else _short_cell(short, known=available.keys(), words=words)
         for pk, short in shortages.items()
     }
 
 
-def _short_cell(short: list[str], *, known) -> Cell:
-    lacking = [sku or _("no SKU") for sku in short if sku in known or not sku]
+class _StockWords:
+    """The column's words, translated once for all its cells (an Excel chunk has 2,000)."""
+
+    def __init__(self):
+        self.yes = Cell(_("Yes"))
+        self.no, self.no_sku, self.short_of, self.unknown = (
+            _("No"),
+            _("no SKU"),
+            _("Short of"),
+            _("Unknown product"),
+        )
+
+
+def _short_cell(short: list[str], *, known, words: _StockWords) -> Cell:
+    lacking = [sku or words.no_sku for sku in short if sku in known or not sku]
     unknown = [sku for sku in short if sku and sku not in known]
-    parts = [f"{_('Short of')}: {'、'.join(lacking)}"] if lacking else []
-    parts += [f"{_('Unknown product')}: {'、'.join(unknown)}"] if unknown else []
-    return Cell(_("No"), "；".join(parts), "bad")
+    parts = [f"{words.short_of}: {'、'.join(lacking)}"] if lacking else []
+    parts += [f"{words.unknown}: {'、'.join(unknown)}"] if unknown else []
+    return Cell(words.no, "；".join(parts), "bad")
 
 
 def state_cells(order_pks: Iterable[int]) -> dict[int, Cell]:
     """The order table's 已匯入 column: the book state, or 否 for an order not imported."""
-    states = dict(BookOrder.objects.filter(order_id__in=order_pks).values_list("order_id", "state"))
+    states = dict(BookOrder.objects.filter(any_of("order_id", order_pks)).values_list("order_id", "state"))
     labels = dict(BookOrder.State.choices)
     no = _("No")
     return {

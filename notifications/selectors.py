@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import shops_visible_to
+from db.lookups import any_of
 from notifications.models import AutoNotice, NoticeBatch, NoticeBatchOrder, NoticeLastText, NoticeTemplate
 from notifications.skips import skip_words
 from orders.columns import Cell
@@ -167,10 +168,10 @@ def order_notice_cells(order_pks: list[int]) -> dict[int, Cell]:
         if order_pk not in latest or when > latest[order_pk][0]:
             latest[order_pk] = (when, *state)
 
-    links = NoticeBatchOrder.objects.filter(order_id__in=order_pks).select_related("batch", "message")
+    links = NoticeBatchOrder.objects.filter(any_of("order_id", order_pks)).select_related("batch", "message")
     for link in links:
         keep(link.order_id, link.batch.created_at, message_state(link.message, link.skip_reason))
-    for auto in AutoNotice.objects.filter(order_id__in=order_pks).select_related("message"):
+    for auto in AutoNotice.objects.filter(any_of("order_id", order_pks)).select_related("message"):
         if auto.state == AutoNotice.State.REVIEW:
             state = (HELD, None, str(AutoNotice.State.REVIEW.label))
         elif auto.state == AutoNotice.State.REFUSED:

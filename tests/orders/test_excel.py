@@ -132,6 +132,50 @@ def test_the_excel_file_has_the_tables_columns_values_and_formats(staff_client, 
     assert items.max_row == 4
 
 
+def test_chinese_emoji_empty_fields_and_big_amounts_come_out_as_staff_typed_them(staff_client, own_shop):
+    OrderFactory(
+        shop=own_shop,
+        order_sn="241231CCCC0003",
+        status="A_STATUS_WE_DO_NOT_KNOW",
+        shipping_carrier="",
+        channel_kind="",
+        tracking_number="",
+        total_amount=Decimal("12345678.90"),
+        buyer_username="小美🌸 ",
+        created_on_shopee=datetime(2024, 12, 31, 23, 59, tzinfo=TAIPEI),  # 15:59 in UTC
+        items=[
+            {"item_name": "🎁 禮盒 <限量> & 加購", "model_name": None, "sku": "", "price": 1999999.5},
+            {"item_name": "", "sku": "Z9", "quantity": 3, "price": None},
+        ],
+    )
+    _response, book = export(staff_client)
+    sheet, items = book.worksheets
+    assert [sheet.title, items.title] == ["訂單", "商品"]
+    row = sheet[2]
+    assert [cell.value for cell in row[:10]] == [
+        "ktmst",
+        "241231CCCC0003",
+        datetime(2024, 12, 31, 23, 59),  # Taipei's time, not UTC's
+        "A_STATUS_WE_DO_NOT_KNOW",
+        None,  # empty fields stay empty cells
+        None,
+        None,
+        12345678.9,
+        "🎁 禮盒 <限量> & 加購、",
+        "小美🌸 ",
+    ]
+    assert row[2].number_format == "yyyy/mm/dd hh:mm" and row[2].is_date
+    assert row[7].number_format == '"NT$"#,##0' and row[7].data_type == "n"
+    assert all(cell.data_type == "s" for cell in (row[0], row[1], row[3], row[8], row[9]))
+    assert [[cell.value for cell in line] for line in items.iter_rows(min_row=2)] == [
+        ["ktmst", "241231CCCC0003", "🎁 禮盒 <限量> & 加購", None, None, 0, 1999999.5],
+        ["ktmst", "241231CCCC0003", None, None, "Z9", 3, None],
+    ]
+    assert items["F2"].data_type == "n" and items["G2"].number_format == '"NT$"#,##0'
+    assert [items.column_dimensions[letter].width for letter in "ABCDEFG"] == [14, 18, 40, 16, 16, 8, 10]
+    assert items.freeze_panes == "A2"
+
+
 def test_text_that_looks_like_a_formula_stays_text(staff_client, orders):
     _response, book = export(staff_client)
     sheet, items = book.worksheets
