@@ -104,7 +104,13 @@ class ListCursor:
 class ConversationPage:
     rows: list[Conversation]
     next_cursor: ListCursor | None
-    total: int | None = None  # counted on the first page only
+    total: int | None = None  # counted on the first page only, up to CHAT_LIST_COUNT_MAX + 1
+
+    @property
+    def total_over(self) -> int | None:
+        """CHAT_LIST_COUNT_MAX when there are more conversations than it (the count stopped)."""
+        limit = settings.CHAT_LIST_COUNT_MAX
+        return limit if self.total is not None and self.total > limit else None
 
 
 def visible_shops(user) -> list[Shop]:
@@ -213,7 +219,7 @@ def conversations_for_inbox(
     filters take. By time left (即將逾時 too): the reply due soonest first, the cursor's time
     then being the row's deadline."""
     conversations = _filtered(shop_pks, filters)
-    total = None if after else conversations.count()
+    total = None if after else conversations[: settings.CHAT_LIST_COUNT_MAX + 1].count()
     if filters.due_soon or filters.by_time_left:
         return _by_time_left(conversations, filters, after, total)
     first = _waiting_for_viewer(filters)

@@ -223,6 +223,9 @@ CHAT_LIVE_SIGNAL_SECONDS = env.float("CHAT_LIVE_SIGNAL_SECONDS", default=5.0)
 # many minutes before the deadline.
 CHAT_REPLY_WARN_MINUTES = env.int("CHAT_REPLY_WARN_MINUTES", default=120)
 CHAT_DEADLINE_POLL_SECONDS = env.int("CHAT_DEADLINE_POLL_SECONDS", default=30)  # the header's count
+# The inbox list counts its conversations up to this many and says "over" beyond: counting all
+# of a busy range (50,000 conversations in 90 days) would cost a list more than its rows do.
+CHAT_LIST_COUNT_MAX = 1000
 CHAT_LIVE_FAST_SECONDS = env.float("CHAT_LIVE_FAST_SECONDS", default=1.0)
 CHAT_LIVE_FAST_FOR_SECONDS = env.int("CHAT_LIVE_FAST_FOR_SECONDS", default=60)
 CHAT_LIVE_PRESENCE_SECONDS = env.int("CHAT_LIVE_PRESENCE_SECONDS", default=300)

@@ -172,7 +172,19 @@ def test_list_pages_through_thousands_without_repeating_anyone(staff_client, own
     first = staff_client.get("/chat/")
 
     assert buyers_on_every_page(staff_client, first) == [f"買家{n:03d}" for n in range(120)]
-    assert "120" in first.content.decode()  # the count
+    assert "共 120 位買家" in first.content.decode()
+
+
+def test_a_busy_range_is_counted_up_to_a_limit_and_said_to_be_over_it(staff_client, own_shop, settings):
+    settings.CHAT_LIST_COUNT_MAX = 100
+    for n in range(101):
+        conversation(own_shop, name=f"買家{n:03d}", ago=timedelta(minutes=n))
+    over = staff_client.get("/chat/")
+    assert "超過 100 位買家" in over.content.decode()
+    assert len(buyers_on_every_page(staff_client, over)) == 101  # every one is still listed
+
+    Conversation.objects.filter(buyer_name="買家100").delete()
+    assert "共 100 位買家" in staff_client.get("/chat/").content.decode()
 
 
 def test_list_and_pane_run_the_same_number_of_queries_however_many_rows(staff_client, own_shop):
