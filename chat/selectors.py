@@ -40,6 +40,7 @@ from chat.models import (
 )
 from chat.response_rate import RATE_DAYS, Rate, Said, chats_of, is_automatic
 from chat.team import staff_for_shop
+from db.lookups import any_of
 from orders.models import Order
 from orders.selectors import orders_of_buyer
 
@@ -157,7 +158,9 @@ def _filtered(shop_pks: list[int], filters: InboxFilter) -> QuerySet[Conversatio
             by_buyer.values_list("id", flat=True)
         )
         ids = list(matching[: SEARCH_IDS + 1])
-        conversations = conversations.filter(pk__in=ids if len(ids) <= SEARCH_IDS else matching)
+        conversations = conversations.filter(
+            any_of("pk", ids) if len(ids) <= SEARCH_IDS else Q(pk__in=matching)
+        )
     return conversations
 
 
