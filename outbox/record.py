@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -69,8 +69,17 @@ def call_begins(claim: Claim) -> bool:
     row, its lease having run out and another worker taken it, or staff having cancelled it since,
     must not send), marking in the same statement that its call begins (outbox.claim counts a
     worker's death as the message's only from here on)."""
-    mine = OutgoingMessage.objects.filter(pk=claim.message.pk, state=State.SENDING, claim_token=claim.token)
-    return mine.update(call_started_at=timezone.now()) == 1
+    # The one statement each message costs (the rest is per batch): written out, it spares the
+    # ORM's building of it, half of its CPU (bench/outbox_throughput.py).
+    with connection.cursor() as cursor:
+        cursor.execute(_CALL_BEGINS, [timezone.now(), claim.message.pk, State.SENDING, claim.token])
+        return cursor.rowcount == 1
+
+
+_CALL_BEGINS = (
+    f"UPDATE {OutgoingMessage._meta.db_table} SET call_started_at = %s"  # noqa: S608 - the model's table
+    " WHERE id = %s AND state = %s AND claim_token = %s"
+)
 
 
 def record_upload(claim: Claim, upload: Mapping[str, Any]) -> bool:
