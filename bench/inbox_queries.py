@@ -58,8 +58,8 @@ PREFIX = "bench-inbox"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 LIST = {**HTMX, "HTTP_HX_TARGET": "conversation-list"}
 
-# The list's filters, as the filter form sends them; {shop} is one shop's pk, {tag} the team's tag. A filter the inbox
-# gains is one more line here.
+# The list's filters, as the filter form sends them; {shop} is one shop's pk, {tag} and {own_tag}
+# the team's tags. A filter the inbox gains is one more line here.
 FILTERS = [
     ("unread only", "unread=on"),
     ("unreplied, one shop", "unreplied=on&shop={shop}"),
@@ -68,6 +68,9 @@ FILTERS = [
     ("unassigned (未指派)", "assigned=unassigned"),
     ("resolved (已解決)", "status=resolved"),
     ("one tag, any status", "tag={tag}&status=all"),
+    # The worst case for the list's second walk: every conversation of this tag is the viewer's
+    # own waiting one, so the walk over the rest finds none and probes the tag of each.
+    ("one tag, all of it the viewer's own", "tag={own_tag}&status=all"),
 ]
 
 
@@ -257,11 +260,13 @@ def database_size(size: Size) -> None:
     )
 
 
-def team_marks() -> int:
+def team_marks() -> tuple[int, int]:
     """The team's marks on the data (once): one conversation in 5 assigned to the manager, one in 3
-    resolved, one in 10 tagged. Returns the tag's id."""
+    resolved, one in 10 tagged 退款 whoever has it (id ending in 3), and one in 10 tagged 待回電 among
+    the manager's own (id ending in 0). Returns the two tags' ids."""
     tag, _created = Tag.objects.get_or_create(name=f"{PREFIX}-退款")
-    if not tag.conversations.exists():  # new, or the data was regenerated
+    own_tag, _created = Tag.objects.get_or_create(name=f"{PREFIX}-待回電")
+    if not own_tag.conversations.exists():  # new, or the data was regenerated
         manager = get_user_model().objects.get(username=f"{PREFIX}-manager")
         shops = list(Shop.objects.filter(account__startswith=PREFIX).values_list("pk", flat=True))
         with connection.cursor() as cursor:
@@ -270,13 +275,15 @@ def team_marks() -> int:
                 "status = CASE WHEN id %% 3 = 0 THEN 'resolved' ELSE 'open' END WHERE shop_id = ANY(%s)",
                 [manager.pk, shops],
             )
-            cursor.execute(
-                "INSERT INTO chat_conversationtag (conversation_id, tag_id) SELECT id, %s "
-                "FROM chat_conversation WHERE id %% 10 = 0 AND shop_id = ANY(%s)",
-                [tag.pk, shops],
-            )
+            cursor.execute("DELETE FROM chat_conversationtag WHERE tag_id IN (%s, %s)", [tag.pk, own_tag.pk])
+            for tagged, ending in ((tag, 3), (own_tag, 0)):
+                cursor.execute(
+                    "INSERT INTO chat_conversationtag (conversation_id, tag_id) SELECT id, %s "
+                    "FROM chat_conversation WHERE id %% 10 = %s AND shop_id = ANY(%s)",
+                    [tagged.pk, ending, shops],
+                )
             cursor.execute("ANALYZE chat_conversation; ANALYZE chat_conversationtag")
-    return tag.pk
+    return tag.pk, own_tag.pk
 
 
 def measure(
@@ -323,7 +330,7 @@ def main() -> None:
     size = Size(args.messages)
     reset(size, args.regenerate)
     shops = list(Shop.objects.filter(account__startswith=PREFIX).order_by("pk"))
-    tag_pk = team_marks()
+    tag_pk, own_tag_pk = team_marks()
     print(
         f"data: {Conversation.objects.filter(shop__in=shops).count():,} conversations, "
         f"{Message.objects.filter(shop__in=shops).count():,} messages in {len(shops)} shops, "
@@ -366,7 +373,8 @@ def main() -> None:
     )
     for label, query in FILTERS:
         paths = [
-            f"/chat/?{query.format(shop=rng.choice(shops).pk, days90=days90, tag=tag_pk)}" for _ in range(n)
+            f"/chat/?{query.format(shop=rng.choice(shops).pk, days90=days90, tag=tag_pk, own_tag=own_tag_pk)}"
+            for _ in range(n)
         ]
         report(f"list, {label}", *measure(manager, paths, headers=LIST))
     report("list, next page (infinite scroll)", *measure(manager, [more] * n))
