@@ -6,6 +6,7 @@ REDIS_URL switch the same code to PostgreSQL and Redis.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF
@@ -248,9 +249,14 @@ SHOPEE_PUSH_URL = env.str("SHOPEE_PUSH_URL", default="") or f"{PUBLIC_BASE_URL}/
 # smaller, SHOPEE_API.md §5). It is kept under SHARED_DIR (the web stores it, a worker uploads it).
 CHAT_IMAGE_MAX_BYTES = env.int("CHAT_IMAGE_MAX_BYTES", default=2 * 1024 * 1024)
 # Where Shopee's stickers and media given as bare hashes are (research notes §5: the TW sticker
-# region is inferred from the other regions' pattern, not seen).
+# region is inferred from the other regions' pattern, not seen). Against the bundled sandbox (on
+# this machine) its stickers come from the sandbox, which answers the sticker host's paths.
+_STICKER_PACKS = "/shopee/shopee-sticker-live-tw/packs"
 SHOPEE_STICKER_BASE = env.str(
-    "SHOPEE_STICKER_BASE", default="https://deo.shopeemobile.com/shopee/shopee-sticker-live-tw/packs"
+    "SHOPEE_STICKER_BASE",
+    default=f"{SHOPEE_BASE_URL}{_STICKER_PACKS}"
+    if urlsplit(SHOPEE_BASE_URL).hostname in ("127.0.0.1", "localhost")
+    else f"https://deo.shopeemobile.com{_STICKER_PACKS}",
 ).rstrip("/")
 SHOPEE_IMAGE_BASE = env.str("SHOPEE_IMAGE_BASE", default="https://down-tw.img.susercontent.com/file/")
 SHOPEE_VIDEO_BASE = env.str("SHOPEE_VIDEO_BASE", default="https://cv.shopee.tw/file/")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import struct
 import zlib
 from dataclasses import dataclass
@@ -195,6 +196,18 @@ def upload_of_url(core: Core, shop: Shop, url: Any) -> Upload | None:
     name = url.rsplit("/file/", 1)[1].removesuffix("_tn")
     upload = core.world.uploads.get(name)
     return upload if upload is not None and upload.shop_id == shop.shop_id else None
+
+
+# Shopee's sticker host's path (docs/SELLERCENTRE.md; SHOPEE_STICKER_BASE): the sandbox answers
+# it too, so that the demo's stickers show without reaching Shopee.
+STICKER_PATH = re.compile(r"/shopee/shopee-sticker-live-[a-z]+/packs/[\w.-]+/[\w.@-]+")
+
+
+def sticker_of(path: str) -> bytes | None:
+    """GET a sticker's picture: a small PNG of its own colour for any sticker of any pack."""
+    if not STICKER_PATH.fullmatch(path):
+        return None
+    return demo_picture(zlib.crc32(path.encode()) % 997, side=48)
 
 
 def file_of(core: Core, path: str) -> tuple[bytes, str] | None:

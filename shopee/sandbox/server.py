@@ -89,6 +89,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
             if found is None:
                 return Answer(404, b'{"error": "no such file"}')
             return Answer(200, found[0], found[1], headers={"Cache-Control": "public, max-age=86400"})
+        if method == "GET" and (sticker := media.sticker_of(path)) is not None:
+            return Answer(200, sticker, "image/png", headers={"Cache-Control": "public, max-age=86400"})
         if path.startswith("/_sandbox/chat") and method == "GET":
             return chatview.page(sandbox, path, query)
         if sellercentre_http.handles(path):

@@ -305,3 +305,14 @@ def test_shopee_package_imports_no_django():
 
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_the_sandbox_serves_stickers_where_shopees_sticker_host_does(sb):
+    # The demo's stickers show without Shopee (SHOPEE_STICKER_BASE points here against the sandbox).
+    answer = requests.get(
+        f"{sb.url}/shopee/shopee-sticker-live-tw/packs/sticker_tw_choki/0008@1x.png", timeout=5
+    )
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == "image/png"
+    assert answer.content.startswith(b"\x89PNG")
+    assert requests.get(f"{sb.url}/shopee/shopee-sticker-live-tw/packs/../etc", timeout=5).status_code == 404
