@@ -121,7 +121,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
     }
     # The order table's covering indexes are a PostgreSQL speed-up; SQLite just uses the key part.
-    SILENCED_SYSTEM_CHECKS = ["models.W040"]
+    # 報表's daily figures are unique per day, shop and person (a person or shop may be empty):
+    # PostgreSQL enforces it; on SQLite the roll-up's delete-then-insert of a day in one
+    # transaction keeps it, and the check's warning would greet every `make run`.
+    SILENCED_SYSTEM_CHECKS = ["models.W040", "models.W047"]
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
