@@ -46,6 +46,7 @@ def book_action(request):
     if not pks:
         messages.warning(request, _("Select at least one order."))
         return back_to_list(request)
+    selection.selection_hold(user=request.user, order_pks=pks)
     options = {}
     if kind == BookAction.Kind.CONVERT:
         sender = request.POST.get("sender", "").strip()

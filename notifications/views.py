@@ -18,7 +18,7 @@ from accounts.selectors import shop_for, shops_visible_to
 from notifications import selectors, services
 from notifications.forms import ComposeForm, ShopNoticeForm, TemplateEditForm, TemplateForm
 from notifications.models import NoticeBatch
-from orders.selection import selected_orders
+from orders.selection import selected_orders, selection_hold
 from web.params import bad_parameter, row_id
 
 PREVIEW_MESSAGES = 5
@@ -57,6 +57,7 @@ def compose(request):
     if not pks:
         messages.error(request, _("No orders are selected: select them in the order table first."))
         return redirect(reverse("orders:list"))
+    selection_hold(user=user, order_pks=pks)  # the confirm takes the orders the preview showed
     if action == "confirm":
         batch, created = services.batch_send(
             user=user, token=data["token"], text=data["text"], combine=data["combine"], order_pks=pks

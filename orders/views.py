@@ -253,6 +253,9 @@ def export(request):
         created_to=filters.created_to if filters else None,
         selected=len(pks) if chosen_any else None,
     )
+    if chosen_any:  # held once the orders are read (`orders` reads the selection again)
+        orders = Order.objects.filter(pk__in=pks).order_by("-created_on_shopee", "-id")
+        selection.selection_hold(user=request.user, order_pks=pks)
     if len(pks) > excel.INLINE_MAX:
         excel.export_start(user=request.user, order_pks=pks, filename=filename)
         messages.info(request, _("The export of %(count)d orders is being written.") % {"count": len(pks)})

@@ -247,6 +247,23 @@ def test_select_all_then_untick_one_and_the_action_takes_the_rest(staff_client, 
     assert many_orders[2].order_sn in numbers and many_orders[10].order_sn not in numbers
 
 
+def test_an_action_holds_the_orders_it_took_for_the_next_one(staff_client, many_orders, salesperson):
+    select(staff_client, "all", "scope=pending")
+    staff_client.post(reverse("orders:selection_toggle", args=[many_orders[1].pk]))
+    first = staff_client.post(reverse("orders:export"), {"query": ""})
+    # The action moved its orders out of the filter (as 轉出貨 or 匯入 do): the selection is still them.
+    Order.objects.filter(pk__in=[order.pk for order in many_orders]).update(status="SHIPPED")
+    again = staff_client.post(reverse("orders:export"), {"query": ""})
+
+    def numbers(response):
+        sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+        return {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+
+    assert numbers(again) == numbers(first) and len(numbers(first)) == 224
+    assert many_orders[1].order_sn not in numbers(again)
+    assert selected_count(staff_client.get(LIST)) == 224
+
+
 def test_an_order_arriving_after_select_all_is_not_in_it(staff_client, many_orders, own_shop, salesperson):
     select(staff_client, "all", "scope=pending")
     newcomer = OrderFactory(shop=own_shop, status="READY_TO_SHIP", created_on_shopee=timezone.now())
