@@ -23,7 +23,9 @@ class AnyOf(In):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         field = self.lhs.output_field
         values = [field.get_db_prep_value(value, connection) for value in self.rhs if value is not None]
-        return f"{lhs} = ANY(%s::{field.cast_db_type(connection)}[])", (*lhs_params, values)
+        # The type without its length: varchar(100)[] would cut a longer value short and match.
+        array_type = field.cast_db_type(connection).split("(")[0]
+        return f"{lhs} = ANY(%s::{array_type}[])", (*lhs_params, values)
 
 
 def any_of(field: str, values: Iterable[Any]) -> AnyOf:

@@ -44,3 +44,10 @@ def test_on_postgresql_the_values_travel_as_one_array(orders):
     with CaptureQueriesContext(connection) as queries:
         list(Order.objects.filter(any_of("pk", [order.pk for order in orders])))
     assert "= ANY(" in queries[0]["sql"] and " IN (" not in queries[0]["sql"]
+
+
+def test_a_value_longer_than_the_column_never_matches_its_first_characters():
+    longest = Product._meta.get_field("sku").max_length
+    Product.objects.create(sku="米" * longest, name="米餅")
+    assert not Product.objects.filter(any_of("sku", ["米" * longest + "餅"])).exists()
+    assert Product.objects.filter(any_of("sku", ["米" * longest])).count() == 1
