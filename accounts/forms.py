@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Shop
+from accounts.people import display_name
 from accounts.selectors import sees_all_shops
 
 
@@ -16,7 +17,7 @@ class ShopForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         salesperson = self.fields["salesperson"]
-        salesperson.label_from_instance = lambda u: u.get_full_name() or u.username
+        salesperson.label_from_instance = display_name
         if sees_all_shops(user):
             salesperson.queryset = get_user_model().objects.filter(is_staff=True, is_active=True)
         else:

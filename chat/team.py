@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Shop
+from accounts.people import display_name
 from accounts.selectors import staff_seeing_every_shop
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -85,7 +86,7 @@ def conversation_assign(*, conversation: Conversation, assignee, actor) -> bool:
     if assignee is not None and not staff_for_shop(conversation.shop).filter(pk=assignee.pk).exists():
         raise TeamRefused(
             _("%(person)s does not see the shop %(shop)s, so cannot answer its buyers.")
-            % {"person": assignee.get_full_name() or assignee.get_username(), "shop": conversation.shop}
+            % {"person": display_name(assignee), "shop": conversation.shop}
         )
     new_pk = assignee.pk if assignee is not None else None
     with transaction.atomic():

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 
+from accounts.people import display_name
+
 VIEWING_SECONDS = 6.0  # three missed beats of a pane (it beats every 2 s)
 TYPING_SECONDS = 4.0  # since the last key pressed in the message box
 _ROSTER_SECONDS = 60
@@ -34,15 +36,11 @@ def _beat_key(conversation_pk: int, user_pk: int) -> str:
     return f"inbox:presence:{conversation_pk}:{user_pk}"
 
 
-def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def presence_beat(*, conversation_pk: int, user, typing: bool) -> None:
     """`user` has the conversation open (and is typing in it, if `typing`)."""
     now = time.time()
     typing_until = now + TYPING_SECONDS if typing else 0.0
-    cache.set(_beat_key(conversation_pk, user.pk), (_name(user), now, typing_until), VIEWING_SECONDS)
+    cache.set(_beat_key(conversation_pk, user.pk), (display_name(user), now, typing_until), VIEWING_SECONDS)
     roster = cache.get(_roster_key(conversation_pk)) or []
     if user.pk not in roster:
         cache.set(_roster_key(conversation_pk), [*roster, user.pk], _ROSTER_SECONDS)

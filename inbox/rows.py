@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.chat_words import ChatStop
+from accounts.people import display_name
 from chat.models import Conversation
 from chat.rich import kind_words
 from chat.selectors import reply_warning
@@ -128,14 +129,10 @@ def list_rows(
                 status_label=""
                 if conversation.status == Conversation.Status.OPEN
                 else conversation.get_status_display(),
-                assignee_label=(mine if assignee_pk == viewer_pk else _name(conversation.assignee))
+                assignee_label=(mine if assignee_pk == viewer_pk else display_name(conversation.assignee))
                 if assignee_pk
                 else "",
                 alert=conversation.last_message_from_buyer and assignee_pk in (None, viewer_pk),
             )
         )
     return rows
-
-
-def _name(user) -> str:
-    return user.get_full_name() or user.get_username()

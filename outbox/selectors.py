@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Shop
+from accounts.people import display_name
 from accounts.selectors import shops_visible_to
 from chat.models import Conversation, Message
 from chat.rich import AUTO_REPLY_STATUSES, BOT_TYPES
@@ -256,7 +257,7 @@ def other_answer_since(conversation: Conversation, *, user, since: datetime) -> 
     answers = []
     if queued is not None:
         person = queued.queued_by
-        who = (person.get_full_name() or person.get_username()) if person else ""
+        who = display_name(person)
         answers.append(OtherAnswer(who=who, at=queued.created_at, text=queued.preview))
     if typed is not None:
         answers.append(OtherAnswer(who="", at=typed.created_at, text=typed.text))

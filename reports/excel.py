@@ -7,6 +7,7 @@ from io import BytesIO
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from accounts.people import display_name
 from reports.selectors import Figures, Report
 
 
@@ -55,7 +56,7 @@ def report_workbook(report: Report) -> bytes:
     people = book.create_sheet(_("By person"))
     people.append([_("Person"), *headers()])
     for person, figures in report.people:
-        people.append([person.get_full_name() or person.get_username(), *cells(figures)])
+        people.append([display_name(person), *cells(figures)])
     hours = book.create_sheet(_("Chats per hour"))
     hours.append([_("Hour of day"), _("Buyer chats")])
     for hour, count in enumerate(report.by_hour):

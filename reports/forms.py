@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.people import display_name
 from orders.forms import DateRangeForm
 
 MAX_DAYS = 366
@@ -29,7 +30,7 @@ class ReportForm(DateRangeForm):
         self.fields["shop"].choices = [("", _("All accounts")), *((shop.pk, str(shop)) for shop in shops)]
         self.fields["person"].choices = [
             ("", _("Everyone")),
-            *((person.pk, person.get_full_name() or person.get_username()) for person in people),
+            *((person.pk, display_name(person)) for person in people),
         ]
 
     def clean(self):

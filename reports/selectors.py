@@ -12,6 +12,7 @@ from functools import cached_property
 
 from django.contrib.auth import get_user_model
 
+from accounts.people import display_name
 from reports.models import COUNTS, DailyFigures, numbers_unpack
 
 GRAINS = ("day", "week", "month")
@@ -130,7 +131,7 @@ def chat_report(
         shops=[(shop, per_shop[shop.pk]) for shop in shops],
         people=sorted(
             ((people[pk], figures) for pk, figures in per_person.items() if pk in people),
-            key=lambda pair: pair[0].get_full_name() or pair[0].get_username(),
+            key=lambda pair: display_name(pair[0]),
         ),
         shop_series=[
             (shop, [per_shop_period[(shop.pk, period)].in_time_percent for period in periods])

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from accounts.people import display_name
 from accounts.selectors import shops_visible_to
 from chat.response_rate import BAR
 from chat.selectors import shop_rates
@@ -49,7 +50,7 @@ def report_page(request):
             "legend": charts.legend([str(shop) for shop, _values in report.shop_series]),
             "people_chart": charts.bars(
                 items=[
-                    (person.get_full_name() or person.get_username(), (figures.median_seconds or 0) / 60)
+                    (display_name(person), (figures.median_seconds or 0) / 60)
                     for person, figures in report.people
                 ],
                 title=_("First response per person, median (minutes)"),

@@ -1,12 +1,8 @@
-"""People as the header names them: the display name, the username only when there is none."""
+"""People as the header names them (accounts.people)."""
 
 from django import template
 
+from accounts.people import display_name
+
 register = template.Library()
-
-
-@register.filter
-def display_name(user) -> str:
-    if user is None or not getattr(user, "pk", None):
-        return ""
-    return user.get_full_name() or user.get_username()
+register.filter("display_name", display_name)
