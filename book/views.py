@@ -38,15 +38,10 @@ def book_action(request):
     if kind is None:
         raise Http404
     # The order table's selection, only orders of the user's shops (others' drop out of it).
-    pks = list(
-        selection.selected_orders(user=request.user)
-        .order_by("created_on_shopee", "pk")
-        .values_list("pk", flat=True)
-    )
+    pks = selection.selection_take(user=request.user, order_by=("created_on_shopee", "pk"))
     if not pks:
         messages.warning(request, _("Select at least one order."))
         return back_to_list(request)
-    selection.selection_hold(user=request.user, order_pks=pks)
     options = {}
     if kind == BookAction.Kind.CONVERT:
         sender = request.POST.get("sender", "").strip()

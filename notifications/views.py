@@ -18,7 +18,7 @@ from accounts.selectors import shop_for, shops_visible_to
 from notifications import selectors, services
 from notifications.forms import ComposeForm, ShopNoticeForm, TemplateEditForm, TemplateForm
 from notifications.models import NoticeBatch
-from orders.selection import selected_orders, selection_hold
+from orders.selection import selected_orders, selection_take
 from web.params import bad_parameter, row_id
 
 PREVIEW_MESSAGES = 5
@@ -53,11 +53,10 @@ def compose(request):
             for errors in template_form.errors.values():
                 messages.error(request, " ".join(errors))
         return _compose_page(request, form, None, templates, shops)
-    pks = list(selected_orders(user=user).values_list("pk", flat=True))
+    pks = selection_take(user=user)  # held: the confirm takes the orders the preview showed
     if not pks:
         messages.error(request, _("No orders are selected: select them in the order table first."))
         return redirect(reverse("orders:list"))
-    selection_hold(user=user, order_pks=pks)  # the confirm takes the orders the preview showed
     if action == "confirm":
         batch, created = services.batch_send(
             user=user, token=data["token"], text=data["text"], combine=data["combine"], order_pks=pks

@@ -246,13 +246,16 @@ def selection_select_all(*, user, filters: OrderFilter, shops=None, shown: str =
     return _select_rule(user=user, filters=filters, shops=shops, shown=shown)
 
 
-def selection_hold(*, user, order_pks: list[int]) -> None:
-    """An action has taken these orders (import, 轉出貨, a notice batch's preview, 匯出Excel): a
-    selection kept as its rule becomes exactly them, so the next action takes the same orders even
-    after this one moved them out of the filter (轉出貨 takes them out of 待出貨(未處理), 匯入 out of
-    未匯入). Ticks alone are the same already."""
-    if OrderSelection.objects.filter(user=user, filters__isnull=False).exists():
-        selection_replace(user=user, order_pks=order_pks)
+def selection_take(*, user, order_by: tuple[str, ...] = ("pk",)) -> list[int]:
+    """The pks of the selected orders an action takes (import, 轉出貨, 產生寄件單, a notice's
+    preview, 匯出Excel), in `order_by`'s order. They are held for the next action: a selection kept
+    as its rule becomes exactly them, so the next action takes the same orders even after this one
+    moved them out of the filter (轉出貨 takes them out of 待出貨(未處理), 匯入 out of 未匯入). Ticks
+    alone are the same already."""
+    pks = list(selected_orders(user=user).order_by(*order_by).values_list("pk", flat=True))
+    if pks and OrderSelection.objects.filter(user=user, filters__isnull=False).exists():
+        selection_replace(user=user, order_pks=pks)
+    return pks
 
 
 def selection_clear(*, user) -> int:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Shop
 from accounts.selectors import shops_visible_to
+from db.lookups import any_of
 from orders import download, excel, selection
 from orders.columns import column_cells
 from orders.forms import DownloadForm, ImportOneForm, OrderFilterForm
@@ -240,22 +241,19 @@ def import_one(request):
 def export(request):
     """匯出Excel: the selection, or the filtered orders when nothing is selected."""
     form, filtered, _newest = _filtered(request, QueryDict(request.POST.get("query", "")))
-    chosen = selection.selected_orders(user=request.user)
-    chosen_any = chosen.exists()
-    orders = chosen.order_by("-created_on_shopee", "-id") if chosen_any else filtered
+    newest_first = ("-created_on_shopee", "-id")
+    taken = selection.selection_take(user=request.user, order_by=newest_first)
+    orders = Order.objects.filter(any_of("pk", taken)).order_by(*newest_first) if taken else filtered
     filters = form.filters() if form.is_bound and form.is_valid() else None
     shop_pks = set(orders.order_by().values_list("shop_id", flat=True).distinct()[:4])
     accounts = [s.account or s.name for s in shops_visible_to(request.user) if s.pk in shop_pks]
-    pks = list(orders.values_list("pk", flat=True))
+    pks = taken or list(orders.values_list("pk", flat=True))
     filename = excel.export_filename(
         accounts=accounts,
         created_from=filters.created_from if filters else None,
         created_to=filters.created_to if filters else None,
-        selected=len(pks) if chosen_any else None,
+        selected=len(pks) if taken else None,
     )
-    if chosen_any:  # held once the orders are read (`orders` reads the selection again)
-        orders = Order.objects.filter(pk__in=pks).order_by("-created_on_shopee", "-id")
-        selection.selection_hold(user=request.user, order_pks=pks)
     if len(pks) > excel.INLINE_MAX:
         excel.export_start(user=request.user, order_pks=pks, filename=filename)
         messages.info(request, _("The export of %(count)d orders is being written.") % {"count": len(pks)})
