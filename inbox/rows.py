@@ -25,7 +25,6 @@ class Countdown:
     """The time left in Shopee's 12-hour window: amber under the warning time, red when past."""
 
     state: str  # ok, near, late
-    due: datetime
     due_unix: int
     due_title: str  # 2026/12/06 14:05
     left: str  # H:MM
@@ -63,11 +62,10 @@ class ListRow:
         return getattr(self, name)
 
 
-def list_time(moment: datetime | None, today) -> str:
-    """Today: 14:05; this year: 11/27; before: 2025/11/27 (Taipei time)."""
-    if moment is None:
+def _short_time(local: datetime | None, today) -> str:
+    """Today: 14:05; this year: 11/27; before: 2025/11/27 (`local`: Taipei time)."""
+    if local is None:
         return ""
-    local = timezone.localtime(moment)
     if local.date() == today:
         return local.strftime("%H:%M")
     if local.year == today.year:
@@ -82,7 +80,6 @@ def countdown_of(due: datetime | None, *, now: datetime, warn: float) -> Countdo
     minutes = max(0, int(left // 60))
     return Countdown(
         state="late" if left <= 0 else "near" if left < warn else "ok",
-        due=due,
         due_unix=int(due.timestamp()),
         due_title=timezone.localtime(due).strftime("%Y/%m/%d %H:%M"),
         left=f"{minutes // 60}:{minutes % 60:02d}",
@@ -122,7 +119,7 @@ def list_rows(
                 else str(conversation.last_message_ns),
                 at_iso=at.isoformat() if at else "",
                 at_title=at.strftime("%Y/%m/%d %H:%M") if at else "",
-                at_short=list_time(at, today),
+                at_short=_short_time(at, today),
                 countdown=countdown_of(due, now=now, warn=warn),
                 preview=conversation.last_message_text or kind_words(conversation.last_message_type),
                 shop_mark=shops[shop.pk],
