@@ -3,6 +3,7 @@ the question before a second answer), and one person's quick replies with "/" an
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from chat.models import QuickReply
+from chat.models import Conversation, QuickReply
 from outbox.models import OutgoingMessage
 from tests.factories import ConversationFactory, OrderFactory
 from tests.utils import screenshot_on_failure
@@ -104,6 +105,12 @@ def test_quick_replies_with_slash_and_the_keys_on_the_question_mark_overlay(
     )
     page = browser_as(salesperson)
     problems = problems_of(page)
+    # A route set just before a press can miss the request it fires: this one is set up front.
+    held, holding = [], False
+    page.route(
+        lambda url: url.endswith(f"/c/{newer.pk}/"),
+        lambda route: held.append(route) if holding else route.continue_(),
+    )
 
     with screenshot_on_failure(page, "team_quick_replies_keys"):
         page.goto(f"{page.base_url}/chat/")
@@ -123,8 +130,33 @@ def test_quick_replies_with_slash_and_the_keys_on_the_question_mark_overlay(
         expect(page.locator("#reply-text")).not_to_be_focused()  # j again moves on
         page.keyboard.press("j")
         expect(page.locator(".pane-buyer")).to_have_text("老王")
+
+        # e acts on the buyer the list chose: while 小明's pane is on its way, 老王's stays open.
+        holding = True
         page.keyboard.press("k")
+        expect(page.locator(f"#conv-{newer.pk}")).to_have_class(re.compile(r"\bactive\b"))
+        page.keyboard.press("e")
+        expect(page.locator("#keys-note")).to_have_text("這位買家的對話還在載入，請稍候再按一次 e。")
+        for _ in range(100):
+            if held:
+                break
+            page.wait_for_timeout(50)
+        assert held
+        assert set(Conversation.objects.values_list("status", flat=True)) == {"open"}
+
+        # A pane just swapped in is bound by htmx only when it settles (slowed here to 1.5 s):
+        # e at once still sends its request.
+        page.evaluate("htmx.config.defaultSettleDelay = 1500")
+        holding = False
+        held[0].continue_()
         expect(page.locator(".pane-buyer")).to_have_text("小明")
+        page.keyboard.press("e")  # the team bar's [已解決]
+        expect(page.locator("#team-bar .status-badge")).to_have_text("已解決", timeout=1000)
+        expect(page.locator("#team-bar button.resolve")).to_have_count(0)
+        page.evaluate("htmx.config.defaultSettleDelay = 20")
+        expect(page.locator("#pane .htmx-added, #pane .htmx-settling")).to_have_count(0)
+        assert Conversation.objects.get(pk=newer.pk).status == "resolved"
+        assert Conversation.objects.exclude(pk=newer.pk).get().status == "open"
         box = page.locator("#reply-text")
         page.keyboard.press("r")
         expect(box).to_be_focused()

@@ -32,10 +32,21 @@
   }
 
   // The team bar's [已解決] (or a button marked data-key="e"): its own request, as a click.
+  // Only on the buyer the list has chosen: after a quick j / k the pane on screen may still be
+  // the previous buyer's. A pane just swapped in is bound by htmx a moment later (its settle
+  // step), so the button is bound here first, or the click would send nothing.
   function resolve() {
-    const button = document.querySelector('#pane [data-key="e"], #pane #team-bar button.resolve');
-    if (button && !button.disabled) button.click();
-    else if (document.querySelector("#pane .pane")) say(document.getElementById("keys-note").dataset.noResolve);
+    const pane = document.querySelector("#pane .pane");
+    const chosen = document.querySelector(".conv-list .conv.active");
+    if (pane && chosen && chosen.id !== `conv-${pane.dataset.conversation}`) {
+      say(document.getElementById("keys-note").dataset.loading);
+      return;
+    }
+    const button = pane?.querySelector('[data-key="e"], #team-bar button.resolve');
+    if (button && !button.disabled) {
+      window.htmx?.process(button);
+      button.click();
+    } else if (pane) say(document.getElementById("keys-note").dataset.noResolve);
   }
 
   // A pane opened by j / k leaves the focus out of its message box, so j / k keep moving, until
