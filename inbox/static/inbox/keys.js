@@ -33,8 +33,7 @@
 
   // The team bar's [已解決] (or a button marked data-key="e"): its own request, as a click.
   // Only on the buyer the list has chosen: after a quick j / k the pane on screen may still be
-  // the previous buyer's. A pane just swapped in is bound by htmx a moment later (its settle
-  // step), so the button is bound here first, or the click would send nothing.
+  // the previous buyer's.
   function resolve() {
     const pane = document.querySelector("#pane .pane");
     const chosen = document.querySelector(".conv-list .conv.active");
@@ -43,10 +42,8 @@
       return;
     }
     const button = pane?.querySelector('[data-key="e"], #team-bar button.resolve');
-    if (button && !button.disabled) {
-      window.htmx?.process(button);
-      button.click();
-    } else if (pane) say(document.getElementById("keys-note").dataset.noResolve);
+    if (button && !button.disabled) button.click();
+    else if (pane) say(document.getElementById("keys-note").dataset.noResolve);
   }
 
   // A pane opened by j / k leaves the focus out of its message box, so j / k keep moving, until
