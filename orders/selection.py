@@ -43,6 +43,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Subquery
 
 from accounts.selectors import shops_visible_to
+from db.lookups import any_of
 from orders.imported import imported_q
 from orders.models import Order, OrderSelection, OrderSelectionTick
 from orders.selectors import OrderFilter, newest_order_pk, orders_for_list
@@ -133,9 +134,12 @@ def _chosen_q(row: OrderSelection | None, *, user, shops, among=None) -> Q:
 
 def selected_orders(*, user) -> QuerySet[Order]:
     """The selected orders, only of shops the user may still see. Actions read this when they start."""
+    return _selected(_row(user), user=user)
+
+
+def _selected(row: OrderSelection | None, *, user) -> QuerySet[Order]:
     shops = list(shops_visible_to(user))
-    chosen = _chosen_q(_row(user), user=user, shops=shops)
-    return Order.objects.filter(chosen, shop__in=[shop.pk for shop in shops])
+    return Order.objects.filter(_chosen_q(row, user=user, shops=shops), shop__in=[shop.pk for shop in shops])
 
 
 def selected_pks(*, user) -> list[int]:
@@ -176,14 +180,19 @@ def selection_on_page(*, user, order_pks: list[int], shops=None) -> tuple[int, s
 
 def selection_replace(*, user, order_pks) -> int:
     """Select exactly these orders (ticked one by one); returns how many are selected."""
-    pks = set(Order.objects.filter(pk__in=sorted({int(pk) for pk in order_pks})).values_list("pk", flat=True))
+    pks = Order.objects.filter(any_of("pk", {int(pk) for pk in order_pks})).values_list("pk", flat=True)
+    return _tick_only(user=user, pks=sorted(pks))
+
+
+def _tick_only(*, user, pks: list[int]) -> int:
+    """The selection becomes exactly `pks` (orders that exist), ticked one by one."""
     with transaction.atomic():
         OrderSelection.objects.update_or_create(
             user=user, defaults={"filters": None, "helper": "", "newest_order": None, "shops": [], "count": 0}
         )
         OrderSelectionTick.objects.filter(user=user).delete()
         OrderSelectionTick.objects.bulk_create(
-            (OrderSelectionTick(user=user, order_id=pk, selected=True) for pk in sorted(pks)), batch_size=5000
+            (OrderSelectionTick(user=user, order_id=pk, selected=True) for pk in pks), batch_size=5000
         )
     return len(pks)
 
@@ -220,24 +229,18 @@ def _select_rule(*, user, filters: OrderFilter, helper: str = "", shops=None, sh
     shops = list(shops_visible_to(user)) if shops is None else shops
     known = None if helper or not shown else _shown(shown, user=user, filters=filters, shops=shops)
     count, newest = known or (None, newest_order_pk())
-    row = OrderSelection(
-        user=user,
-        filters=_stored_filters(filters),
-        helper=helper,
-        newest_order=newest,
-        shops=[shop.pk for shop in shops],
-    )
-    row.count = _rule_orders(row, user=user, shops=shops).count() if count is None else count
+    rule = {
+        "filters": _stored_filters(filters),
+        "helper": helper,
+        "newest_order": newest,
+        "shops": [shop.pk for shop in shops],
+    }
+    if count is None:
+        count = _rule_orders(OrderSelection(user=user, **rule), user=user, shops=shops).count()
     with transaction.atomic():
-        OrderSelection.objects.update_or_create(
-            user=user,
-            defaults={
-                field: getattr(row, field)
-                for field in ("filters", "helper", "newest_order", "shops", "count")
-            },
-        )
+        OrderSelection.objects.update_or_create(user=user, defaults={**rule, "count": count})
         OrderSelectionTick.objects.filter(user=user).delete()
-    return row.count
+    return count
 
 
 def selection_select_all(*, user, filters: OrderFilter, shops=None, shown: str = "") -> int:
@@ -252,9 +255,10 @@ def selection_take(*, user, order_by: tuple[str, ...] = ("pk",)) -> list[int]:
     as its rule becomes exactly them, so the next action takes the same orders even after this one
     moved them out of the filter (轉出貨 takes them out of 待出貨(未處理), 匯入 out of 未匯入). Ticks
     alone are the same already."""
-    pks = list(selected_orders(user=user).order_by(*order_by).values_list("pk", flat=True))
-    if pks and OrderSelection.objects.filter(user=user, filters__isnull=False).exists():
-        selection_replace(user=user, order_pks=pks)
+    row = _row(user)
+    pks = list(_selected(row, user=user).order_by(*order_by).values_list("pk", flat=True))
+    if pks and row.filters is not None:  # read just now: every pk is an order
+        _tick_only(user=user, pks=sorted(pks))
     return pks
 
 
