@@ -189,7 +189,8 @@ def _sheet_data(writer: _Writer):
         xf.flush()  # what openpyxl wrote so far goes before the rows
         try:
             while True:
-                yield
+                if (yield) is not None:  # a row given to openpyxl's sheet.append would be lost
+                    raise TypeError("this sheet's rows go through SheetRows.append")
         except GeneratorExit:
             pass
     writer.xf.send(None)

@@ -14,7 +14,10 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils.exceptions import IllegalCharacterError
 
-from orders.xlsx_rows import FORMULA_STARTS, SheetRows, Style
+from orders.xlsx_rows import SheetRows, Style
+
+# Written out, not imported: the reference must not share the guard it checks.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 MONEY = Style(number_format='"NT$"#,##0')
 WHEN = Style(number_format="yyyy/mm/dd hh:mm")
@@ -155,3 +158,12 @@ def test_a_sheet_openpyxl_has_started_is_refused():
     with pytest.raises(ValueError):
         SheetRows(sheet)
     book.save(io.BytesIO())
+
+
+def test_a_row_given_to_openpyxl_after_the_rows_began_is_refused_not_lost():
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("訂單")
+    rows = SheetRows(sheet)
+    rows.append(["h"])
+    with pytest.raises(TypeError):
+        sheet.append(["lost"])
