@@ -74,17 +74,19 @@ def compose(request):
     form.data["token"] = services.batch_token(
         user=user, order_pks=pks, text=data["text"], combine=data["combine"]
     )
-    return _compose_page(request, form, plan, templates, shops)
+    return _compose_page(request, form, plan, templates, shops, selected_count=len(pks))
 
 
-def _compose_page(request, form, plan, templates, shops):
+def _compose_page(request, form, plan, templates, shops, *, selected_count: int | None = None):
     context = {
         "form": form,
         "plan": plan,
         "preview": plan.messages[:PREVIEW_MESSAGES] if plan else [],
         "templates": templates,
         "template_form": TemplateForm(shops=shops, auto_id="tpl_%s"),
-        "selected_count": selected_orders(user=request.user).count(),
+        "selected_count": selected_orders(user=request.user).count()
+        if selected_count is None
+        else selected_count,
         "batch_sent": NoticeBatch.objects.filter(token=form["token"].value() or "").exists(),
         "sellercentre_every": f"{1 / settings.SELLERCENTRE_SEND_RATE_PER_SECOND:g}",
         "sellercentre_cap": settings.SELLERCENTRE_DAILY_CAP,
