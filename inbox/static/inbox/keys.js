@@ -22,10 +22,11 @@
     return true;
   }
 
-  function say(words) {
+  // One of the note's own texts (its data-* attributes, filled by the page in its language).
+  function say(key) {
     const note = document.getElementById("keys-note");
     if (!note) return;
-    note.textContent = words;
+    note.textContent = note.dataset[key];
     note.hidden = false;
     clearTimeout(say.timer);
     say.timer = setTimeout(() => (note.hidden = true), 4000);
@@ -38,12 +39,12 @@
     const pane = document.querySelector("#pane .pane");
     const chosen = document.querySelector(".conv-list .conv.active");
     if (pane && chosen && chosen.id !== `conv-${pane.dataset.conversation}`) {
-      say(document.getElementById("keys-note").dataset.loading);
+      say("loading");
       return;
     }
     const button = pane?.querySelector('[data-key="e"], #team-bar button.resolve');
     if (button && !button.disabled) button.click();
-    else if (pane) say(document.getElementById("keys-note").dataset.noResolve);
+    else if (pane) say("noResolve");
   }
 
   // A pane opened by j / k leaves the focus out of its message box, so j / k keep moving, until
