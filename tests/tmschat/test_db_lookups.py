@@ -39,8 +39,7 @@ def test_any_of_works_on_foreign_keys_text_and_subqueries(orders):
     assert BookOrder.objects.filter(order__in=picked).count() == 1
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the array is PostgreSQL's")
-def test_on_postgresql_the_values_travel_as_one_array(orders):
+def test_on_postgresql_the_values_travel_as_one_array(orders, require_postgres):
     with CaptureQueriesContext(connection) as queries:
         list(Order.objects.filter(any_of("pk", [order.pk for order in orders])))
     assert "= ANY(" in queries[0]["sql"] and " IN (" not in queries[0]["sql"]
